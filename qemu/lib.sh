@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the qemu/ scripts: cache layout and kernel variant keys.
+# shellcheck shell=bash
+
+RVNET_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+RVNET_CACHE=${RVNET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rvnet}
+LLVM_SUFFIX=-19
+KSRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
+export PATH="$HOME/.cargo/bin:$PATH"
+
+log() { echo "rvnet: $*" >&2; }
+die() { echo "rvnet: error: $*" >&2; exit 1; }
+
+# Version of the Debian source package, e.g. 6.12.117-1.
+ksrc_pkg_version() {
+	dpkg-query -W -f='${Version}' linux-source-6.12
+}
+
+# Extracted, pristine kernel source for the installed package version.
+ksrc_dir() {
+	local v d
+	v=$(ksrc_pkg_version)
+	d="$RVNET_CACHE/src/linux-source-$v"
+	if [ ! -f "$d/.rvnet-extracted" ]; then
+		log "extracting $KSRC_TARBALL ($v)"
+		rm -rf "$d" "$d.tmp"
+		mkdir -p "$d.tmp"
+		tar -C "$d.tmp" -xf "$KSRC_TARBALL" --strip-components=1
+		touch "$d.tmp/.rvnet-extracted"
+		mv "$d.tmp" "$d"
+	fi
+	echo "$d"
+}
+
+# Config fragments of a variant, in merge order.
+variant_fragments() {
+	echo "$RVNET_ROOT/.config.fragment" "$RVNET_ROOT/selftests/config"
+	[ "$1" = debug ] && echo "$RVNET_ROOT/qemu/debug.config"
+	return 0
+}
+
+# Cache key: source version + fragments + toolchain versions.
+variant_key() {
+	local variant=$1
+	{
+		echo "variant=$variant"
+		ksrc_pkg_version
+		# shellcheck disable=SC2046
+		cat $(variant_fragments "$variant")
+		clang$LLVM_SUFFIX --version | head -1
+		ld.lld$LLVM_SUFFIX --version | head -1
+		rustc --version
+		bindgen --version
+	} | sha256sum | cut -c1-16
+}
+
+kbuild_dir() {
+	echo "$RVNET_CACHE/kernel/$1-$(variant_key "$1")"
+}

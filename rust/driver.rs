@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The rvnet device: a veth-class Ethernet pair, in safe Rust.
+//!
+//! - [`pair`]: link type, device setup, creation of both ends, open/stop and
+//!   carrier;
+//! - [`tx`]: `ndo_start_xmit`, which moves a packet into the peer's rx ring;
+//! - [`rx`]: the NAPI poll that hands packets to GRO and the stack.
+
+#![forbid(unsafe_code)]
+
+mod pair;
+mod rx;
+mod tx;
+
+pub(crate) use pair::Rvnet;
+
+/// Driver version reported in the load message (and later by ethtool).
+pub(crate) const VERSION: &str = "0.1.0";

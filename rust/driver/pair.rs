@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Pair lifecycle: setup, newlink (both ends), open/stop and carrier.
+//!
+//! Like veth: `ip link add NAME type rvnet` creates NAME and an auto-named
+//! peer (`rvnet%d`) with the same link attributes; carrier is on only while
+//! both ends are up; deleting either end (or its namespace, or unloading the
+//! module) deletes both.
+
+use super::rx::RxData;
+use crate::net::device::{Device, Driver, Features, InitDevice, PeerPtr, SetupDevice, TxOutcome};
+use crate::net::napi::RxQueue;
+use crate::net::rtnl::{NewLink, Rtnl};
+use crate::net::skb::SkBuff;
+use kernel::prelude::*;
+use kernel::str::CStr;
+
+/// Default rx ring size per queue (packets).
+pub(crate) const DEFAULT_RING_SIZE: u32 = 256;
+
+/// Smallest MTU (`ETH_MIN_MTU`).
+const MIN_MTU: u32 = 68;
+/// Largest MTU (`ETH_MAX_MTU`).
+const MAX_MTU: u32 = 65535;
+
+/// The rvnet driver type.
+pub(crate) struct Rvnet;
+
+/// Private data of one rvnet end.
+pub(crate) struct RvnetDev {
+    /// The other end.
+    pub(crate) peer: PeerPtr<Rvnet>,
+    /// One rx ring + NAPI per rx queue.
+    pub(crate) rxq: KVec<Pin<KBox<RxQueue<RxData>>>>,
+}
+
+impl RvnetDev {
+    /// The rx queue that tx queue `index` of the peer feeds.
+    #[inline]
+    pub(crate) fn rx_queue(&self, index: u16) -> Option<&RxQueue<RxData>> {
+        let n = self.rxq.len();
+        if n == 0 {
+            return None;
+        }
+        self.rxq.get(usize::from(index) % n).map(|q| &**q)
+    }
+}
+
+impl Driver for Rvnet {
+    const KIND: &'static CStr = kernel::c_str!("rvnet");
+    const NAME_TEMPLATE: &'static CStr = kernel::c_str!("rvnet%d");
+
+    type Data = RvnetDev;
+
+    fn setup(dev: &SetupDevice<'_>) {
+        dev.ether_setup();
+        dev.set_live_addr_change_no_tx_sharing();
+        dev.set_mtu_range(MIN_MTU, MAX_MTU);
+        // The veth feature set: checksum offload and GSO pass through, so a
+        // CHECKSUM_PARTIAL/GSO skb crosses the pair unchanged and is
+        // finished (or segmented) only if it leaves the host elsewhere.
+        let features = Features::SG
+            .or(Features::FRAGLIST)
+            .or(Features::HW_CSUM)
+            .or(Features::RXCSUM)
+            .or(Features::SCTP_CRC)
+            .or(Features::HIGHDMA)
+            .or(Features::GSO_SOFTWARE)
+            .or(Features::GSO_ENCAP_ALL_GRE)
+            .or(Features::GSO_UDP_TUNNEL)
+            .or(Features::HW_VLAN_CTAG_TX)
+            .or(Features::HW_VLAN_STAG_TX)
+            .or(Features::HW_VLAN_CTAG_RX)
+            .or(Features::HW_VLAN_STAG_RX);
+        let hw = features.or(Features::GRO);
+        let enc = Features::SG
+            .or(Features::FRAGLIST)
+            .or(Features::HW_CSUM)
+            .or(Features::RXCSUM)
+            .or(Features::HIGHDMA)
+            .or(Features::GSO_SOFTWARE);
+        dev.set_features(features, hw, enc);
+    }
+
+    fn init(dev: &InitDevice<'_>, _rtnl: &Rtnl) -> Result<RvnetDev> {
+        let n = dev.num_rx_queues();
+        let mut rxq = KVec::with_capacity(n as usize, GFP_KERNEL)?;
+        for i in 0..n {
+            let index = u16::try_from(i).map_err(|_| EINVAL)?;
+            rxq.push(RxQueue::new(dev, index, DEFAULT_RING_SIZE, RxData::new())?, GFP_KERNEL)?;
+        }
+        Ok(RvnetDev {
+            peer: PeerPtr::new(),
+            rxq,
+        })
+    }
+
+    fn peer(data: &RvnetDev) -> &PeerPtr<Self> {
+        &data.peer
+    }
+
+    fn newlink(link: NewLink<'_, Self>) -> Result {
+        let rtnl = link.rtnl;
+        // Peer first, as veth: same link attributes, template name, and a
+        // random MAC.
+        let peer = link.create_peer()?;
+        peer.hw_addr_random();
+        peer.inherit_tso_max(&link.dev);
+        let peer = peer.register(rtnl)?;
+        peer.carrier_off();
+        if let Err(e) = peer.configure_link(rtnl) {
+            peer.unregister(rtnl);
+            return Err(e);
+        }
+
+        if !link.tb.has(IFLA_ADDRESS) {
+            link.dev.hw_addr_random();
+        }
+        let dev = match link.dev.register(rtnl) {
+            Ok(dev) => dev,
+            Err(e) => {
+                peer.unregister(rtnl);
+                return Err(e);
+            }
+        };
+        dev.carrier_off();
+        Device::link_peers(dev, peer, rtnl);
+        Ok(())
+    }
+
+    fn open(dev: &Device<Self>, rtnl: &Rtnl) -> Result {
+        // Unlinked ends cannot carry traffic (veth returns -ENOTCONN).
+        let peer = dev.peer_rtnl(rtnl).ok_or(ENODEV)?;
+        for q in dev.data().rxq.iter() {
+            q.enable(rtnl);
+            // Packets the peer queued while we were down are drained now.
+            if !q.is_empty() {
+                q.schedule();
+            }
+        }
+        dev.tx_start_all(rtnl);
+        if peer.is_up() {
+            dev.carrier_on();
+            peer.carrier_on();
+        }
+        Ok(())
+    }
+
+    fn stop(dev: &Device<Self>, rtnl: &Rtnl) -> Result {
+        dev.carrier_off();
+        if let Some(peer) = dev.peer_rtnl(rtnl) {
+            peer.carrier_off();
+        }
+        for q in dev.data().rxq.iter() {
+            q.disable(rtnl);
+        }
+        Ok(())
+    }
+
+    fn start_xmit(dev: &Device<Self>, skb: SkBuff) -> TxOutcome {
+        super::tx::start_xmit(dev, skb)
+    }
+}
+
+/// `IFLA_ADDRESS` from `include/uapi/linux/if_link.h`.
+const IFLA_ADDRESS: u32 = 1;

@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Network devices (`include/linux/netdevice.h`, `include/linux/etherdevice.h`).
+//!
+//! A driver implements [`Driver`]; the abstraction owns the C side:
+//! the `net_device_ops` table, the private-data lifecycle, and the peer
+//! pointer that ties the two ends of a pair.
+//!
+//! # Private data lifecycle
+//!
+//! `netdev_priv()` holds one `D::Data`. It is written by `ndo_init` (the first
+//! thing `register_netdevice()` does, under rtnl) and dropped by
+//! `priv_destructor`, which the core calls exactly once for every device
+//! whose `ndo_init` succeeded (from the `register_netdevice()` error path or
+//! from `netdev_run_todo()` after the last reference is gone, RCU grace period
+//! included). A `&Device<D>` is only ever created for a device whose
+//! `ndo_init` succeeded, so [`Device::data`] is always initialised.
+
+use super::bindings as b;
+use super::rcu;
+use super::rtnl::{NewLink, Rtnl};
+use super::skb::SkBuff;
+use core::marker::PhantomData;
+use core::ptr;
+use core::sync::atomic::{AtomicPtr, Ordering};
+use kernel::error::{from_result, to_result};
+use kernel::prelude::*;
+use kernel::str::CStr;
+use kernel::types::Opaque;
+
+/// Result of [`Driver::start_xmit`].
+pub(crate) enum TxOutcome {
+    /// The driver used the skb up (sent, consumed or dropped with a reason).
+    Ok,
+    /// The driver could not take the skb now; it goes back to the qdisc
+    /// unchanged (`NETDEV_TX_BUSY`). The driver must have stopped the queue.
+    Busy(SkBuff),
+}
+
+/// A veth-class pair driver.
+pub(crate) trait Driver: Sized + Send + Sync + 'static {
+    /// rtnetlink kind (`ip link add ... type KIND`).
+    const KIND: &'static CStr;
+    /// Name template for ends created without a name, e.g. `rvnet%d`.
+    const NAME_TEMPLATE: &'static CStr;
+
+    /// Per-device private data.
+    type Data: Send + Sync;
+
+    /// Configures a freshly allocated device (`rtnl_link_ops.setup`).
+    fn setup(dev: &SetupDevice<'_>);
+
+    /// Creates the private data (`ndo_init`, under rtnl, before the device is
+    /// visible).
+    fn init(dev: &InitDevice<'_>, rtnl: &Rtnl) -> Result<Self::Data>;
+
+    /// The peer pointer inside the private data.
+    fn peer(data: &Self::Data) -> &PeerPtr<Self>;
+
+    /// Creates the peer and registers both ends (`rtnl_link_ops.newlink`).
+    fn newlink(link: NewLink<'_, Self>) -> Result;
+
+    /// `ndo_open`.
+    fn open(dev: &Device<Self>, rtnl: &Rtnl) -> Result;
+
+    /// `ndo_stop`.
+    fn stop(dev: &Device<Self>, rtnl: &Rtnl) -> Result;
+
+    /// `ndo_start_xmit`: runs with BH disabled and the tx queue lock held.
+    fn start_xmit(dev: &Device<Self>, skb: SkBuff) -> TxOutcome;
+}
+
+/// A registered network device driven by `D`.
+///
+/// # Invariants
+///
+/// The wrapped `net_device` was allocated with `D`'s `rtnl_link_ops`, its
+/// `ndo_init` succeeded (so `netdev_priv()` holds an initialised `D::Data`),
+/// and it is not freed while the reference exists.
+#[repr(transparent)]
+pub(crate) struct Device<D: Driver>(Opaque<b::net_device>, PhantomData<D>);
+
+// SAFETY: net_device is used from any CPU; all mutation goes through the
+// kernel's own locking or atomics, and `D::Data` is `Send + Sync`.
+unsafe impl<D: Driver> Send for Device<D> {}
+// SAFETY: as above.
+unsafe impl<D: Driver> Sync for Device<D> {}
+
+impl<D: Driver> Device<D> {
+    /// # Safety
+    ///
+    /// `ptr` must satisfy the type invariants for the lifetime `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut b::net_device) -> &'a Self {
+        // SAFETY: `Device` is a transparent wrapper; validity per the caller.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// Raw pointer for abstraction code.
+    pub(crate) fn as_raw(&self) -> *mut b::net_device {
+        self.0.get()
+    }
+
+    /// The driver's private data.
+    #[inline]
+    pub(crate) fn data(&self) -> &D::Data {
+        // SAFETY: by the invariant ndo_init wrote a `D::Data` into the
+        // private area, and it is only dropped by priv_destructor, after the
+        // last reference to the device is gone.
+        unsafe { &*b::rvnet_netdev_priv(self.as_raw()).cast::<D::Data>() }
+    }
+
+    /// `dev->ifindex`.
+    pub(crate) fn ifindex(&self) -> i32 {
+        // SAFETY: the device is valid; ifindex is only written under rtnl
+        // before registration.
+        unsafe { (*self.as_raw()).ifindex }
+    }
+
+    /// `dev->name`.
+    pub(crate) fn name(&self) -> &CStr {
+        // SAFETY: `name` is a NUL-terminated array inside the valid device.
+        unsafe { CStr::from_char_ptr((*self.as_raw()).name.as_ptr().cast()) }
+    }
+
+    /// Administratively up (`IFF_UP`).
+    pub(crate) fn is_up(&self) -> bool {
+        // SAFETY: the device is valid; `flags` is a plain word.
+        let flags = unsafe { ptr::read_volatile(ptr::addr_of!((*self.as_raw()).flags)) };
+        flags & b::net_device_flags_IFF_UP != 0
+    }
+
+    /// `netif_running()`.
+    #[inline]
+    pub(crate) fn is_running(&self) -> bool {
+        // SAFETY: the device is valid.
+        unsafe { b::rvnet_netif_running(self.as_raw()) }
+    }
+
+    /// `netif_carrier_ok()`.
+    pub(crate) fn carrier_ok(&self) -> bool {
+        // SAFETY: the device is valid.
+        unsafe { b::rvnet_netif_carrier_ok(self.as_raw()) }
+    }
+
+    /// `netif_carrier_on()`.
+    pub(crate) fn carrier_on(&self) {
+        // SAFETY: the device is valid and registered.
+        unsafe { b::netif_carrier_on(self.as_raw()) }
+    }
+
+    /// `netif_carrier_off()`.
+    pub(crate) fn carrier_off(&self) {
+        // SAFETY: the device is valid and registered.
+        unsafe { b::netif_carrier_off(self.as_raw()) }
+    }
+
+    /// Number of real rx queues.
+    pub(crate) fn real_num_rx_queues(&self) -> u32 {
+        // SAFETY: the device is valid.
+        unsafe { (*self.as_raw()).real_num_rx_queues }
+    }
+
+    /// Number of allocated rx queues.
+    pub(crate) fn num_rx_queues(&self) -> u32 {
+        // SAFETY: the device is valid; fixed at allocation.
+        unsafe { (*self.as_raw()).num_rx_queues }
+    }
+
+    /// The network namespace the device lives in.
+    pub(crate) fn net(&self) -> &Net {
+        // SAFETY: a device always has a namespace that outlives it (moving it
+        // happens under rtnl with the device quiesced).
+        unsafe { Net::from_raw(b::rvnet_dev_net(self.as_raw())) }
+    }
+
+    /// Adds a transmitted packet to the core's per-CPU sw stats.
+    #[inline]
+    pub(crate) fn stats_tx_add(&self, packets: u32, len: u32) {
+        // SAFETY: setup selected NETDEV_PCPU_STAT_TSTATS, so the core
+        // allocated dev->tstats before ndo_init.
+        unsafe { b::rvnet_dev_sw_netstats_tx_add(self.as_raw(), packets, len) }
+    }
+
+    /// Adds a received packet to the core's per-CPU sw stats.
+    #[inline]
+    pub(crate) fn stats_rx_add(&self, len: u32) {
+        // SAFETY: as for `stats_tx_add`.
+        unsafe { b::rvnet_dev_sw_netstats_rx_add(self.as_raw(), len) }
+    }
+
+    /// Whether this transmit is followed by more (`netdev_xmit_more()`).
+    #[inline]
+    pub(crate) fn xmit_more(&self) -> bool {
+        // SAFETY: reads a per-CPU flag set by the core for ndo_start_xmit.
+        unsafe { b::rvnet_netdev_xmit_more() }
+    }
+
+    /// Starts all tx queues.
+    pub(crate) fn tx_start_all(&self, _rtnl: &Rtnl) {
+        // SAFETY: the device is registered.
+        unsafe { b::rvnet_netif_tx_start_all_queues(self.as_raw()) }
+    }
+
+    /// The peer end of the pair, if any, valid for the RCU section.
+    #[inline]
+    pub(crate) fn peer<'g>(&self, guard: &'g rcu::Guard) -> Option<&'g Device<D>> {
+        D::peer(self.data()).get(guard)
+    }
+
+    /// The peer end of the pair, if any, under rtnl.
+    pub(crate) fn peer_rtnl<'r>(&self, rtnl: &'r Rtnl) -> Option<&'r Device<D>> {
+        D::peer(self.data()).get_rtnl(rtnl)
+    }
+
+    /// Ties two registered devices into a pair.
+    pub(crate) fn link_peers(a: &Device<D>, b: &Device<D>, _rtnl: &Rtnl) {
+        D::peer(a.data()).set(b);
+        D::peer(b.data()).set(a);
+    }
+}
+
+/// The peer pointer of one end of a pair.
+///
+/// # Invariants
+///
+/// Null, or points to a registered device driven by `D`. The abstraction
+/// clears both ends' pointers in `dellink` before queueing both devices for
+/// unregistration under rtnl; the core frees an unregistered device only after
+/// an RCU grace period and after rtnl is released, so a pointer read under an
+/// RCU guard or under rtnl stays valid for that section.
+pub(crate) struct PeerPtr<D: Driver>(AtomicPtr<b::net_device>, PhantomData<D>);
+
+impl<D: Driver> PeerPtr<D> {
+    /// An unlinked end.
+    pub(crate) const fn new() -> Self {
+        Self(AtomicPtr::new(ptr::null_mut()), PhantomData)
+    }
+
+    /// `rcu_dereference()`.
+    #[inline]
+    pub(crate) fn get<'g>(&self, _guard: &'g rcu::Guard) -> Option<&'g Device<D>> {
+        // Acquire pairs with the Release in `set` (rcu_assign_pointer).
+        let p = self.0.load(Ordering::Acquire);
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: by the type invariant a non-null pointer is a registered
+        // `D` device that stays valid for the RCU read section.
+        Some(unsafe { Device::from_raw(p) })
+    }
+
+    /// `rtnl_dereference()`.
+    pub(crate) fn get_rtnl<'r>(&self, _rtnl: &'r Rtnl) -> Option<&'r Device<D>> {
+        let p = self.0.load(Ordering::Acquire);
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: by the type invariant; rtnl is held for `'r`, so the
+        // device cannot be unregistered and freed meanwhile.
+        Some(unsafe { Device::from_raw(p) })
+    }
+
+    fn set(&self, dev: &Device<D>) {
+        // INVARIANT: `dev` is a registered `D` device.
+        self.0.store(dev.as_raw(), Ordering::Release);
+    }
+
+    pub(super) fn clear(&self) {
+        // INVARIANT: null is always allowed.
+        self.0.store(ptr::null_mut(), Ordering::Release);
+    }
+}
+
+/// A network namespace (`struct net`).
+#[repr(transparent)]
+pub(crate) struct Net(Opaque<b::net>);
+
+impl Net {
+    /// # Safety
+    ///
+    /// `ptr` must be a valid namespace for the returned lifetime.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut b::net) -> &'a Self {
+        // SAFETY: transparent wrapper; validity per the caller.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// Raw pointer for abstraction code.
+    pub(crate) fn as_raw(&self) -> *mut b::net {
+        self.0.get()
+    }
+
+    /// `net_eq()`.
+    pub(crate) fn same_as(&self, other: &Net) -> bool {
+        // SAFETY: both namespaces are valid.
+        unsafe { b::rvnet_net_eq(self.as_raw(), other.as_raw()) }
+    }
+}
+
+/// Device features (`NETIF_F_*`), built from the kernel's bit numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Features(u64);
+
+macro_rules! features {
+    ($($name:ident = $bit:ident,)*) => {
+        impl Features {
+            $(
+                #[doc = concat!("`NETIF_F_", stringify!($name), "`")]
+                pub(crate) const $name: Features = Features(1u64 << b::$bit);
+            )*
+        }
+    };
+}
+
+features! {
+    SG = NETIF_F_SG_BIT,
+    FRAGLIST = NETIF_F_FRAGLIST_BIT,
+    HW_CSUM = NETIF_F_HW_CSUM_BIT,
+    RXCSUM = NETIF_F_RXCSUM_BIT,
+    SCTP_CRC = NETIF_F_SCTP_CRC_BIT,
+    HIGHDMA = NETIF_F_HIGHDMA_BIT,
+    TSO = NETIF_F_TSO_BIT,
+    TSO6 = NETIF_F_TSO6_BIT,
+    TSO_ECN = NETIF_F_TSO_ECN_BIT,
+    TSO_MANGLEID = NETIF_F_TSO_MANGLEID_BIT,
+    GSO_SCTP = NETIF_F_GSO_SCTP_BIT,
+    GSO_UDP_L4 = NETIF_F_GSO_UDP_L4_BIT,
+    GSO_FRAGLIST = NETIF_F_GSO_FRAGLIST_BIT,
+    GSO_ENCAP_ALL_GRE = NETIF_F_GSO_GRE_BIT,
+    GSO_UDP_TUNNEL = NETIF_F_GSO_UDP_TUNNEL_BIT,
+    HW_VLAN_CTAG_TX = NETIF_F_HW_VLAN_CTAG_TX_BIT,
+    HW_VLAN_STAG_TX = NETIF_F_HW_VLAN_STAG_TX_BIT,
+    HW_VLAN_CTAG_RX = NETIF_F_HW_VLAN_CTAG_RX_BIT,
+    HW_VLAN_STAG_RX = NETIF_F_HW_VLAN_STAG_RX_BIT,
+    GRO = NETIF_F_GRO_BIT,
+}
+
+impl Features {
+    /// No features.
+    pub(crate) const EMPTY: Features = Features(0);
+
+    /// `NETIF_F_GSO_SOFTWARE`: every segmentation the stack can do in software.
+    pub(crate) const GSO_SOFTWARE: Features = Self::TSO
+        .or(Self::TSO6)
+        .or(Self::TSO_ECN)
+        .or(Self::TSO_MANGLEID)
+        .or(Self::GSO_SCTP)
+        .or(Self::GSO_UDP_L4)
+        .or(Self::GSO_FRAGLIST);
+
+    /// Union.
+    pub(crate) const fn or(self, other: Features) -> Features {
+        Features(self.0 | other.0)
+    }
+}
+
+/// A device being configured by the `setup` callback, before registration.
+pub(crate) struct SetupDevice<'a>(&'a Opaque<b::net_device>);
+
+impl SetupDevice<'_> {
+    fn raw(&self) -> *mut b::net_device {
+        self.0.get()
+    }
+
+    /// `ether_setup()`: Ethernet defaults (type, MTU 1500, broadcast, ...).
+    pub(crate) fn ether_setup(&self) {
+        // SAFETY: the device is being set up and not yet visible.
+        unsafe { b::ether_setup(self.raw()) }
+    }
+
+    /// Sets the valid MTU range.
+    pub(crate) fn set_mtu_range(&self, min: u32, max: u32) {
+        // SAFETY: exclusive access during setup.
+        unsafe {
+            (*self.raw()).min_mtu = min;
+            (*self.raw()).max_mtu = max;
+        }
+    }
+
+    /// Sets active, user-changeable and VLAN/encapsulation features.
+    pub(crate) fn set_features(&self, features: Features, hw: Features, extra: Features) {
+        // SAFETY: exclusive access during setup.
+        unsafe {
+            let d = self.raw();
+            (*d).features |= features.0;
+            (*d).hw_features |= hw.0;
+            (*d).hw_enc_features |= extra.0;
+            (*d).vlan_features |= extra.0;
+        }
+    }
+
+    /// The device may change its MAC address while up, and tx skbs are never
+    /// shared (pktgen `clone_skb` must not be used with a ring that keeps them).
+    pub(crate) fn set_live_addr_change_no_tx_sharing(&self) {
+        // SAFETY: exclusive access during setup.
+        unsafe {
+            let d = self.raw();
+            let flags = b::rvnet_netdev_priv_flags(d);
+            let flags = (flags & !(b::netdev_priv_flags_IFF_TX_SKB_SHARING as kernel::ffi::c_ulong))
+                | b::netdev_priv_flags_IFF_LIVE_ADDR_CHANGE as kernel::ffi::c_ulong;
+            b::rvnet_netdev_set_priv_flags(d, flags);
+        }
+    }
+}
+
+/// A device inside `ndo_init`: allocated, not yet visible, no private data.
+pub(crate) struct InitDevice<'a>(&'a Opaque<b::net_device>);
+
+impl InitDevice<'_> {
+    /// Raw pointer for abstraction code (NAPI registration).
+    pub(crate) fn as_raw(&self) -> *mut b::net_device {
+        self.0.get()
+    }
+
+    /// Number of allocated rx queues.
+    pub(crate) fn num_rx_queues(&self) -> u32 {
+        // SAFETY: the device is valid; fixed at allocation.
+        unsafe { (*self.as_raw()).num_rx_queues }
+    }
+}
+
+/// The `net_device_ops` table and trampolines for `D`.
+pub(crate) struct Ops<D: Driver>(PhantomData<D>);
+
+impl<D: Driver> Ops<D> {
+    const NETDEV_OPS: b::net_device_ops = b::net_device_ops {
+        ndo_init: Some(Self::ndo_init),
+        ndo_uninit: None,
+        ndo_open: Some(Self::ndo_open),
+        ndo_stop: Some(Self::ndo_stop),
+        ndo_start_xmit: Some(Self::ndo_start_xmit),
+        ndo_get_stats64: Some(b::dev_get_tstats64),
+        ndo_set_mac_address: Some(b::eth_mac_addr),
+        ndo_validate_addr: Some(b::eth_validate_addr),
+        ndo_get_iflink: Some(Self::ndo_get_iflink),
+        // Every other operation keeps the core's default (NULL).
+        // SAFETY: all-zero is a valid `net_device_ops` (all members are
+        // nullable function pointers).
+        ..unsafe { core::mem::zeroed() }
+    };
+
+    /// The `setup` callback of the link ops.
+    ///
+    /// # Safety
+    ///
+    /// Called by `alloc_netdev_mqs()` with a fresh, unpublished device.
+    pub(super) unsafe extern "C" fn setup(dev: *mut b::net_device) {
+        // SAFETY: per the function contract we have exclusive access.
+        let sd = SetupDevice(unsafe { &*dev.cast::<Opaque<b::net_device>>() });
+        // SAFETY: exclusive access; the ops table is a promoted constant with
+        // 'static lifetime; priv_destructor drops what ndo_init wrote.
+        unsafe {
+            (*dev).netdev_ops = &Self::NETDEV_OPS;
+            (*dev).needs_free_netdev = true;
+            (*dev).priv_destructor = Some(Self::priv_destructor);
+            b::rvnet_netdev_set_pcpu_stat_type(
+                dev,
+                b::netdev_stat_type_NETDEV_PCPU_STAT_TSTATS,
+            );
+        }
+        D::setup(&sd);
+    }
+
+    unsafe extern "C" fn ndo_init(dev: *mut b::net_device) -> core::ffi::c_int {
+        from_result(|| {
+            // SAFETY: ndo_init runs under rtnl from register_netdevice().
+            let rtnl = unsafe { Rtnl::assume_held() };
+            // SAFETY: register_netdevice() holds the device exclusively.
+            let d = InitDevice(unsafe { &*dev.cast::<Opaque<b::net_device>>() });
+            let data = D::init(&d, &rtnl)?;
+            // SAFETY: netdev_priv() is an area of `priv_size` bytes reserved
+            // for `D::Data`, aligned to NETDEV_ALIGN (checked at build time in
+            // `rtnl::Registration`), and not yet initialised.
+            unsafe { b::rvnet_netdev_priv(dev).cast::<D::Data>().write(data) };
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn priv_destructor(dev: *mut b::net_device) {
+        // SAFETY: the core calls priv_destructor once, only for devices whose
+        // ndo_init succeeded, after the last user is gone.
+        unsafe { ptr::drop_in_place(b::rvnet_netdev_priv(dev).cast::<D::Data>()) }
+    }
+
+    unsafe extern "C" fn ndo_open(dev: *mut b::net_device) -> core::ffi::c_int {
+        from_result(|| {
+            // SAFETY: ndo_open runs under rtnl on a registered device.
+            let rtnl = unsafe { Rtnl::assume_held() };
+            // SAFETY: registered, so ndo_init succeeded.
+            D::open(unsafe { Device::from_raw(dev) }, &rtnl)?;
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn ndo_stop(dev: *mut b::net_device) -> core::ffi::c_int {
+        from_result(|| {
+            // SAFETY: ndo_stop runs under rtnl on a registered device.
+            let rtnl = unsafe { Rtnl::assume_held() };
+            // SAFETY: registered, so ndo_init succeeded.
+            D::stop(unsafe { Device::from_raw(dev) }, &rtnl)?;
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn ndo_start_xmit(
+        skb: *mut b::sk_buff,
+        dev: *mut b::net_device,
+    ) -> b::netdev_tx_t {
+        // SAFETY: the core hands ndo_start_xmit an owned skb.
+        let Some(skb) = (unsafe { SkBuff::from_raw(skb) }) else {
+            return b::netdev_tx_NETDEV_TX_OK;
+        };
+        // SAFETY: transmit only happens on registered, open devices.
+        match D::start_xmit(unsafe { Device::from_raw(dev) }, skb) {
+            TxOutcome::Ok => b::netdev_tx_NETDEV_TX_OK,
+            TxOutcome::Busy(skb) => {
+                // Ownership returns to the qdisc layer, which requeues it.
+                let _ = skb.into_raw();
+                b::netdev_tx_NETDEV_TX_BUSY
+            }
+        }
+    }
+
+    unsafe extern "C" fn ndo_get_iflink(dev: *const b::net_device) -> core::ffi::c_int {
+        let guard = rcu::Guard::new();
+        // SAFETY: called on registered devices only (rtnl fill or sysfs).
+        let d = unsafe { Device::<D>::from_raw(dev.cast_mut()) };
+        d.peer(&guard).map_or(0, |p| p.ifindex())
+    }
+}
+
+/// Converts an errno return into `Result` (for sibling modules).
+pub(super) fn check(ret: core::ffi::c_int) -> Result {
+    to_result(ret)
+}

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Proof that the generated bindings match the kernel the module is built for.
+//!
+//! The same source gives different struct layouts per `.config` (`net_device`
+//! grows by hundreds of bytes under the debug options). Bindings generated for
+//! one config and used with another compile and load without complaint and
+//! then corrupt memory. Two checks guard against that:
+//!
+//! - at build time, the Rust sizes equal the sizes clang computed while
+//!   generating the bindings (`enum rvnet_c_sizes` in the shim header);
+//! - at load time, they equal the sizes compiled into the C shim object by
+//!   Kbuild with the kernel's own flags.
+
+use super::bindings as b;
+use core::mem::size_of;
+use kernel::prelude::*;
+
+macro_rules! build_check {
+    ($ty:ty, $c:ident) => {
+        const _: () = assert!(size_of::<$ty>() == b::$c as usize);
+    };
+}
+
+build_check!(b::net_device, rvnet_c_sizes_RVNET_C_SIZEOF_NET_DEVICE);
+build_check!(b::sk_buff, rvnet_c_sizes_RVNET_C_SIZEOF_SK_BUFF);
+build_check!(b::napi_struct, rvnet_c_sizes_RVNET_C_SIZEOF_NAPI_STRUCT);
+build_check!(b::ptr_ring, rvnet_c_sizes_RVNET_C_SIZEOF_PTR_RING);
+build_check!(b::netdev_queue, rvnet_c_sizes_RVNET_C_SIZEOF_NETDEV_QUEUE);
+build_check!(b::rtnl_link_ops, rvnet_c_sizes_RVNET_C_SIZEOF_RTNL_LINK_OPS);
+build_check!(b::net_device_ops, rvnet_c_sizes_RVNET_C_SIZEOF_NET_DEVICE_OPS);
+build_check!(b::ethtool_ops, rvnet_c_sizes_RVNET_C_SIZEOF_ETHTOOL_OPS);
+
+/// Compares the Rust view of the core structs with the compiled C shim's.
+pub(crate) fn check() -> Result {
+    // SAFETY: the size functions only return `sizeof` constants.
+    let c = unsafe {
+        [
+            ("net_device", b::rvnet_sizeof_net_device(), size_of::<b::net_device>()),
+            ("sk_buff", b::rvnet_sizeof_sk_buff(), size_of::<b::sk_buff>()),
+            ("napi_struct", b::rvnet_sizeof_napi_struct(), size_of::<b::napi_struct>()),
+            ("ptr_ring", b::rvnet_sizeof_ptr_ring(), size_of::<b::ptr_ring>()),
+        ]
+    };
+    let mut ok = true;
+    for (name, c_size, rust_size) in c {
+        if c_size != rust_size {
+            pr_err!("layout mismatch: struct {name} is {c_size} bytes in C, {rust_size} in Rust\n");
+            ok = false;
+        }
+    }
+    if !ok {
+        return Err(EINVAL);
+    }
+    pr_info!(
+        "layout ok: net_device {} B, sk_buff {} B (C == Rust)\n",
+        size_of::<b::net_device>(),
+        size_of::<b::sk_buff>()
+    );
+    Ok(())
+}

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! NAPI receive queues (`include/linux/netdevice.h`, `include/linux/ptr_ring.h`).
+//!
+//! An [`RxQueue`] is one NAPI context plus the bounded `ptr_ring` of sk_buffs
+//! that feeds it. The peer's transmit path is the producer
+//! ([`RxQueue::produce`], under the peer's tx queue lock with BH disabled,
+//! serialised by the ring's producer lock); the queue's own NAPI poll is the
+//! only consumer ([`PollCtx::next`]). Tying ring and NAPI together is what
+//! makes the lockless single-consumer `__ptr_ring_consume()` sound: the core
+//! never runs two polls of one NAPI at a time, and the ring is only purged
+//! after the NAPI is deleted.
+//!
+//! # Contexts
+//!
+//! - `produce`/`schedule`: any context with BH disabled (ndo_start_xmit).
+//! - `poll`: softirq (or the NAPI kthread when threaded), budget honoured.
+//! - `enable`/`disable`: process context under rtnl (ndo_open/ndo_stop).
+//! - creation in ndo_init, destruction from priv_destructor (process context).
+
+use super::bindings as b;
+use super::device::{check, Device, Driver, InitDevice};
+use super::skb::SkBuff;
+use core::marker::PhantomData;
+use kernel::prelude::*;
+use kernel::types::Opaque;
+
+/// Receive processing of one queue.
+pub(crate) trait RxPoll: Sized + Send + Sync + 'static {
+    /// The driver whose devices own these queues.
+    type Driver: Driver;
+
+    /// NAPI poll: take at most `budget` packets with [`PollCtx::next`], hand
+    /// them on, and return how many were processed. Returning less than
+    /// `budget` requires calling [`PollCtx::complete_done`] first.
+    fn poll(ctx: &mut PollCtx<'_, Self>, budget: u32) -> u32;
+}
+
+/// One NAPI context and its ring.
+///
+/// # Invariants
+///
+/// `napi` is the first field (so a `napi_struct *` is a pointer to the
+/// queue). `ring_ready` is true iff `ring` was initialised by `ptr_ring_init`;
+/// `napi_added` is true iff `napi` is on `dev`'s NAPI list. `dev` outlives
+/// the queue (queues live in the device's private data).
+#[repr(C)]
+pub(crate) struct RxQueue<P: RxPoll> {
+    napi: Opaque<b::napi_struct>,
+    ring: Opaque<b::ptr_ring>,
+    dev: *mut b::net_device,
+    index: u16,
+    ring_ready: bool,
+    napi_added: bool,
+    /// Per-queue driver data (stats, ...).
+    pub(crate) data: P,
+}
+
+// SAFETY: the ring and NAPI are designed for cross-CPU use (locks, atomics);
+// `P` is Send + Sync.
+unsafe impl<P: RxPoll> Send for RxQueue<P> {}
+// SAFETY: as above.
+unsafe impl<P: RxPoll> Sync for RxQueue<P> {}
+
+impl<P: RxPoll> RxQueue<P> {
+    /// Allocates rx queue `index` of `dev` with a ring of `ring_size` slots and
+    /// registers its NAPI (`netif_napi_add`). Called from `ndo_init`.
+    pub(crate) fn new(
+        dev: &InitDevice<'_>,
+        index: u16,
+        ring_size: u32,
+        data: P,
+    ) -> Result<Pin<KBox<Self>>> {
+        let size = i32::try_from(ring_size).map_err(|_| EINVAL)?;
+        let mut q = KBox::pin(
+            Self {
+                // SAFETY: all-zero is the state netif_napi_add() expects.
+                napi: Opaque::new(unsafe { core::mem::zeroed() }),
+                // SAFETY: plain data; initialised by ptr_ring_init below.
+                ring: Opaque::new(unsafe { core::mem::zeroed() }),
+                dev: dev.as_raw(),
+                index,
+                ring_ready: false,
+                napi_added: false,
+                data,
+            },
+            GFP_KERNEL,
+        )?;
+        // SAFETY: we only set flags; nothing is moved out of the pinned box.
+        let qm = unsafe { q.as_mut().get_unchecked_mut() };
+        // SAFETY: the ring is zeroed, pinned, and not shared yet.
+        check(unsafe { b::rvnet_ptr_ring_init(qm.ring.get(), size, kernel::bindings::GFP_KERNEL) })?;
+        // INVARIANT: the ring is initialised.
+        qm.ring_ready = true;
+        // SAFETY: `dev` is valid (in ndo_init), the napi is zeroed and pinned
+        // for as long as it is on the list (deleted in `drop`).
+        unsafe { b::rvnet_netif_napi_add(dev.as_raw(), qm.napi.get(), Some(Self::poll_trampoline)) };
+        // INVARIANT: the napi is on the device's list.
+        qm.napi_added = true;
+        Ok(q)
+    }
+
+    /// The queue index.
+    pub(crate) fn index(&self) -> u16 {
+        self.index
+    }
+
+    /// Puts `skb` in the ring (producer side). Hands it back if the ring is
+    /// full.
+    #[inline]
+    pub(crate) fn produce(&self, skb: SkBuff) -> core::result::Result<(), SkBuff> {
+        let raw = skb.into_raw();
+        // SAFETY: the ring is initialised (INVARIANT ring_ready, set before
+        // the queue became reachable); ptr_ring_produce takes the producer
+        // lock. On success the ring owns the skb.
+        if unsafe { b::rvnet_ptr_ring_produce(self.ring.get(), raw.cast()) } == 0 {
+            Ok(())
+        } else {
+            // SAFETY: produce failed, so ownership stays with us.
+            match unsafe { SkBuff::from_raw(raw) } {
+                Some(skb) => Err(skb),
+                None => Ok(()),
+            }
+        }
+    }
+
+    /// Whether the ring is empty (lockless peek).
+    pub(crate) fn is_empty(&self) -> bool {
+        // SAFETY: the ring is initialised; __ptr_ring_empty is a lockless
+        // peek that tolerates concurrent producers and the consumer.
+        unsafe { b::rvnet___ptr_ring_empty(self.ring.get()) }
+    }
+
+    /// Schedules the NAPI poll (`napi_schedule`). Returns whether it was
+    /// newly scheduled.
+    #[inline]
+    pub(crate) fn schedule(&self) -> bool {
+        // SAFETY: the napi is on its device's list (INVARIANT napi_added);
+        // napi_schedule is safe in any context and a no-op when disabled.
+        unsafe { b::rvnet_napi_schedule(self.napi.get()) }
+    }
+
+    /// `napi_enable`, from ndo_open.
+    pub(crate) fn enable(&self, _rtnl: &super::rtnl::Rtnl) {
+        // SAFETY: added napi; rtnl serialises enable/disable.
+        unsafe { b::napi_enable(self.napi.get()) }
+    }
+
+    /// `napi_disable`, from ndo_stop; waits for a running poll to finish.
+    pub(crate) fn disable(&self, _rtnl: &super::rtnl::Rtnl) {
+        // SAFETY: enabled napi (ndo_stop only follows a successful ndo_open);
+        // process context.
+        unsafe { b::napi_disable(self.napi.get()) }
+    }
+
+    unsafe extern "C" fn poll_trampoline(napi: *mut b::napi_struct, budget: core::ffi::c_int) -> core::ffi::c_int {
+        // SAFETY: `napi` is the first field of a live `RxQueue<P>` (repr(C));
+        // the queue outlives its NAPI registration.
+        let q = unsafe { &*napi.cast::<RxQueue<P>>() };
+        let mut ctx = PollCtx { q, _p: PhantomData };
+        let budget = u32::try_from(budget).unwrap_or(0);
+        let done = P::poll(&mut ctx, budget).min(budget);
+        // `done <= budget <= i32::MAX`.
+        done as core::ffi::c_int
+    }
+}
+
+impl<P: RxPoll> Drop for RxQueue<P> {
+    fn drop(&mut self) {
+        if self.napi_added {
+            // SAFETY: the napi is on the list and disabled (the device is
+            // closed before its private data is dropped); netif_napi_del()
+            // is __netif_napi_del() + synchronize_net(), after which no poll
+            // can reference this memory.
+            unsafe {
+                b::__netif_napi_del(self.napi.get());
+                b::synchronize_net();
+            }
+        }
+        if self.ring_ready {
+            // SAFETY: no producer can reach the ring any more (the peer link
+            // was cleared and a grace period passed before priv_destructor);
+            // the consumer NAPI is deleted. Leftover skbs are dropped with
+            // SKB_DROP_REASON_QUEUE_PURGE.
+            unsafe { b::rvnet_ptr_ring_cleanup(self.ring.get(), Some(purge_skb)) }
+        }
+    }
+}
+
+unsafe extern "C" fn purge_skb(ptr: *mut core::ffi::c_void) {
+    // SAFETY: the ring only ever holds owned skbs put there by `produce`.
+    unsafe { SkBuff::purge_raw(ptr.cast()) }
+}
+
+/// The context of one NAPI poll of one queue.
+///
+/// Only exists inside `poll`, so holding one proves that this CPU is the
+/// queue's single consumer.
+pub(crate) struct PollCtx<'a, P: RxPoll> {
+    q: &'a RxQueue<P>,
+    _p: PhantomData<*mut ()>,
+}
+
+impl<'a, P: RxPoll> PollCtx<'a, P> {
+    /// The queue being polled.
+    pub(crate) fn queue(&self) -> &'a RxQueue<P> {
+        self.q
+    }
+
+    /// The device that owns the queue.
+    pub(crate) fn device(&self) -> &'a Device<P::Driver> {
+        // SAFETY: the queue lives in the private data of its (registered,
+        // initialised) device, so the device outlives the poll.
+        unsafe { Device::from_raw(self.q.dev) }
+    }
+
+    /// Takes the next packet from the ring.
+    #[inline]
+    pub(crate) fn next(&mut self) -> Option<SkBuff> {
+        // SAFETY: we are the single consumer (see the type docs); the ring
+        // holds owned skbs.
+        unsafe { SkBuff::from_raw(b::rvnet___ptr_ring_consume(self.q.ring.get()).cast()) }
+    }
+
+    /// Hands a packet to GRO and the stack (`napi_gro_receive`).
+    #[inline]
+    pub(crate) fn gro_receive(&mut self, skb: SkBuff) {
+        // SAFETY: in NAPI context of this napi; the stack takes ownership.
+        unsafe { b::napi_gro_receive(self.q.napi.get(), skb.into_raw()) };
+    }
+
+    /// `napi_complete_done`: ends polling. Returns false if the NAPI must
+    /// keep polling (it was rescheduled meanwhile).
+    #[inline]
+    pub(crate) fn complete_done(&mut self, done: u32) -> bool {
+        // SAFETY: called from this napi's poll with `done < budget`.
+        unsafe { b::napi_complete_done(self.q.napi.get(), done as core::ffi::c_int) }
+    }
+}

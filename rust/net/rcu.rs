@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! RCU read-side critical sections (`include/linux/rcupdate.h`).
+//!
+//! The 6.12 `kernel` crate has no RCU abstraction; this is the small piece
+//! the driver needs: a guard whose lifetime bounds the references read under
+//! it.
+
+use super::bindings as b;
+use core::marker::PhantomData;
+
+/// An RCU read-side critical section, entered on creation and left on drop.
+///
+/// # Invariants
+///
+/// `rcu_read_lock()` was called when this guard was created and
+/// `rcu_read_unlock()` has not been called for it yet. The guard is `!Send`,
+/// so it is released on the CPU/task that took it.
+pub(crate) struct Guard(PhantomData<*mut ()>);
+
+impl Guard {
+    /// Enters an RCU read-side critical section.
+    #[inline]
+    pub(crate) fn new() -> Self {
+        // SAFETY: rcu_read_lock() may be called in any context; the matching
+        // unlock happens in `Drop`.
+        unsafe { b::rvnet_rcu_read_lock() };
+        // INVARIANT: the read lock was just taken.
+        Self(PhantomData)
+    }
+}
+
+impl Drop for Guard {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: by the type invariant this guard holds the read lock.
+        unsafe { b::rvnet_rcu_read_unlock() };
+    }
+}

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rtnetlink link types (`include/net/rtnetlink.h`) and the rtnl lock token.
+//!
+//! [`Registration`] registers `rtnl_link_ops` for a pair [`Driver`], so that
+//! `ip link add NAME type KIND` works. The abstraction implements `dellink`
+//! and `get_link_net` itself, because they encode the pair invariant of
+//! [`PeerPtr`](super::device::PeerPtr): both ends are unlinked and queued for
+//! unregistration together. Unloading the module unregisters the ops, which
+//! deletes every device of the kind (`__rtnl_kill_links`).
+
+use super::bindings as b;
+use super::device::{check, Device, Driver, Net, Ops};
+use core::marker::PhantomData;
+use core::ptr;
+use kernel::error::{from_err_ptr, from_result};
+use kernel::prelude::*;
+use kernel::types::Opaque;
+
+/// Proof that the rtnl lock is held.
+///
+/// # Invariants
+///
+/// Only created where rtnl is held for the whole lifetime of the token:
+/// callbacks documented to run under rtnl.
+pub(crate) struct Rtnl(PhantomData<*mut ()>);
+
+impl Rtnl {
+    /// # Safety
+    ///
+    /// The caller must hold rtnl for as long as the token lives.
+    pub(crate) unsafe fn assume_held() -> Self {
+        // INVARIANT: guaranteed by the caller.
+        Self(PhantomData)
+    }
+}
+
+/// Registered `rtnl_link_ops` of driver `D`.
+#[pin_data(PinnedDrop)]
+pub(crate) struct Registration<D: Driver> {
+    #[pin]
+    ops: Opaque<b::rtnl_link_ops>,
+    _p: PhantomData<D>,
+}
+
+// SAFETY: the ops table is only read by the core after registration.
+unsafe impl<D: Driver> Send for Registration<D> {}
+// SAFETY: as above.
+unsafe impl<D: Driver> Sync for Registration<D> {}
+
+/// `IFLA_MAX` (a macro bindgen cannot evaluate).
+const IFLA_MAX: usize = b::__IFLA_MAX as usize - 1;
+
+/// `netdev_priv()` is aligned to NETDEV_ALIGN (32 bytes).
+const NETDEV_ALIGN: usize = 32;
+
+impl<D: Driver> Registration<D> {
+    const PRIV_FITS: () = assert!(core::mem::align_of::<D::Data>() <= NETDEV_ALIGN);
+
+    /// Registers the link type.
+    pub(crate) fn new() -> Result<Pin<KBox<Self>>> {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::PRIV_FITS;
+        let ops = b::rtnl_link_ops {
+            kind: D::KIND.as_char_ptr(),
+            priv_size: core::mem::size_of::<D::Data>(),
+            setup: Some(Ops::<D>::setup),
+            validate: Some(Self::validate),
+            newlink: Some(Self::newlink),
+            dellink: Some(Self::dellink),
+            get_link_net: Some(Self::get_link_net),
+            // SAFETY: all-zero is valid for the remaining members (list head
+            // initialised by registration, NULL callbacks mean "not
+            // supported").
+            ..unsafe { core::mem::zeroed() }
+        };
+        let reg = KBox::pin(
+            Self {
+                ops: Opaque::new(ops),
+                _p: PhantomData,
+            },
+            GFP_KERNEL,
+        )?;
+        // SAFETY: the ops live in a pinned box that outlives the
+        // registration (unregistered in `drop`).
+        check(unsafe { b::rtnl_link_register(reg.ops.get()) })?;
+        Ok(reg)
+    }
+
+    unsafe extern "C" fn validate(
+        tb: *mut *mut b::nlattr,
+        _data: *mut *mut b::nlattr,
+        extack: *mut b::netlink_ext_ack,
+    ) -> core::ffi::c_int {
+        // SAFETY: the core passes tb[] of IFLA_MAX + 1 entries.
+        let attrs = unsafe { Attrs::from_raw(tb, IFLA_MAX) };
+        from_result(|| validate_link_attrs(&attrs, extack).map(|()| 0))
+    }
+
+    unsafe extern "C" fn newlink(
+        src_net: *mut b::net,
+        dev: *mut b::net_device,
+        tb: *mut *mut b::nlattr,
+        data: *mut *mut b::nlattr,
+        extack: *mut b::netlink_ext_ack,
+    ) -> core::ffi::c_int {
+        from_result(|| {
+            // SAFETY: newlink runs under rtnl.
+            let rtnl = unsafe { Rtnl::assume_held() };
+            let link = NewLink {
+                // SAFETY: the namespace is valid for the call.
+                src_net: unsafe { Net::from_raw(src_net) },
+                // INVARIANT: the core allocated `dev` with our ops and frees
+                // it itself if we fail before registering it.
+                dev: NewDevice {
+                    ptr: dev,
+                    owned: false,
+                    _p: PhantomData,
+                },
+                // SAFETY: tb[] has IFLA_MAX + 1 entries.
+                tb: unsafe { Attrs::from_raw(tb, IFLA_MAX) },
+                // SAFETY: data[] is NULL (no IFLA_INFO_DATA) or has maxtype+1
+                // entries; we declare maxtype 0.
+                data: (!data.is_null()).then(|| unsafe { Attrs::from_raw(data, 0) }),
+                extack,
+                rtnl: &rtnl,
+            };
+            D::newlink(link)?;
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn dellink(dev: *mut b::net_device, head: *mut b::list_head) {
+        // SAFETY: dellink runs under rtnl.
+        let rtnl = unsafe { Rtnl::assume_held() };
+        // SAFETY: dellink is called for registered devices of our kind.
+        let d = unsafe { Device::<D>::from_raw(dev) };
+        let peer = d.peer_rtnl(&rtnl).map(|p| p.as_raw());
+        // INVARIANT (PeerPtr): unlink both ends before queueing both; the core
+        // frees them only after a grace period that follows this rtnl section.
+        D::peer(d.data()).clear();
+        // SAFETY: `dev` is registered and rtnl is held.
+        unsafe { b::unregister_netdevice_queue(dev, head) };
+        if let Some(p) = peer {
+            // SAFETY: `p` was read from the peer pointer under rtnl, so it is
+            // a registered `D` device.
+            let pd = unsafe { Device::<D>::from_raw(p) };
+            D::peer(pd.data()).clear();
+            // SAFETY: as above.
+            unsafe { b::unregister_netdevice_queue(p, head) };
+        }
+    }
+
+    unsafe extern "C" fn get_link_net(dev: *const b::net_device) -> *mut b::net {
+        let guard = super::rcu::Guard::new();
+        // SAFETY: called on registered devices of our kind under rtnl.
+        let d = unsafe { Device::<D>::from_raw(dev.cast_mut()) };
+        d.peer(&guard).map_or_else(|| d.net().as_raw(), |p| p.net().as_raw())
+    }
+}
+
+#[pinned_drop]
+impl<D: Driver> PinnedDrop for Registration<D> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: registered in `new`; this deletes all devices of the kind.
+        unsafe { b::rtnl_link_unregister(self.ops.get()) };
+    }
+}
+
+/// Checks the generic link attributes that an Ethernet pair cares about.
+fn validate_link_attrs(tb: &Attrs<'_>, extack: *mut b::netlink_ext_ack) -> Result {
+    if let Some(addr) = tb.get(b::IFLA_ADDRESS) {
+        // SAFETY: `addr` is a valid attribute from the parsed message.
+        let (len, data) = unsafe { ((*addr).nla_len as usize, b::rvnet_nla_data(addr)) };
+        // nla_len includes the 4-byte header.
+        // SAFETY: the attribute payload holds `len - 4` bytes; we read 6 only
+        // after checking there are 6.
+        if len < 4 + 6 || !unsafe { b::rvnet_is_valid_ether_addr(data.cast()) } {
+            set_extack(extack, c"rvnet: invalid MAC address");
+            return Err(Error::from_errno(-(b::EADDRNOTAVAIL as i32)));
+        }
+    }
+    Ok(())
+}
+
+/// Sets the extack message (`NL_SET_ERR_MSG`).
+pub(crate) fn set_extack(extack: *mut b::netlink_ext_ack, msg: &'static core::ffi::CStr) {
+    if !extack.is_null() {
+        // SAFETY: a non-NULL extack is valid for the netlink request, and
+        // the message has 'static lifetime as the core requires.
+        unsafe { (*extack)._msg = msg.as_ptr().cast() };
+    }
+}
+
+/// A parsed netlink attribute table (`struct nlattr *tb[]`).
+pub(crate) struct Attrs<'a> {
+    tb: *mut *mut b::nlattr,
+    max: usize,
+    _p: PhantomData<&'a ()>,
+}
+
+impl Attrs<'_> {
+    /// # Safety
+    ///
+    /// `tb` must point to `max + 1` entries valid for `'a`.
+    unsafe fn from_raw(tb: *mut *mut b::nlattr, max: usize) -> Self {
+        Self {
+            tb,
+            max,
+            _p: PhantomData,
+        }
+    }
+
+    fn get(&self, ty: u32) -> Option<*mut b::nlattr> {
+        let i = ty as usize;
+        if i > self.max || self.tb.is_null() {
+            return None;
+        }
+        // SAFETY: `i <= max`, within the table by the constructor contract.
+        let a = unsafe { *self.tb.add(i) };
+        (!a.is_null()).then_some(a)
+    }
+
+    /// Whether attribute `ty` is present.
+    pub(crate) fn has(&self, ty: u32) -> bool {
+        self.get(ty).is_some()
+    }
+}
+
+/// A new link request (`rtnl_link_ops.newlink`), under rtnl.
+pub(crate) struct NewLink<'a, D: Driver> {
+    src_net: &'a Net,
+    /// The device the user asked for, allocated by the core, not registered.
+    pub(crate) dev: NewDevice<D>,
+    /// Generic link attributes (`IFLA_*`).
+    pub(crate) tb: Attrs<'a>,
+    /// Kind-specific attributes (`IFLA_INFO_DATA`), if any.
+    #[allow(dead_code)]
+    pub(crate) data: Option<Attrs<'a>>,
+    extack: *mut b::netlink_ext_ack,
+    /// The rtnl token for the whole request.
+    pub(crate) rtnl: &'a Rtnl,
+}
+
+impl<D: Driver> NewLink<'_, D> {
+    /// Allocates the peer end in the namespace the request names for it
+    /// (`rtnl_link_get_net`) with the same link attributes (MTU, queues), named
+    /// from `D::NAME_TEMPLATE`, as veth does when no peer is described.
+    pub(crate) fn create_peer(&self) -> Result<NewDevice<D>> {
+        // SAFETY: src_net and tb are valid for the request; the returned
+        // namespace holds a reference we drop below.
+        let net = from_err_ptr(unsafe { b::rtnl_link_get_net(self.src_net.as_raw(), self.tb.tb) })?;
+        // SAFETY: `self.dev` was allocated with our link ops; rtnl is held;
+        // the name template is a NUL-terminated string.
+        let peer = unsafe {
+            b::rtnl_create_link(
+                net,
+                D::NAME_TEMPLATE.as_char_ptr(),
+                b::NET_NAME_ENUM as u8,
+                (*self.dev.ptr).rtnl_link_ops,
+                self.tb.tb,
+                self.extack,
+            )
+        };
+        // SAFETY: rtnl_create_link took its own reference to `net` on success.
+        unsafe { b::rvnet_put_net(net) };
+        let peer = from_err_ptr(peer)?;
+        // INVARIANT: allocated with our ops, owned by us until registered.
+        Ok(NewDevice {
+            ptr: peer,
+            owned: true,
+            _p: PhantomData,
+        })
+    }
+}
+
+/// An allocated, unregistered device of kind `D`.
+///
+/// # Invariants
+///
+/// `ptr` was allocated with `D`'s link ops and is not registered. If `owned`,
+/// dropping this frees it with `free_netdev()`; otherwise the core does.
+pub(crate) struct NewDevice<D: Driver> {
+    ptr: *mut b::net_device,
+    owned: bool,
+    _p: PhantomData<D>,
+}
+
+impl<D: Driver> NewDevice<D> {
+    /// Gives the device a random MAC address (`eth_hw_addr_random`).
+    pub(crate) fn hw_addr_random(&self) {
+        // SAFETY: unregistered, so we have exclusive access.
+        unsafe { b::rvnet_eth_hw_addr_random(self.ptr) }
+    }
+
+    /// Inherits the TSO limits of `other` (`netif_inherit_tso_max`).
+    pub(crate) fn inherit_tso_max(&self, other: &NewDevice<D>) {
+        // SAFETY: both devices are valid and unregistered.
+        unsafe { b::netif_inherit_tso_max(self.ptr, other.ptr) }
+    }
+
+    /// Registers the device (`register_netdevice`), which runs `ndo_init`.
+    /// On failure an owned device is freed.
+    pub(crate) fn register<'r>(self, _rtnl: &'r Rtnl) -> Result<&'r Device<D>> {
+        let me = core::mem::ManuallyDrop::new(self);
+        // SAFETY: rtnl is held; the device is allocated and unregistered.
+        let ret = unsafe { b::register_netdevice(me.ptr) };
+        if let Err(e) = check(ret) {
+            if me.owned {
+                // SAFETY: registration failed, so the device is ours to free.
+                unsafe { b::free_netdev(me.ptr) };
+            }
+            return Err(e);
+        }
+        // SAFETY: registered, so ndo_init succeeded; it stays valid while
+        // rtnl is held.
+        Ok(unsafe { Device::from_raw(me.ptr) })
+    }
+}
+
+impl<D: Driver> Drop for NewDevice<D> {
+    fn drop(&mut self) {
+        if self.owned {
+            // SAFETY: by the invariant an owned, unregistered device.
+            unsafe { b::free_netdev(self.ptr) };
+        }
+    }
+}
+
+impl<D: Driver> Device<D> {
+    /// Finishes link creation: marks it initialised and notifies userspace
+    /// (`rtnl_configure_link`).
+    pub(crate) fn configure_link(&self, _rtnl: &Rtnl) -> Result {
+        // SAFETY: registered device, rtnl held; NULL ifm means no changes.
+        check(unsafe { b::rtnl_configure_link(self.as_raw(), ptr::null_mut(), 0, ptr::null_mut()) })
+    }
+
+    /// Unregisters the device now (error path of newlink).
+    pub(crate) fn unregister(&self, _rtnl: &Rtnl) {
+        // SAFETY: registered device, rtnl held. Not linked to a peer yet.
+        unsafe { b::unregister_netdevice_queue(self.as_raw(), ptr::null_mut()) }
+    }
+}

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Owned socket buffers (`include/linux/skbuff.h`).
+//!
+//! # Ownership
+//!
+//! An [`SkBuff`] owns one reference to a `struct sk_buff`. It must be used up
+//! explicitly, and every way of using it up says what happened to the packet:
+//!
+//! - [`SkBuff::consume`]: delivered, freed as consumed (not a drop);
+//! - [`SkBuff::drop_with`]: dropped, freed with a `skb_drop_reason` that
+//!   `perf`/`dropwatch`/the `kfree_skb` tracepoint report;
+//! - handed to the stack or to a ring by an abstraction that takes it by value
+//!   (NAPI GRO receive, the rx ring producer), which becomes the owner;
+//! - returned from transmit as `TxOutcome::Busy(skb)`, which gives it back to
+//!   the qdisc layer unchanged.
+//!
+//! Letting an `SkBuff` fall out of scope is a driver bug: `Drop` frees it with
+//! `SKB_DROP_REASON_NOT_SPECIFIED`, counts it, and WARNs once.
+//!
+//! Freeing context: every function here runs in process or softirq context
+//! (transmit runs with BH disabled, NAPI poll in softirq); rvnet never touches
+//! an skb in hard IRQ context, so `kfree_skb_reason`/`consume_skb` fit.
+
+use super::bindings as b;
+use super::device::{Device, Driver};
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+/// Why a packet was dropped: the kernel's `enum skb_drop_reason` values rvnet
+/// uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DropReason {
+    /// The peer is gone or not up (`SKB_DROP_REASON_DEV_READY`).
+    DevReady,
+    /// The peer's rx ring is full (`SKB_DROP_REASON_FULL_RING`).
+    FullRing,
+    /// Larger than the receiving device's MTU (`SKB_DROP_REASON_PKT_TOO_BIG`).
+    PktTooBig,
+    /// Left in a ring when the ring was purged (`SKB_DROP_REASON_QUEUE_PURGE`).
+    QueuePurge,
+    /// Memory allocation failed (`SKB_DROP_REASON_NOMEM`).
+    NoMem,
+}
+
+impl DropReason {
+    fn raw(self) -> b::skb_drop_reason {
+        match self {
+            Self::DevReady => b::skb_drop_reason_SKB_DROP_REASON_DEV_READY,
+            Self::FullRing => b::skb_drop_reason_SKB_DROP_REASON_FULL_RING,
+            Self::PktTooBig => b::skb_drop_reason_SKB_DROP_REASON_PKT_TOO_BIG,
+            Self::QueuePurge => b::skb_drop_reason_SKB_DROP_REASON_QUEUE_PURGE,
+            Self::NoMem => b::skb_drop_reason_SKB_DROP_REASON_NOMEM,
+        }
+    }
+}
+
+/// Number of skbs freed implicitly by `Drop` (a driver bug) since load.
+static IMPLICIT_DROPS: AtomicU64 = AtomicU64::new(0);
+
+/// Returns how many skbs were freed by `Drop` instead of explicitly.
+pub(crate) fn implicit_drops() -> u64 {
+    IMPLICIT_DROPS.load(Ordering::Relaxed)
+}
+
+/// An owned reference to a `struct sk_buff`.
+///
+/// # Invariants
+///
+/// `ptr` points to a valid `sk_buff` on which this object holds one
+/// reference, and nothing else accesses the buffer's data or metadata while
+/// this object exists (the stack handed it over exclusively).
+pub(crate) struct SkBuff {
+    ptr: NonNull<b::sk_buff>,
+}
+
+// SAFETY: an owned sk_buff may be freed or handed on from any CPU; the kernel
+// moves skbs between CPUs (rings, backlog) all the time.
+unsafe impl Send for SkBuff {}
+
+impl SkBuff {
+    /// Takes ownership of a raw sk_buff.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be a valid sk_buff whose reference the caller owns and
+    /// transfers to the returned object.
+    pub(crate) unsafe fn from_raw(ptr: *mut b::sk_buff) -> Option<Self> {
+        // INVARIANT: the caller transfers a valid owned reference.
+        NonNull::new(ptr).map(|ptr| Self { ptr })
+    }
+
+    /// Gives up ownership without freeing; the caller takes the reference.
+    pub(crate) fn into_raw(self) -> *mut b::sk_buff {
+        let ptr = self.ptr.as_ptr();
+        core::mem::forget(self);
+        ptr
+    }
+
+    /// Raw pointer for abstraction code that borrows the buffer.
+    pub(crate) fn as_raw(&self) -> *mut b::sk_buff {
+        self.ptr.as_ptr()
+    }
+
+    /// Length of the data (`skb->len`).
+    #[inline]
+    pub(crate) fn len(&self) -> u32 {
+        // SAFETY: by the invariant `ptr` is valid; `len` is a plain field.
+        unsafe { (*self.ptr.as_ptr()).len }
+    }
+
+    /// The tx queue the stack picked (`skb_get_queue_mapping`).
+    #[inline]
+    pub(crate) fn queue_mapping(&self) -> u16 {
+        // SAFETY: by the invariant `ptr` is valid.
+        unsafe { b::rvnet_skb_get_queue_mapping(self.ptr.as_ptr()) }
+    }
+
+    /// Records the rx queue the packet arrived on (`skb_record_rx_queue`).
+    #[inline]
+    pub(crate) fn record_rx_queue(&mut self, queue: u16) {
+        // SAFETY: by the invariant we own the buffer exclusively.
+        unsafe { b::rvnet_skb_record_rx_queue(self.ptr.as_ptr(), queue) }
+    }
+
+    /// Software transmit timestamp hook (`skb_tx_timestamp`).
+    #[inline]
+    pub(crate) fn tx_timestamp(&mut self) {
+        // SAFETY: by the invariant we own the buffer exclusively; called
+        // from ndo_start_xmit as the helper requires.
+        unsafe { b::rvnet_skb_tx_timestamp(self.ptr.as_ptr()) }
+    }
+
+    /// Frees the packet as successfully consumed (not a drop).
+    #[inline]
+    pub(crate) fn consume(self) {
+        // SAFETY: we own the reference and give it up here (process or
+        // softirq context, see the module docs).
+        unsafe { b::rvnet_consume_skb(self.into_raw()) }
+    }
+
+    /// Drops the packet with a reason visible to drop monitors.
+    #[inline]
+    pub(crate) fn drop_with(self, reason: DropReason) {
+        // SAFETY: we own the reference and give it up here (process or
+        // softirq context, see the module docs).
+        unsafe { b::rvnet_kfree_skb_reason(self.into_raw(), reason.raw()) }
+    }
+
+    /// Prepares the packet for reception by `dev`, the other end of a pair
+    /// (`__dev_forward_skb`): MTU check, scrub (full scrub across
+    /// namespaces, as veth), `eth_type_trans()`. A packet larger than `dev`
+    /// accepts is dropped with `PKT_TOO_BIG`; if the core fails (frag
+    /// orphaning out of memory) it frees the skb itself and we report it.
+    pub(crate) fn forward_to<D: Driver>(self, dev: &Device<D>) -> Result<SkBuff, ()> {
+        // SAFETY: both valid; is_skb_forwardable only reads them.
+        if !unsafe { b::is_skb_forwardable(dev.as_raw(), self.as_raw()) } {
+            self.drop_with(DropReason::PktTooBig);
+            return Err(());
+        }
+        let raw = self.into_raw();
+        // SAFETY: we own `raw`. On success ownership returns to us; on
+        // failure __dev_forward_skb() has freed it.
+        if unsafe { b::__dev_forward_skb(dev.as_raw(), raw) } != 0 {
+            return Err(());
+        }
+        // SAFETY: success, we still own it.
+        unsafe { SkBuff::from_raw(raw) }.ok_or(())
+    }
+
+    /// Frees a raw skb pointer left in a ring at purge time.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be an owned, valid sk_buff.
+    pub(crate) unsafe fn purge_raw(ptr: *mut b::sk_buff) {
+        // SAFETY: guaranteed by the caller.
+        if let Some(skb) = unsafe { Self::from_raw(ptr) } {
+            skb.drop_with(DropReason::QueuePurge);
+        }
+    }
+}
+
+impl Drop for SkBuff {
+    fn drop(&mut self) {
+        IMPLICIT_DROPS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: we own the reference; this is the bug path that still must
+        // not leak. The shim WARNs once so that tests catch it.
+        unsafe {
+            b::rvnet_warn_implicit_skb_drop();
+            b::rvnet_kfree_skb_reason(
+                self.ptr.as_ptr(),
+                b::skb_drop_reason_SKB_DROP_REASON_NOT_SPECIFIED,
+            )
+        }
+    }
+}

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rvnet C shim: one-line out-of-line wrappers around static inline kernel
+ * helpers, grouped by the header they come from. No logic lives here.
+ */
+#include "rvnet_shim.h"
+
+size_t rvnet_sizeof_net_device(void) { return sizeof(struct net_device); }
+size_t rvnet_sizeof_sk_buff(void) { return sizeof(struct sk_buff); }
+size_t rvnet_sizeof_napi_struct(void) { return sizeof(struct napi_struct); }
+size_t rvnet_sizeof_ptr_ring(void) { return sizeof(struct ptr_ring); }
+
+/* linux/netdevice.h */
+void *rvnet_netdev_priv(const struct net_device *dev)
+{
+	return netdev_priv(dev);
+}
+
+bool rvnet_netif_running(const struct net_device *dev)
+{
+	return netif_running(dev);
+}
+
+bool rvnet_netif_carrier_ok(const struct net_device *dev)
+{
+	return netif_carrier_ok(dev);
+}
+
+void rvnet_netif_tx_start_all_queues(struct net_device *dev)
+{
+	netif_tx_start_all_queues(dev);
+}
+
+struct netdev_queue *rvnet_netdev_get_tx_queue(const struct net_device *dev,
+					       unsigned int index)
+{
+	return netdev_get_tx_queue(dev, index);
+}
+
+void rvnet_netif_tx_stop_queue(struct netdev_queue *txq)
+{
+	netif_tx_stop_queue(txq);
+}
+
+bool rvnet_netif_tx_queue_stopped(const struct netdev_queue *txq)
+{
+	return netif_tx_queue_stopped(txq);
+}
+
+bool rvnet_netdev_xmit_more(void)
+{
+	return netdev_xmit_more();
+}
+
+void rvnet_netif_napi_add(struct net_device *dev, struct napi_struct *napi,
+			  int (*poll)(struct napi_struct *, int))
+{
+	netif_napi_add(dev, napi, poll);
+}
+
+bool rvnet_napi_schedule(struct napi_struct *napi)
+{
+	return napi_schedule(napi);
+}
+
+void rvnet_dev_sw_netstats_tx_add(struct net_device *dev,
+				  unsigned int packets, unsigned int len)
+{
+	dev_sw_netstats_tx_add(dev, packets, len);
+}
+
+void rvnet_dev_sw_netstats_rx_add(struct net_device *dev, unsigned int len)
+{
+	dev_sw_netstats_rx_add(dev, len);
+}
+
+void rvnet_netdev_set_pcpu_stat_type(struct net_device *dev,
+				     enum netdev_stat_type type)
+{
+	dev->pcpu_stat_type = type;
+}
+
+struct net *rvnet_dev_net(const struct net_device *dev)
+{
+	return dev_net(dev);
+}
+
+unsigned long rvnet_netdev_priv_flags(const struct net_device *dev)
+{
+	return dev->priv_flags;
+}
+
+void rvnet_netdev_set_priv_flags(struct net_device *dev, unsigned long flags)
+{
+	dev->priv_flags = flags;
+}
+
+/* linux/etherdevice.h */
+void rvnet_eth_hw_addr_random(struct net_device *dev)
+{
+	eth_hw_addr_random(dev);
+}
+
+bool rvnet_is_valid_ether_addr(const u8 *addr)
+{
+	return is_valid_ether_addr(addr);
+}
+
+/* linux/skbuff.h */
+u16 rvnet_skb_get_queue_mapping(const struct sk_buff *skb)
+{
+	return skb_get_queue_mapping(skb);
+}
+
+void rvnet_skb_record_rx_queue(struct sk_buff *skb, u16 rx_queue)
+{
+	skb_record_rx_queue(skb, rx_queue);
+}
+
+void rvnet_skb_tx_timestamp(struct sk_buff *skb)
+{
+	skb_tx_timestamp(skb);
+}
+
+void rvnet_kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason)
+{
+	kfree_skb_reason(skb, reason);
+}
+
+void rvnet_consume_skb(struct sk_buff *skb)
+{
+	consume_skb(skb);
+}
+
+void rvnet_warn_implicit_skb_drop(void)
+{
+	WARN_ONCE(1, "rvnet: sk_buff freed implicitly (no drop reason)\n");
+}
+
+/* linux/ptr_ring.h */
+int rvnet_ptr_ring_init(struct ptr_ring *r, int size, gfp_t gfp)
+{
+	return ptr_ring_init(r, size, gfp);
+}
+
+void rvnet_ptr_ring_cleanup(struct ptr_ring *r, void (*destroy)(void *))
+{
+	ptr_ring_cleanup(r, destroy);
+}
+
+int rvnet_ptr_ring_produce(struct ptr_ring *r, void *ptr)
+{
+	return ptr_ring_produce(r, ptr);
+}
+
+void *rvnet___ptr_ring_consume(struct ptr_ring *r)
+{
+	return __ptr_ring_consume(r);
+}
+
+bool rvnet___ptr_ring_empty(struct ptr_ring *r)
+{
+	return __ptr_ring_empty(r);
+}
+
+/* linux/rcupdate.h */
+void rvnet_rcu_read_lock(void)
+{
+	rcu_read_lock();
+}
+
+void rvnet_rcu_read_unlock(void)
+{
+	rcu_read_unlock();
+}
+
+/* net/net_namespace.h */
+bool rvnet_net_eq(const struct net *a, const struct net *b)
+{
+	return net_eq(a, b);
+}
+
+void rvnet_put_net(struct net *net)
+{
+	put_net(net);
+}
+
+/* net/netlink.h */
+void *rvnet_nla_data(const struct nlattr *nla)
+{
+	return nla_data(nla);
+}

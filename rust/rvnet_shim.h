@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rvnet C shim: out-of-line copies of the static inline kernel helpers that
+ * the Rust abstraction layer calls, plus compile-time constants that bindgen
+ * cannot evaluate from function-like macros. No logic lives here.
+ *
+ * This header is also the input of bindgen (see rust/bindings_helper.h), so
+ * the Rust declarations of these functions are generated, never hand-written.
+ */
+#ifndef RVNET_SHIM_H
+#define RVNET_SHIM_H
+
+#include <linux/etherdevice.h>
+#include <linux/ethtool.h>
+#include <linux/netdevice.h>
+#include <linux/ptr_ring.h>
+#include <linux/rcupdate.h>
+#include <linux/skbuff.h>
+#include <linux/u64_stats_sync.h>
+#include <net/rtnetlink.h>
+#include <net/net_namespace.h>
+
+/* Sizes as the C compiler sees them for this .config (build-time check). */
+enum rvnet_c_sizes {
+	RVNET_C_SIZEOF_NET_DEVICE = sizeof(struct net_device),
+	RVNET_C_SIZEOF_SK_BUFF = sizeof(struct sk_buff),
+	RVNET_C_SIZEOF_NAPI_STRUCT = sizeof(struct napi_struct),
+	RVNET_C_SIZEOF_PTR_RING = sizeof(struct ptr_ring),
+	RVNET_C_SIZEOF_NETDEV_QUEUE = sizeof(struct netdev_queue),
+	RVNET_C_SIZEOF_RTNL_LINK_OPS = sizeof(struct rtnl_link_ops),
+	RVNET_C_SIZEOF_NET_DEVICE_OPS = sizeof(struct net_device_ops),
+	RVNET_C_SIZEOF_ETHTOOL_OPS = sizeof(struct ethtool_ops),
+};
+
+/* Sizes as the compiled shim object sees them (load-time check). */
+size_t rvnet_sizeof_net_device(void);
+size_t rvnet_sizeof_sk_buff(void);
+size_t rvnet_sizeof_napi_struct(void);
+size_t rvnet_sizeof_ptr_ring(void);
+
+/* linux/netdevice.h */
+void *rvnet_netdev_priv(const struct net_device *dev);
+bool rvnet_netif_running(const struct net_device *dev);
+bool rvnet_netif_carrier_ok(const struct net_device *dev);
+void rvnet_netif_tx_start_all_queues(struct net_device *dev);
+struct netdev_queue *rvnet_netdev_get_tx_queue(const struct net_device *dev,
+					       unsigned int index);
+void rvnet_netif_tx_stop_queue(struct netdev_queue *txq);
+bool rvnet_netif_tx_queue_stopped(const struct netdev_queue *txq);
+bool rvnet_netdev_xmit_more(void);
+void rvnet_netif_napi_add(struct net_device *dev, struct napi_struct *napi,
+			  int (*poll)(struct napi_struct *, int));
+bool rvnet_napi_schedule(struct napi_struct *napi);
+void rvnet_dev_sw_netstats_tx_add(struct net_device *dev,
+				  unsigned int packets, unsigned int len);
+void rvnet_dev_sw_netstats_rx_add(struct net_device *dev, unsigned int len);
+void rvnet_netdev_set_pcpu_stat_type(struct net_device *dev,
+				     enum netdev_stat_type type);
+struct net *rvnet_dev_net(const struct net_device *dev);
+unsigned long rvnet_netdev_priv_flags(const struct net_device *dev);
+void rvnet_netdev_set_priv_flags(struct net_device *dev, unsigned long flags);
+
+/* linux/etherdevice.h */
+void rvnet_eth_hw_addr_random(struct net_device *dev);
+bool rvnet_is_valid_ether_addr(const u8 *addr);
+
+/* linux/skbuff.h */
+u16 rvnet_skb_get_queue_mapping(const struct sk_buff *skb);
+void rvnet_skb_record_rx_queue(struct sk_buff *skb, u16 rx_queue);
+void rvnet_skb_tx_timestamp(struct sk_buff *skb);
+void rvnet_kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason);
+void rvnet_warn_implicit_skb_drop(void);
+void rvnet_consume_skb(struct sk_buff *skb);
+
+/* linux/ptr_ring.h */
+int rvnet_ptr_ring_init(struct ptr_ring *r, int size, gfp_t gfp);
+void rvnet_ptr_ring_cleanup(struct ptr_ring *r, void (*destroy)(void *));
+int rvnet_ptr_ring_produce(struct ptr_ring *r, void *ptr);
+void *rvnet___ptr_ring_consume(struct ptr_ring *r);
+bool rvnet___ptr_ring_empty(struct ptr_ring *r);
+
+/* linux/rcupdate.h */
+void rvnet_rcu_read_lock(void);
+void rvnet_rcu_read_unlock(void);
+
+/* net/net_namespace.h */
+bool rvnet_net_eq(const struct net *a, const struct net *b);
+void rvnet_put_net(struct net *net);
+
+/* net/netlink.h */
+void *rvnet_nla_data(const struct nlattr *nla);
+
+#endif /* RVNET_SHIM_H */
