@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: GPL-2.0
+# rvnet: out-of-tree Rust network driver for Linux 6.12.
+#
+#   make          build rvnet.ko for the plain kernel (out/plain/rvnet.ko)
+#   make run      set up, build, boot the plain kernel, demo a pair with traffic
+#   make check    set up, build, boot the debug kernel, run the full test suite
+#
+# Both set-up targets install what they need (qemu/setup) and rebuild only
+# what changed (kernels are cached in ~/.cache/rvnet by source + config +
+# toolchain).
+
+.PHONY: all module module-debug kernels run check setup clean
+
+all: module
+
+setup:
+	@qemu/setup
+
+module: setup
+	@qemu/module
+
+module-debug: setup
+	@qemu/module --debug
+
+kernels: setup
+	@qemu/kernel
+	@qemu/kernel --debug
+
+run: setup
+	@qemu/module >/dev/null
+	@qemu/run -- qemu/demo
+
+check: setup
+	@selftests/check
+
+clean:
+	rm -rf out
