@@ -28,8 +28,6 @@ enum rvnet_c_sizes {
 	RVNET_C_SIZEOF_PTR_RING = sizeof(struct ptr_ring),
 	RVNET_C_SIZEOF_NETDEV_QUEUE = sizeof(struct netdev_queue),
 	RVNET_C_SIZEOF_RTNL_LINK_OPS = sizeof(struct rtnl_link_ops),
-	RVNET_C_SIZEOF_NET_DEVICE_OPS = sizeof(struct net_device_ops),
-	RVNET_C_SIZEOF_ETHTOOL_OPS = sizeof(struct ethtool_ops),
 };
 
 /* Sizes as the compiled shim object sees them (load-time check). */

@@ -87,7 +87,10 @@ impl Driver for Rvnet {
         let mut rxq = KVec::with_capacity(n as usize, GFP_KERNEL)?;
         for i in 0..n {
             let index = u16::try_from(i).map_err(|_| EINVAL)?;
-            rxq.push(RxQueue::new(dev, index, DEFAULT_RING_SIZE, RxData::new())?, GFP_KERNEL)?;
+            rxq.push(
+                RxQueue::new(dev, index, DEFAULT_RING_SIZE, RxData::new())?,
+                GFP_KERNEL,
+            )?;
         }
         Ok(RvnetDev {
             peer: PeerPtr::new(),

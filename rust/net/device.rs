@@ -34,6 +34,7 @@ pub(crate) enum TxOutcome {
     Ok,
     /// The driver could not take the skb now; it goes back to the qdisc
     /// unchanged (`NETDEV_TX_BUSY`). The driver must have stopped the queue.
+    #[allow(dead_code)] // Part of the transmit contract; rvnet's ring does not push back yet.
     Busy(SkBuff),
 }
 
@@ -116,12 +117,6 @@ impl<D: Driver> Device<D> {
         unsafe { (*self.as_raw()).ifindex }
     }
 
-    /// `dev->name`.
-    pub(crate) fn name(&self) -> &CStr {
-        // SAFETY: `name` is a NUL-terminated array inside the valid device.
-        unsafe { CStr::from_char_ptr((*self.as_raw()).name.as_ptr().cast()) }
-    }
-
     /// Administratively up (`IFF_UP`).
     pub(crate) fn is_up(&self) -> bool {
         // SAFETY: the device is valid; `flags` is a plain word.
@@ -136,12 +131,6 @@ impl<D: Driver> Device<D> {
         unsafe { b::rvnet_netif_running(self.as_raw()) }
     }
 
-    /// `netif_carrier_ok()`.
-    pub(crate) fn carrier_ok(&self) -> bool {
-        // SAFETY: the device is valid.
-        unsafe { b::rvnet_netif_carrier_ok(self.as_raw()) }
-    }
-
     /// `netif_carrier_on()`.
     pub(crate) fn carrier_on(&self) {
         // SAFETY: the device is valid and registered.
@@ -152,18 +141,6 @@ impl<D: Driver> Device<D> {
     pub(crate) fn carrier_off(&self) {
         // SAFETY: the device is valid and registered.
         unsafe { b::netif_carrier_off(self.as_raw()) }
-    }
-
-    /// Number of real rx queues.
-    pub(crate) fn real_num_rx_queues(&self) -> u32 {
-        // SAFETY: the device is valid.
-        unsafe { (*self.as_raw()).real_num_rx_queues }
-    }
-
-    /// Number of allocated rx queues.
-    pub(crate) fn num_rx_queues(&self) -> u32 {
-        // SAFETY: the device is valid; fixed at allocation.
-        unsafe { (*self.as_raw()).num_rx_queues }
     }
 
     /// The network namespace the device lives in.
@@ -288,12 +265,6 @@ impl Net {
     pub(crate) fn as_raw(&self) -> *mut b::net {
         self.0.get()
     }
-
-    /// `net_eq()`.
-    pub(crate) fn same_as(&self, other: &Net) -> bool {
-        // SAFETY: both namespaces are valid.
-        unsafe { b::rvnet_net_eq(self.as_raw(), other.as_raw()) }
-    }
 }
 
 /// Device features (`NETIF_F_*`), built from the kernel's bit numbers.
@@ -335,9 +306,6 @@ features! {
 }
 
 impl Features {
-    /// No features.
-    pub(crate) const EMPTY: Features = Features(0);
-
     /// `NETIF_F_GSO_SOFTWARE`: every segmentation the stack can do in software.
     pub(crate) const GSO_SOFTWARE: Features = Self::TSO
         .or(Self::TSO6)
@@ -395,7 +363,8 @@ impl SetupDevice<'_> {
         unsafe {
             let d = self.raw();
             let flags = b::rvnet_netdev_priv_flags(d);
-            let flags = (flags & !(b::netdev_priv_flags_IFF_TX_SKB_SHARING as kernel::ffi::c_ulong))
+            let flags = (flags
+                & !(b::netdev_priv_flags_IFF_TX_SKB_SHARING as kernel::ffi::c_ulong))
                 | b::netdev_priv_flags_IFF_LIVE_ADDR_CHANGE as kernel::ffi::c_ulong;
             b::rvnet_netdev_set_priv_flags(d, flags);
         }
@@ -452,14 +421,17 @@ impl<D: Driver> Ops<D> {
             (*dev).netdev_ops = &Self::NETDEV_OPS;
             (*dev).needs_free_netdev = true;
             (*dev).priv_destructor = Some(Self::priv_destructor);
-            b::rvnet_netdev_set_pcpu_stat_type(
-                dev,
-                b::netdev_stat_type_NETDEV_PCPU_STAT_TSTATS,
-            );
+            b::rvnet_netdev_set_pcpu_stat_type(dev, b::netdev_stat_type_NETDEV_PCPU_STAT_TSTATS);
         }
         D::setup(&sd);
     }
 
+    /// `ndo_init` trampoline.
+    ///
+    /// # Safety
+    ///
+    /// Called by `register_netdevice()` under rtnl with a device allocated
+    /// with `D`'s link ops whose private area is zeroed and uninitialised.
     unsafe extern "C" fn ndo_init(dev: *mut b::net_device) -> core::ffi::c_int {
         from_result(|| {
             // SAFETY: ndo_init runs under rtnl from register_netdevice().
@@ -475,12 +447,23 @@ impl<D: Driver> Ops<D> {
         })
     }
 
+    /// `priv_destructor` trampoline.
+    ///
+    /// # Safety
+    ///
+    /// Called by the core once, for a device whose `ndo_init` succeeded, after
+    /// its last user is gone.
     unsafe extern "C" fn priv_destructor(dev: *mut b::net_device) {
         // SAFETY: the core calls priv_destructor once, only for devices whose
         // ndo_init succeeded, after the last user is gone.
         unsafe { ptr::drop_in_place(b::rvnet_netdev_priv(dev).cast::<D::Data>()) }
     }
 
+    /// `ndo_open` trampoline.
+    ///
+    /// # Safety
+    ///
+    /// Called by the core under rtnl for a registered device of kind `D`.
     unsafe extern "C" fn ndo_open(dev: *mut b::net_device) -> core::ffi::c_int {
         from_result(|| {
             // SAFETY: ndo_open runs under rtnl on a registered device.
@@ -491,6 +474,11 @@ impl<D: Driver> Ops<D> {
         })
     }
 
+    /// `ndo_stop` trampoline.
+    ///
+    /// # Safety
+    ///
+    /// Called by the core under rtnl for an open device of kind `D`.
     unsafe extern "C" fn ndo_stop(dev: *mut b::net_device) -> core::ffi::c_int {
         from_result(|| {
             // SAFETY: ndo_stop runs under rtnl on a registered device.
@@ -501,6 +489,12 @@ impl<D: Driver> Ops<D> {
         })
     }
 
+    /// `ndo_start_xmit` trampoline.
+    ///
+    /// # Safety
+    ///
+    /// Called by the core with BH disabled and the tx queue lock held, for an
+    /// open device of kind `D`, with an skb whose ownership it transfers.
     unsafe extern "C" fn ndo_start_xmit(
         skb: *mut b::sk_buff,
         dev: *mut b::net_device,
@@ -520,6 +514,11 @@ impl<D: Driver> Ops<D> {
         }
     }
 
+    /// `ndo_get_iflink` trampoline.
+    ///
+    /// # Safety
+    ///
+    /// Called by the core for a registered device of kind `D`.
     unsafe extern "C" fn ndo_get_iflink(dev: *const b::net_device) -> core::ffi::c_int {
         let guard = rcu::Guard::new();
         // SAFETY: called on registered devices only (rtnl fill or sysfs).

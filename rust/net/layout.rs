@@ -28,18 +28,32 @@ build_check!(b::napi_struct, rvnet_c_sizes_RVNET_C_SIZEOF_NAPI_STRUCT);
 build_check!(b::ptr_ring, rvnet_c_sizes_RVNET_C_SIZEOF_PTR_RING);
 build_check!(b::netdev_queue, rvnet_c_sizes_RVNET_C_SIZEOF_NETDEV_QUEUE);
 build_check!(b::rtnl_link_ops, rvnet_c_sizes_RVNET_C_SIZEOF_RTNL_LINK_OPS);
-build_check!(b::net_device_ops, rvnet_c_sizes_RVNET_C_SIZEOF_NET_DEVICE_OPS);
-build_check!(b::ethtool_ops, rvnet_c_sizes_RVNET_C_SIZEOF_ETHTOOL_OPS);
 
 /// Compares the Rust view of the core structs with the compiled C shim's.
 pub(crate) fn check() -> Result {
     // SAFETY: the size functions only return `sizeof` constants.
     let c = unsafe {
         [
-            ("net_device", b::rvnet_sizeof_net_device(), size_of::<b::net_device>()),
-            ("sk_buff", b::rvnet_sizeof_sk_buff(), size_of::<b::sk_buff>()),
-            ("napi_struct", b::rvnet_sizeof_napi_struct(), size_of::<b::napi_struct>()),
-            ("ptr_ring", b::rvnet_sizeof_ptr_ring(), size_of::<b::ptr_ring>()),
+            (
+                "net_device",
+                b::rvnet_sizeof_net_device(),
+                size_of::<b::net_device>(),
+            ),
+            (
+                "sk_buff",
+                b::rvnet_sizeof_sk_buff(),
+                size_of::<b::sk_buff>(),
+            ),
+            (
+                "napi_struct",
+                b::rvnet_sizeof_napi_struct(),
+                size_of::<b::napi_struct>(),
+            ),
+            (
+                "ptr_ring",
+                b::rvnet_sizeof_ptr_ring(),
+                size_of::<b::ptr_ring>(),
+            ),
         ]
     };
     let mut ok = true;

@@ -89,12 +89,16 @@ impl<P: RxPoll> RxQueue<P> {
         // SAFETY: we only set flags; nothing is moved out of the pinned box.
         let qm = unsafe { q.as_mut().get_unchecked_mut() };
         // SAFETY: the ring is zeroed, pinned, and not shared yet.
-        check(unsafe { b::rvnet_ptr_ring_init(qm.ring.get(), size, kernel::bindings::GFP_KERNEL) })?;
+        check(unsafe {
+            b::rvnet_ptr_ring_init(qm.ring.get(), size, kernel::bindings::GFP_KERNEL)
+        })?;
         // INVARIANT: the ring is initialised.
         qm.ring_ready = true;
         // SAFETY: `dev` is valid (in ndo_init), the napi is zeroed and pinned
         // for as long as it is on the list (deleted in `drop`).
-        unsafe { b::rvnet_netif_napi_add(dev.as_raw(), qm.napi.get(), Some(Self::poll_trampoline)) };
+        unsafe {
+            b::rvnet_netif_napi_add(dev.as_raw(), qm.napi.get(), Some(Self::poll_trampoline))
+        };
         // INVARIANT: the napi is on the device's list.
         qm.napi_added = true;
         Ok(q)
@@ -153,7 +157,16 @@ impl<P: RxPoll> RxQueue<P> {
         unsafe { b::napi_disable(self.napi.get()) }
     }
 
-    unsafe extern "C" fn poll_trampoline(napi: *mut b::napi_struct, budget: core::ffi::c_int) -> core::ffi::c_int {
+    /// NAPI poll trampoline.
+    ///
+    /// # Safety
+    ///
+    /// Called by the core's NAPI machinery with the `napi_struct` that `new`
+    /// registered, which is the first field of a live `RxQueue<P>`.
+    unsafe extern "C" fn poll_trampoline(
+        napi: *mut b::napi_struct,
+        budget: core::ffi::c_int,
+    ) -> core::ffi::c_int {
         // SAFETY: `napi` is the first field of a live `RxQueue<P>` (repr(C));
         // the queue outlives its NAPI registration.
         let q = unsafe { &*napi.cast::<RxQueue<P>>() };
@@ -187,6 +200,11 @@ impl<P: RxPoll> Drop for RxQueue<P> {
     }
 }
 
+/// `ptr_ring_cleanup()` destructor for the skbs left in a ring.
+///
+/// # Safety
+///
+/// `ptr` must be an owned sk_buff taken out of the ring.
 unsafe extern "C" fn purge_skb(ptr: *mut core::ffi::c_void) {
     // SAFETY: the ring only ever holds owned skbs put there by `produce`.
     unsafe { SkBuff::purge_raw(ptr.cast()) }

@@ -87,6 +87,11 @@ impl<D: Driver> Registration<D> {
         Ok(reg)
     }
 
+    /// `rtnl_link_ops.validate` trampoline.
+    ///
+    /// # Safety
+    ///
+    /// Called by rtnetlink with `tb` holding `IFLA_MAX + 1` entries.
     unsafe extern "C" fn validate(
         tb: *mut *mut b::nlattr,
         _data: *mut *mut b::nlattr,
@@ -97,6 +102,13 @@ impl<D: Driver> Registration<D> {
         from_result(|| validate_link_attrs(&attrs, extack).map(|()| 0))
     }
 
+    /// `rtnl_link_ops.newlink` trampoline.
+    ///
+    /// # Safety
+    ///
+    /// Called by rtnetlink under rtnl with an unregistered device allocated
+    /// with our ops, `tb` of `IFLA_MAX + 1` entries, and `data` NULL or of
+    /// `maxtype + 1` entries.
     unsafe extern "C" fn newlink(
         src_net: *mut b::net,
         dev: *mut b::net_device,
@@ -130,6 +142,11 @@ impl<D: Driver> Registration<D> {
         })
     }
 
+    /// `rtnl_link_ops.dellink` trampoline.
+    ///
+    /// # Safety
+    ///
+    /// Called by rtnetlink under rtnl for a registered device of kind `D`.
     unsafe extern "C" fn dellink(dev: *mut b::net_device, head: *mut b::list_head) {
         // SAFETY: dellink runs under rtnl.
         let rtnl = unsafe { Rtnl::assume_held() };
@@ -151,11 +168,17 @@ impl<D: Driver> Registration<D> {
         }
     }
 
+    /// `rtnl_link_ops.get_link_net` trampoline.
+    ///
+    /// # Safety
+    ///
+    /// Called by rtnetlink for a registered device of kind `D`.
     unsafe extern "C" fn get_link_net(dev: *const b::net_device) -> *mut b::net {
         let guard = super::rcu::Guard::new();
         // SAFETY: called on registered devices of our kind under rtnl.
         let d = unsafe { Device::<D>::from_raw(dev.cast_mut()) };
-        d.peer(&guard).map_or_else(|| d.net().as_raw(), |p| p.net().as_raw())
+        d.peer(&guard)
+            .map_or_else(|| d.net().as_raw(), |p| p.net().as_raw())
     }
 }
 

@@ -7,7 +7,6 @@
 //! An [`SkBuff`] owns one reference to a `struct sk_buff`. It must be used up
 //! explicitly, and every way of using it up says what happened to the packet:
 //!
-//! - [`SkBuff::consume`]: delivered, freed as consumed (not a drop);
 //! - [`SkBuff::drop_with`]: dropped, freed with a `skb_drop_reason` that
 //!   `perf`/`dropwatch`/the `kfree_skb` tracepoint report;
 //! - handed to the stack or to a ring by an abstraction that takes it by value
@@ -39,8 +38,6 @@ pub(crate) enum DropReason {
     PktTooBig,
     /// Left in a ring when the ring was purged (`SKB_DROP_REASON_QUEUE_PURGE`).
     QueuePurge,
-    /// Memory allocation failed (`SKB_DROP_REASON_NOMEM`).
-    NoMem,
 }
 
 impl DropReason {
@@ -50,18 +47,13 @@ impl DropReason {
             Self::FullRing => b::skb_drop_reason_SKB_DROP_REASON_FULL_RING,
             Self::PktTooBig => b::skb_drop_reason_SKB_DROP_REASON_PKT_TOO_BIG,
             Self::QueuePurge => b::skb_drop_reason_SKB_DROP_REASON_QUEUE_PURGE,
-            Self::NoMem => b::skb_drop_reason_SKB_DROP_REASON_NOMEM,
         }
     }
 }
 
-/// Number of skbs freed implicitly by `Drop` (a driver bug) since load.
+/// Number of skbs freed implicitly by `Drop` (a driver bug) since load;
+/// reported by ethtool statistics once those exist.
 static IMPLICIT_DROPS: AtomicU64 = AtomicU64::new(0);
-
-/// Returns how many skbs were freed by `Drop` instead of explicitly.
-pub(crate) fn implicit_drops() -> u64 {
-    IMPLICIT_DROPS.load(Ordering::Relaxed)
-}
 
 /// An owned reference to a `struct sk_buff`.
 ///
@@ -129,14 +121,6 @@ impl SkBuff {
         // SAFETY: by the invariant we own the buffer exclusively; called
         // from ndo_start_xmit as the helper requires.
         unsafe { b::rvnet_skb_tx_timestamp(self.ptr.as_ptr()) }
-    }
-
-    /// Frees the packet as successfully consumed (not a drop).
-    #[inline]
-    pub(crate) fn consume(self) {
-        // SAFETY: we own the reference and give it up here (process or
-        // softirq context, see the module docs).
-        unsafe { b::rvnet_consume_skb(self.into_raw()) }
     }
 
     /// Drops the packet with a reason visible to drop monitors.
