@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 mod pair;
+mod queues;
 mod rx;
 mod tx;
 

@@ -15,3 +15,5 @@ pub(crate) mod napi;
 pub(crate) mod rcu;
 pub(crate) mod rtnl;
 pub(crate) mod skb;
+pub(crate) mod stats;
+pub(crate) mod txq;

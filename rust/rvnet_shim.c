@@ -47,6 +47,28 @@ bool rvnet_netif_tx_queue_stopped(const struct netdev_queue *txq)
 	return netif_tx_queue_stopped(txq);
 }
 
+void rvnet_netif_tx_start_queue(struct netdev_queue *txq)
+{
+	netif_tx_start_queue(txq);
+}
+
+bool rvnet___netdev_tx_sent_queue(struct netdev_queue *txq, unsigned int bytes,
+				  bool xmit_more)
+{
+	return __netdev_tx_sent_queue(txq, bytes, xmit_more);
+}
+
+void rvnet_netdev_tx_completed_queue(struct netdev_queue *txq,
+				     unsigned int pkts, unsigned int bytes)
+{
+	netdev_tx_completed_queue(txq, pkts, bytes);
+}
+
+void rvnet_netdev_tx_reset_queue(struct netdev_queue *txq)
+{
+	netdev_tx_reset_queue(txq);
+}
+
 bool rvnet_netdev_xmit_more(void)
 {
 	return netdev_xmit_more();
@@ -61,23 +83,6 @@ void rvnet_netif_napi_add(struct net_device *dev, struct napi_struct *napi,
 bool rvnet_napi_schedule(struct napi_struct *napi)
 {
 	return napi_schedule(napi);
-}
-
-void rvnet_dev_sw_netstats_tx_add(struct net_device *dev,
-				  unsigned int packets, unsigned int len)
-{
-	dev_sw_netstats_tx_add(dev, packets, len);
-}
-
-void rvnet_dev_sw_netstats_rx_add(struct net_device *dev, unsigned int len)
-{
-	dev_sw_netstats_rx_add(dev, len);
-}
-
-void rvnet_netdev_set_pcpu_stat_type(struct net_device *dev,
-				     enum netdev_stat_type type)
-{
-	dev->pcpu_stat_type = type;
 }
 
 struct net *rvnet_dev_net(const struct net_device *dev)
@@ -161,6 +166,32 @@ void *rvnet___ptr_ring_consume(struct ptr_ring *r)
 bool rvnet___ptr_ring_empty(struct ptr_ring *r)
 {
 	return __ptr_ring_empty(r);
+}
+
+bool rvnet___ptr_ring_full(struct ptr_ring *r)
+{
+	return __ptr_ring_full(r);
+}
+
+int rvnet___ptr_ring_produce(struct ptr_ring *r, void *ptr)
+{
+	return __ptr_ring_produce(r, ptr);
+}
+
+void rvnet_ptr_ring_producer_lock(struct ptr_ring *r)
+{
+	spin_lock(&r->producer_lock);
+}
+
+void rvnet_ptr_ring_producer_unlock(struct ptr_ring *r)
+{
+	spin_unlock(&r->producer_lock);
+}
+
+int rvnet_ptr_ring_resize(struct ptr_ring *r, int size, gfp_t gfp,
+			  void (*destroy)(void *))
+{
+	return ptr_ring_resize(r, size, gfp, destroy);
 }
 
 /* linux/rcupdate.h */

@@ -45,15 +45,16 @@ struct netdev_queue *rvnet_netdev_get_tx_queue(const struct net_device *dev,
 					       unsigned int index);
 void rvnet_netif_tx_stop_queue(struct netdev_queue *txq);
 bool rvnet_netif_tx_queue_stopped(const struct netdev_queue *txq);
+void rvnet_netif_tx_start_queue(struct netdev_queue *txq);
+bool rvnet___netdev_tx_sent_queue(struct netdev_queue *txq, unsigned int bytes,
+				  bool xmit_more);
+void rvnet_netdev_tx_completed_queue(struct netdev_queue *txq,
+				     unsigned int pkts, unsigned int bytes);
+void rvnet_netdev_tx_reset_queue(struct netdev_queue *txq);
 bool rvnet_netdev_xmit_more(void);
 void rvnet_netif_napi_add(struct net_device *dev, struct napi_struct *napi,
 			  int (*poll)(struct napi_struct *, int));
 bool rvnet_napi_schedule(struct napi_struct *napi);
-void rvnet_dev_sw_netstats_tx_add(struct net_device *dev,
-				  unsigned int packets, unsigned int len);
-void rvnet_dev_sw_netstats_rx_add(struct net_device *dev, unsigned int len);
-void rvnet_netdev_set_pcpu_stat_type(struct net_device *dev,
-				     enum netdev_stat_type type);
 struct net *rvnet_dev_net(const struct net_device *dev);
 unsigned long rvnet_netdev_priv_flags(const struct net_device *dev);
 void rvnet_netdev_set_priv_flags(struct net_device *dev, unsigned long flags);
@@ -76,6 +77,12 @@ void rvnet_ptr_ring_cleanup(struct ptr_ring *r, void (*destroy)(void *));
 int rvnet_ptr_ring_produce(struct ptr_ring *r, void *ptr);
 void *rvnet___ptr_ring_consume(struct ptr_ring *r);
 bool rvnet___ptr_ring_empty(struct ptr_ring *r);
+bool rvnet___ptr_ring_full(struct ptr_ring *r);
+int rvnet___ptr_ring_produce(struct ptr_ring *r, void *ptr);
+void rvnet_ptr_ring_producer_lock(struct ptr_ring *r);
+void rvnet_ptr_ring_producer_unlock(struct ptr_ring *r);
+int rvnet_ptr_ring_resize(struct ptr_ring *r, int size, gfp_t gfp,
+			  void (*destroy)(void *));
 
 /* linux/rcupdate.h */
 void rvnet_rcu_read_lock(void);

@@ -7,9 +7,12 @@
 //! both ends are up; deleting either end (or its namespace, or unloading the
 //! module) deletes both.
 
-use super::rx::RxData;
-use crate::net::device::{Device, Driver, Features, InitDevice, PeerPtr, SetupDevice, TxOutcome};
+use super::queues::{RxData, TxState};
+use crate::net::device::{
+    Device, Driver, Features, InitDevice, LinkStats, PeerPtr, SetupDevice, TxOutcome,
+};
 use crate::net::napi::RxQueue;
+use crate::net::rcu;
 use crate::net::rtnl::{NewLink, Rtnl};
 use crate::net::skb::SkBuff;
 use kernel::prelude::*;
@@ -30,15 +33,18 @@ pub(crate) struct Rvnet;
 pub(crate) struct RvnetDev {
     /// The other end.
     pub(crate) peer: PeerPtr<Rvnet>,
-    /// One rx ring + NAPI per rx queue.
+    /// One rx ring + NAPI per allocated rx queue.
     pub(crate) rxq: KVec<Pin<KBox<RxQueue<RxData>>>>,
+    /// State of each allocated tx queue.
+    pub(crate) txs: KVec<TxState>,
 }
 
 impl RvnetDev {
-    /// The rx queue that tx queue `index` of the peer feeds.
+    /// The rx queue that the peer's tx queue `index` feeds, given this
+    /// end's `active` rx queues.
     #[inline]
-    pub(crate) fn rx_queue(&self, index: u16) -> Option<&RxQueue<RxData>> {
-        let n = self.rxq.len();
+    pub(crate) fn rx_queue(&self, index: u16, active: u32) -> Option<&RxQueue<RxData>> {
+        let n = (active as usize).min(self.rxq.len());
         if n == 0 {
             return None;
         }
@@ -88,13 +94,19 @@ impl Driver for Rvnet {
         for i in 0..n {
             let index = u16::try_from(i).map_err(|_| EINVAL)?;
             rxq.push(
-                RxQueue::new(dev, index, DEFAULT_RING_SIZE, RxData::new())?,
+                RxQueue::new(dev, index, DEFAULT_RING_SIZE, RxData::default())?,
                 GFP_KERNEL,
             )?;
+        }
+        let n = dev.num_tx_queues();
+        let mut txs = KVec::with_capacity(n as usize, GFP_KERNEL)?;
+        for _ in 0..n {
+            txs.push(TxState::default(), GFP_KERNEL)?;
         }
         Ok(RvnetDev {
             peer: PeerPtr::new(),
             rxq,
+            txs,
         })
     }
 
@@ -157,11 +169,38 @@ impl Driver for Rvnet {
         for q in dev.data().rxq.iter() {
             q.disable(rtnl);
         }
+        // BQL reset on close. Packets already in the peer's rings stay there
+        // (delivered when it polls), but must not be completed against the
+        // reset counters: new generation, wait until no poll still uses the
+        // old one, then reset.
+        for st in dev.data().txs.iter() {
+            st.next_generation();
+        }
+        rcu::synchronize_net(rtnl);
+        for i in 0..dev.num_tx_queues() {
+            if let Some(txq) = u16::try_from(i).ok().and_then(|i| dev.tx_queue(i)) {
+                txq.bql_reset();
+            }
+        }
         Ok(())
     }
 
     fn start_xmit(dev: &Device<Self>, skb: SkBuff) -> TxOutcome {
         super::tx::start_xmit(dev, skb)
+    }
+
+    fn get_stats64(dev: &Device<Self>) -> LinkStats {
+        let mut s = LinkStats::default();
+        for t in dev.data().txs.iter() {
+            s.tx_packets += t.packets.get();
+            s.tx_bytes += t.bytes.get();
+            s.tx_dropped += t.drops();
+        }
+        for q in dev.data().rxq.iter() {
+            s.rx_packets += q.data.packets.get();
+            s.rx_bytes += q.data.bytes.get();
+        }
+        s
     }
 }
 

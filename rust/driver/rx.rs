@@ -2,20 +2,46 @@
 
 //! Receive: the NAPI poll of one rx queue.
 //!
-//! Takes at most `budget` packets from the queue's ring, records the rx
-//! queue, and hands each to GRO (`napi_gro_receive`). Completes with
-//! `napi_complete_done` when the ring ran dry before the budget did.
+//! Takes at most `budget` packets from the ring, hands each to GRO
+//! (`napi_gro_receive`, which honours `ethtool -K gro`), completes the
+//! sender's BQL for them, wakes the sender's tx queues that stopped on this
+//! full ring, and completes with `napi_complete_done` when the ring ran dry
+//! before the budget did. Runs in softirq (or the NAPI thread when threaded).
 
 use super::pair::Rvnet;
-use super::tx::ETH_HLEN;
+use super::queues::RxData;
+use crate::net::device::Device;
 use crate::net::napi::{PollCtx, RxPoll};
+use crate::net::rcu;
+use core::sync::atomic::{fence, Ordering};
 
-/// Per-rx-queue driver state.
-pub(crate) struct RxData;
+/// BQL completions accumulated for one sender tx queue.
+struct Completion {
+    queue: u16,
+    generation: u32,
+    pkts: u32,
+    bytes: u32,
+}
 
-impl RxData {
-    pub(crate) fn new() -> Self {
-        Self
+impl Completion {
+    fn flush(&mut self, sender: &Device<Rvnet>) {
+        if self.pkts == 0 {
+            return;
+        }
+        let current = sender
+            .data()
+            .txs
+            .get(usize::from(self.queue))
+            .map(|s| s.generation());
+        // Packets sent before the sender's last BQL reset are not in flight
+        // any more as far as BQL knows; completing them would underflow it.
+        if current == Some(self.generation) {
+            if let Some(txq) = sender.tx_queue(self.queue) {
+                txq.bql_completed(self.pkts, self.bytes);
+            }
+        }
+        self.pkts = 0;
+        self.bytes = 0;
     }
 }
 
@@ -24,19 +50,70 @@ impl RxPoll for RxData {
 
     fn poll(ctx: &mut PollCtx<'_, Self>, budget: u32) -> u32 {
         let dev = ctx.device();
-        let index = ctx.queue().index();
+        let q = ctx.queue();
+        let index = q.index();
+        q.data.polls.add(1);
+        let guard = rcu::Guard::new();
+        let sender = dev.peer(&guard);
+        let mut c = Completion {
+            queue: 0,
+            generation: 0,
+            pkts: 0,
+            bytes: 0,
+        };
         let mut done = 0;
         while done < budget {
             let Some(mut skb) = ctx.next() else { break };
+            let tag = skb.tx_tag();
+            if let Some(s) = sender {
+                if c.pkts > 0 && (c.queue != tag.queue || c.generation != tag.generation) {
+                    c.flush(s);
+                }
+                c.queue = tag.queue;
+                c.generation = tag.generation;
+                c.pkts += 1;
+                c.bytes = c.bytes.wrapping_add(tag.len);
+            }
+            q.data.packets.add(1);
+            q.data.bytes.add(u64::from(tag.len));
             skb.record_rx_queue(index);
-            // The ring holds skbs after eth_type_trans(); count wire bytes.
-            dev.stats_rx_add(skb.len() + ETH_HLEN);
             ctx.gro_receive(skb);
             done += 1;
         }
+        if let Some(s) = sender {
+            c.flush(s);
+            if done > 0 {
+                wake_senders(s, dev, index);
+            }
+        }
         if done < budget {
             ctx.complete_done(done);
+        } else {
+            q.data.budget_exhausted.add(1);
         }
         done
+    }
+}
+
+/// Wakes the sender's tx queues that feed rx ring `index` of `dev` if they
+/// stopped on a full ring. Pairs with the stop-then-recheck in transmit: we
+/// freed slots, then look at the stopped bit; the sender set the bit, then
+/// looks at the slots. The full fences make sure one side sees the other.
+fn wake_senders(sender: &Device<Rvnet>, dev: &Device<Rvnet>, index: u16) {
+    fence(Ordering::SeqCst);
+    let n_rx = dev.real_num_rx_queues().max(1);
+    let n_tx = sender.real_num_tx_queues();
+    let mut i = u32::from(index);
+    while i < n_tx {
+        let Ok(qi) = u16::try_from(i) else { break };
+        if let Some(txq) = sender.tx_queue(qi) {
+            if txq.is_stopped() {
+                txq.wake();
+                if let Some(s) = sender.data().txs.get(usize::from(qi)) {
+                    s.wakes.add(1);
+                }
+            }
+        }
+        i += n_rx;
     }
 }

@@ -20,6 +20,7 @@ use super::bindings as b;
 use super::rcu;
 use super::rtnl::{NewLink, Rtnl};
 use super::skb::SkBuff;
+use super::txq::TxQueue;
 use core::marker::PhantomData;
 use core::ptr;
 use core::sync::atomic::{AtomicPtr, Ordering};
@@ -69,6 +70,26 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
 
     /// `ndo_start_xmit`: runs with BH disabled and the tx queue lock held.
     fn start_xmit(dev: &Device<Self>, skb: SkBuff) -> TxOutcome;
+
+    /// `ndo_get_stats64`: device totals; any context, must not sleep.
+    fn get_stats64(dev: &Device<Self>) -> LinkStats;
+}
+
+/// Device totals reported by `ndo_get_stats64` (`struct rtnl_link_stats64`).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct LinkStats {
+    /// Packets received.
+    pub(crate) rx_packets: u64,
+    /// Bytes received.
+    pub(crate) rx_bytes: u64,
+    /// Packets dropped on receive.
+    pub(crate) rx_dropped: u64,
+    /// Packets transmitted.
+    pub(crate) tx_packets: u64,
+    /// Bytes transmitted.
+    pub(crate) tx_bytes: u64,
+    /// Packets dropped on transmit.
+    pub(crate) tx_dropped: u64,
 }
 
 /// A registered network device driven by `D`.
@@ -150,26 +171,48 @@ impl<D: Driver> Device<D> {
         unsafe { Net::from_raw(b::rvnet_dev_net(self.as_raw())) }
     }
 
-    /// Adds a transmitted packet to the core's per-CPU sw stats.
-    #[inline]
-    pub(crate) fn stats_tx_add(&self, packets: u32, len: u32) {
-        // SAFETY: setup selected NETDEV_PCPU_STAT_TSTATS, so the core
-        // allocated dev->tstats before ndo_init.
-        unsafe { b::rvnet_dev_sw_netstats_tx_add(self.as_raw(), packets, len) }
-    }
-
-    /// Adds a received packet to the core's per-CPU sw stats.
-    #[inline]
-    pub(crate) fn stats_rx_add(&self, len: u32) {
-        // SAFETY: as for `stats_tx_add`.
-        unsafe { b::rvnet_dev_sw_netstats_rx_add(self.as_raw(), len) }
-    }
-
     /// Whether this transmit is followed by more (`netdev_xmit_more()`).
     #[inline]
     pub(crate) fn xmit_more(&self) -> bool {
         // SAFETY: reads a per-CPU flag set by the core for ndo_start_xmit.
         unsafe { b::rvnet_netdev_xmit_more() }
+    }
+
+    /// Transmit queue `index`, if allocated.
+    #[inline]
+    pub(crate) fn tx_queue(&self, index: u16) -> Option<&TxQueue> {
+        if u32::from(index) >= self.num_tx_queues() {
+            return None;
+        }
+        // SAFETY: index < num_tx_queues, so netdev_get_tx_queue() returns an
+        // element of dev->_tx, which lives as long as the device.
+        Some(unsafe { TxQueue::from_raw(b::rvnet_netdev_get_tx_queue(self.as_raw(), index.into())) })
+    }
+
+    /// Allocated tx queues (`numtxqueues` at creation).
+    pub(crate) fn num_tx_queues(&self) -> u32 {
+        // SAFETY: fixed at allocation.
+        unsafe { (*self.as_raw()).num_tx_queues }
+    }
+
+    /// Active tx queues (`ethtool -L`).
+    pub(crate) fn real_num_tx_queues(&self) -> u32 {
+        // SAFETY: a plain word, written under rtnl.
+        unsafe { ptr::read_volatile(ptr::addr_of!((*self.as_raw()).real_num_tx_queues)) }
+    }
+
+    /// Active rx queues (`ethtool -L`).
+    pub(crate) fn real_num_rx_queues(&self) -> u32 {
+        // SAFETY: a plain word, written under rtnl.
+        unsafe { ptr::read_volatile(ptr::addr_of!((*self.as_raw()).real_num_rx_queues)) }
+    }
+
+    /// Sets the number of active queues (`netif_set_real_num_{tx,rx}_queues`).
+    pub(crate) fn set_real_num_queues(&self, tx: u32, rx: u32, _rtnl: &Rtnl) -> Result {
+        // SAFETY: registered device, rtnl held; the core checks the bounds.
+        check(unsafe { b::netif_set_real_num_tx_queues(self.as_raw(), tx) })?;
+        // SAFETY: as above.
+        check(unsafe { b::netif_set_real_num_rx_queues(self.as_raw(), rx) })
     }
 
     /// Starts all tx queues.
@@ -385,6 +428,12 @@ impl InitDevice<'_> {
         // SAFETY: the device is valid; fixed at allocation.
         unsafe { (*self.as_raw()).num_rx_queues }
     }
+
+    /// Number of allocated tx queues.
+    pub(crate) fn num_tx_queues(&self) -> u32 {
+        // SAFETY: the device is valid; fixed at allocation.
+        unsafe { (*self.as_raw()).num_tx_queues }
+    }
 }
 
 /// The `net_device_ops` table and trampolines for `D`.
@@ -397,7 +446,7 @@ impl<D: Driver> Ops<D> {
         ndo_open: Some(Self::ndo_open),
         ndo_stop: Some(Self::ndo_stop),
         ndo_start_xmit: Some(Self::ndo_start_xmit),
-        ndo_get_stats64: Some(b::dev_get_tstats64),
+        ndo_get_stats64: Some(Self::ndo_get_stats64),
         ndo_set_mac_address: Some(b::eth_mac_addr),
         ndo_validate_addr: Some(b::eth_validate_addr),
         ndo_get_iflink: Some(Self::ndo_get_iflink),
@@ -421,7 +470,6 @@ impl<D: Driver> Ops<D> {
             (*dev).netdev_ops = &Self::NETDEV_OPS;
             (*dev).needs_free_netdev = true;
             (*dev).priv_destructor = Some(Self::priv_destructor);
-            b::rvnet_netdev_set_pcpu_stat_type(dev, b::netdev_stat_type_NETDEV_PCPU_STAT_TSTATS);
         }
         D::setup(&sd);
     }
@@ -512,6 +560,25 @@ impl<D: Driver> Ops<D> {
                 b::netdev_tx_NETDEV_TX_BUSY
             }
         }
+    }
+
+    /// `ndo_get_stats64` trampoline.
+    ///
+    /// # Safety
+    ///
+    /// Called by the core for a registered device of kind `D` with a valid,
+    /// zeroed `rtnl_link_stats64`.
+    unsafe extern "C" fn ndo_get_stats64(dev: *mut b::net_device, out: *mut b::rtnl_link_stats64) {
+        // SAFETY: per the function contract.
+        let s = D::get_stats64(unsafe { Device::from_raw(dev) });
+        // SAFETY: `out` is valid for writes per the function contract.
+        let o = unsafe { &mut *out };
+        o.rx_packets = s.rx_packets;
+        o.rx_bytes = s.rx_bytes;
+        o.rx_dropped = s.rx_dropped;
+        o.tx_packets = s.tx_packets;
+        o.tx_bytes = s.tx_bytes;
+        o.tx_dropped = s.tx_dropped;
     }
 
     /// `ndo_get_iflink` trampoline.

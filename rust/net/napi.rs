@@ -22,6 +22,7 @@ use super::bindings as b;
 use super::device::{check, Device, Driver, InitDevice};
 use super::skb::SkBuff;
 use core::marker::PhantomData;
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
@@ -52,6 +53,10 @@ pub(crate) struct RxQueue<P: RxPoll> {
     index: u16,
     ring_ready: bool,
     napi_added: bool,
+    /// Between `enable` and `disable` (both under rtnl).
+    enabled: AtomicBool,
+    /// Current ring size (slots).
+    ring_size: AtomicU32,
     /// Per-queue driver data (stats, ...).
     pub(crate) data: P,
 }
@@ -82,6 +87,8 @@ impl<P: RxPoll> RxQueue<P> {
                 index,
                 ring_ready: false,
                 napi_added: false,
+                enabled: AtomicBool::new(false),
+                ring_size: AtomicU32::new(ring_size),
                 data,
             },
             GFP_KERNEL,
@@ -109,23 +116,73 @@ impl<P: RxPoll> RxQueue<P> {
         self.index
     }
 
-    /// Puts `skb` in the ring (producer side). Hands it back if the ring is
-    /// full.
+    /// Puts `skb` in the ring if there is room, calling `accept` first under
+    /// the producer lock, so that whatever `accept` accounts (BQL bytes in
+    /// flight) is recorded before the consumer can see the packet and only
+    /// if the packet really goes in. Hands the skb back if the ring is full.
     #[inline]
-    pub(crate) fn produce(&self, skb: SkBuff) -> core::result::Result<(), SkBuff> {
-        let raw = skb.into_raw();
-        // SAFETY: the ring is initialised (INVARIANT ring_ready, set before
-        // the queue became reachable); ptr_ring_produce takes the producer
-        // lock. On success the ring owns the skb.
-        if unsafe { b::rvnet_ptr_ring_produce(self.ring.get(), raw.cast()) } == 0 {
-            Ok(())
-        } else {
-            // SAFETY: produce failed, so ownership stays with us.
-            match unsafe { SkBuff::from_raw(raw) } {
-                Some(skb) => Err(skb),
-                None => Ok(()),
-            }
+    pub(crate) fn produce_with(
+        &self,
+        skb: SkBuff,
+        accept: impl FnOnce(),
+    ) -> core::result::Result<(), SkBuff> {
+        let r = self.ring.get();
+        // SAFETY: the ring is initialised; callers run with BH disabled
+        // (transmit), the only context that takes the producer lock besides
+        // ptr_ring_resize (which disables IRQs).
+        unsafe { b::rvnet_ptr_ring_producer_lock(r) };
+        // SAFETY: producer lock held.
+        if unsafe { b::rvnet___ptr_ring_full(r) } {
+            // SAFETY: taken above.
+            unsafe { b::rvnet_ptr_ring_producer_unlock(r) };
+            return Err(skb);
         }
+        accept();
+        // SAFETY: producer lock held and a free slot checked under it, so
+        // the produce succeeds and the ring owns the skb.
+        unsafe {
+            b::rvnet___ptr_ring_produce(r, skb.into_raw().cast());
+            b::rvnet_ptr_ring_producer_unlock(r);
+        }
+        Ok(())
+    }
+
+    /// Whether the ring has no free slot. Exact for the single producer that
+    /// holds the sender's tx queue lock; a hint for anyone else.
+    #[inline]
+    pub(crate) fn is_full(&self) -> bool {
+        // SAFETY: the ring is initialised; __ptr_ring_full only reads the
+        // producer slot (racy reads are allowed and just stale).
+        unsafe { b::rvnet___ptr_ring_full(self.ring.get()) }
+    }
+
+    /// Current ring size in slots.
+    pub(crate) fn ring_size(&self) -> u32 {
+        self.ring_size.load(Ordering::Relaxed)
+    }
+
+    /// Resizes the ring (`ptr_ring_resize`), keeping queued packets that fit
+    /// and dropping the rest with `QUEUE_PURGE`. The NAPI is quiesced around
+    /// the resize so the lockless consumer never races it.
+    pub(crate) fn resize(&self, size: u32, rtnl: &super::rtnl::Rtnl) -> Result {
+        let isize = i32::try_from(size).map_err(|_| EINVAL)?;
+        let was_enabled = self.enabled.load(Ordering::Relaxed);
+        if was_enabled {
+            self.disable(rtnl);
+        }
+        // SAFETY: the consumer (this NAPI) is disabled or was never enabled;
+        // producers take the producer lock, which ptr_ring_resize also takes.
+        let ret = unsafe {
+            b::rvnet_ptr_ring_resize(self.ring.get(), isize, kernel::bindings::GFP_KERNEL, Some(purge_skb))
+        };
+        if ret == 0 {
+            self.ring_size.store(size, Ordering::Relaxed);
+        }
+        if was_enabled {
+            self.enable(rtnl);
+            self.schedule();
+        }
+        check(ret)
     }
 
     /// Whether the ring is empty (lockless peek).
@@ -146,14 +203,20 @@ impl<P: RxPoll> RxQueue<P> {
 
     /// `napi_enable`, from ndo_open.
     pub(crate) fn enable(&self, _rtnl: &super::rtnl::Rtnl) {
-        // SAFETY: added napi; rtnl serialises enable/disable.
+        if self.enabled.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        // SAFETY: added, disabled napi; rtnl serialises enable/disable.
         unsafe { b::napi_enable(self.napi.get()) }
     }
 
     /// `napi_disable`, from ndo_stop; waits for a running poll to finish.
     pub(crate) fn disable(&self, _rtnl: &super::rtnl::Rtnl) {
-        // SAFETY: enabled napi (ndo_stop only follows a successful ndo_open);
-        // process context.
+        if !self.enabled.swap(false, Ordering::Relaxed) {
+            // napi_disable() on a disabled NAPI would wait forever.
+            return;
+        }
+        // SAFETY: enabled napi (tracked above under rtnl); process context.
         unsafe { b::napi_disable(self.napi.get()) }
     }
 

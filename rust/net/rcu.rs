@@ -9,6 +9,14 @@
 use super::bindings as b;
 use core::marker::PhantomData;
 
+/// Waits for a grace period (`synchronize_net`): every RCU reader and
+/// every NAPI poll or transmit that started before has finished. Sleeps.
+pub(crate) fn synchronize_net(_rtnl: &super::rtnl::Rtnl) {
+    // SAFETY: process context (the rtnl token proves we are in a sleepable
+    // rtnl section); expedited under rtnl.
+    unsafe { b::synchronize_net() }
+}
+
 /// An RCU read-side critical section, entered on creation and left on drop.
 ///
 /// # Invariants

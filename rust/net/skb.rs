@@ -55,6 +55,19 @@ impl DropReason {
 /// reported by ethtool statistics once those exist.
 static IMPLICIT_DROPS: AtomicU64 = AtomicU64::new(0);
 
+/// Transmit accounting carried by an skb from one end's transmit to the
+/// other end's NAPI poll.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub(crate) struct TxTag {
+    /// Sender's tx queue.
+    pub(crate) queue: u16,
+    /// Sender's BQL generation for that queue at transmit.
+    pub(crate) generation: u32,
+    /// Bytes accounted to BQL at transmit.
+    pub(crate) len: u32,
+}
+
 /// An owned reference to a `struct sk_buff`.
 ///
 /// # Invariants
@@ -150,6 +163,26 @@ impl SkBuff {
         }
         // SAFETY: success, we still own it.
         unsafe { SkBuff::from_raw(raw) }.ok_or(())
+    }
+
+    /// Tags the skb with its transmit accounting while the driver owns it
+    /// (between its transmit and the peer's NAPI poll), in `skb->cb`, which
+    /// the stack reuses only once the skb is handed on.
+    #[inline]
+    pub(crate) fn set_tx_tag(&mut self, tag: TxTag) {
+        const { assert!(core::mem::size_of::<TxTag>() <= 48) };
+        // SAFETY: we own the skb exclusively; cb is 48 bytes and 8-aligned,
+        // TxTag fits (checked at compile time).
+        unsafe { (*self.as_raw()).cb.as_mut_ptr().cast::<TxTag>().write(tag) }
+    }
+
+    /// Reads the tag stored by [`SkBuff::set_tx_tag`]. On an untagged skb
+    /// the result is arbitrary (but valid: TxTag is plain integers).
+    #[inline]
+    pub(crate) fn tx_tag(&self) -> TxTag {
+        // SAFETY: in bounds and aligned (see `set_tx_tag`); every bit
+        // pattern is a valid TxTag.
+        unsafe { (*self.as_raw()).cb.as_ptr().cast::<TxTag>().read() }
     }
 
     /// Frees a raw skb pointer left in a ring at purge time.

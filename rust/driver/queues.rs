@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Per-queue state and counters of one rvnet end.
+//!
+//! Tx queue N of one end feeds rx ring N (modulo the peer's active rx
+//! queues) of the other end, whose NAPI poll completes the sender's BQL and
+//! wakes the sender's queue when it stopped on a full ring.
+
+use crate::net::stats::{Counter, SharedCounter};
+use core::sync::atomic::{AtomicU32, Ordering};
+
+/// State of one tx queue.
+///
+/// Counters marked "tx" are written only by `ndo_start_xmit` of this queue
+/// (under the queue's lock); "peer NAPI" counters by the peer's polls.
+#[derive(Default)]
+pub(crate) struct TxState {
+    /// BQL generation: bumped, then a grace period, before every BQL reset,
+    /// so that packets sent before the reset are never completed after it.
+    generation: AtomicU32,
+    /// tx: packets handed to the peer's ring.
+    pub(crate) packets: Counter,
+    /// tx: bytes handed to the peer's ring.
+    pub(crate) bytes: Counter,
+    /// tx: dropped because the peer was gone or down.
+    pub(crate) drop_dev_ready: Counter,
+    /// tx: dropped because larger than the peer's MTU.
+    pub(crate) drop_too_big: Counter,
+    /// tx: dropped because the ring filled between check and produce (only
+    /// when several tx queues share one peer ring).
+    pub(crate) drop_full: Counter,
+    /// tx: queue stopped because the peer's ring was full.
+    pub(crate) stops: Counter,
+    /// tx: packets returned to the qdisc (NETDEV_TX_BUSY).
+    pub(crate) busy: Counter,
+    /// peer NAPI: queue woken after space freed.
+    pub(crate) wakes: SharedCounter,
+}
+
+impl TxState {
+    /// Current BQL generation.
+    #[inline]
+    pub(crate) fn generation(&self) -> u32 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Starts a new BQL generation (before a reset).
+    pub(crate) fn next_generation(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// All tx drops.
+    pub(crate) fn drops(&self) -> u64 {
+        self.drop_dev_ready.get() + self.drop_too_big.get() + self.drop_full.get()
+    }
+}
+
+/// Counters of one rx queue, written only by its NAPI poll.
+#[derive(Default)]
+pub(crate) struct RxData {
+    /// Packets handed to GRO/the stack.
+    pub(crate) packets: Counter,
+    /// Bytes (wire length) handed on.
+    pub(crate) bytes: Counter,
+    /// NAPI polls.
+    pub(crate) polls: Counter,
+    /// Polls that used their whole budget (more work was pending).
+    pub(crate) budget_exhausted: Counter,
+}
