@@ -9,6 +9,7 @@
 
 #![forbid(unsafe_code)]
 
+mod ethtool;
 mod pair;
 mod queues;
 mod rx;

@@ -10,6 +10,7 @@
 
 pub(crate) mod bindings;
 pub(crate) mod device;
+pub(crate) mod ethtool;
 pub(crate) mod layout;
 pub(crate) mod napi;
 pub(crate) mod rcu;

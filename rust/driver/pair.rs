@@ -20,6 +20,10 @@ use kernel::str::CStr;
 
 /// Default rx ring size per queue (packets).
 pub(crate) const DEFAULT_RING_SIZE: u32 = 256;
+/// Smallest rx ring (`ethtool -G rx`).
+pub(crate) const MIN_RING_SIZE: u32 = 16;
+/// Largest rx ring (`ethtool -G rx`).
+pub(crate) const MAX_RING_SIZE: u32 = 4096;
 
 /// Smallest MTU (`ETH_MIN_MTU`).
 const MIN_MTU: u32 = 68;

@@ -186,7 +186,9 @@ impl<D: Driver> Device<D> {
         }
         // SAFETY: index < num_tx_queues, so netdev_get_tx_queue() returns an
         // element of dev->_tx, which lives as long as the device.
-        Some(unsafe { TxQueue::from_raw(b::rvnet_netdev_get_tx_queue(self.as_raw(), index.into())) })
+        Some(unsafe {
+            TxQueue::from_raw(b::rvnet_netdev_get_tx_queue(self.as_raw(), index.into()))
+        })
     }
 
     /// Allocated tx queues (`numtxqueues` at creation).
@@ -439,7 +441,7 @@ impl InitDevice<'_> {
 /// The `net_device_ops` table and trampolines for `D`.
 pub(crate) struct Ops<D: Driver>(PhantomData<D>);
 
-impl<D: Driver> Ops<D> {
+impl<D: super::ethtool::Ethtool> Ops<D> {
     const NETDEV_OPS: b::net_device_ops = b::net_device_ops {
         ndo_init: Some(Self::ndo_init),
         ndo_uninit: None,
@@ -468,6 +470,7 @@ impl<D: Driver> Ops<D> {
         // 'static lifetime; priv_destructor drops what ndo_init wrote.
         unsafe {
             (*dev).netdev_ops = &Self::NETDEV_OPS;
+            (*dev).ethtool_ops = &super::ethtool::Ops::<D>::ETHTOOL_OPS;
             (*dev).needs_free_netdev = true;
             (*dev).priv_destructor = Some(Self::priv_destructor);
         }

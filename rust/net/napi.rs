@@ -173,7 +173,12 @@ impl<P: RxPoll> RxQueue<P> {
         // SAFETY: the consumer (this NAPI) is disabled or was never enabled;
         // producers take the producer lock, which ptr_ring_resize also takes.
         let ret = unsafe {
-            b::rvnet_ptr_ring_resize(self.ring.get(), isize, kernel::bindings::GFP_KERNEL, Some(purge_skb))
+            b::rvnet_ptr_ring_resize(
+                self.ring.get(),
+                isize,
+                kernel::bindings::GFP_KERNEL,
+                Some(purge_skb),
+            )
         };
         if ret == 0 {
             self.ring_size.store(size, Ordering::Relaxed);

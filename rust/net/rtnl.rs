@@ -54,7 +54,7 @@ const IFLA_MAX: usize = b::__IFLA_MAX as usize - 1;
 /// `netdev_priv()` is aligned to NETDEV_ALIGN (32 bytes).
 const NETDEV_ALIGN: usize = 32;
 
-impl<D: Driver> Registration<D> {
+impl<D: super::ethtool::Ethtool> Registration<D> {
     const PRIV_FITS: () = assert!(core::mem::align_of::<D::Data>() <= NETDEV_ALIGN);
 
     /// Registers the link type.

@@ -68,6 +68,11 @@ pub(crate) struct TxTag {
     pub(crate) len: u32,
 }
 
+/// How many skbs were freed by `Drop` instead of explicitly (a bug).
+pub(crate) fn implicit_drops() -> u64 {
+    IMPLICIT_DROPS.load(Ordering::Relaxed)
+}
+
 /// An owned reference to a `struct sk_buff`.
 ///
 /// # Invariants

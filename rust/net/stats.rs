@@ -12,7 +12,10 @@
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
-const _: () = assert!(core::mem::size_of::<usize>() == 8, "Counter assumes a 64-bit kernel");
+const _: () = assert!(
+    core::mem::size_of::<usize>() == 8,
+    "Counter assumes a 64-bit kernel"
+);
 
 /// A counter with one writer at a time.
 #[derive(Default)]
@@ -24,7 +27,10 @@ impl Counter {
     /// memory safety.
     #[inline]
     pub(crate) fn add(&self, n: u64) {
-        self.0.store(self.0.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);
+        self.0.store(
+            self.0.load(Ordering::Relaxed).wrapping_add(n),
+            Ordering::Relaxed,
+        );
     }
 
     /// Current value.

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! ethtool: driver info, ring size (`-g/-G`), channels (`-l/-L`) and the
+//! per-queue counters of `ethtool -S`.
+
+use super::pair::{Rvnet, MAX_RING_SIZE, MIN_RING_SIZE};
+use crate::net::device::Device;
+use crate::net::ethtool::{Channels, Ethtool, ExtError, RingParams, StatsSink};
+use crate::net::rtnl::Rtnl;
+use crate::net::skb;
+use kernel::prelude::*;
+
+impl Ethtool for Rvnet {
+    const DRIVER: &'static str = "rvnet";
+    const VERSION: &'static str = super::VERSION;
+
+    fn ring(dev: &Device<Self>) -> RingParams {
+        RingParams {
+            rx_max: MAX_RING_SIZE,
+            rx: dev.data().rxq.first().map_or(0, |q| q.ring_size()),
+        }
+    }
+
+    fn set_ring(dev: &Device<Self>, rx: u32, rtnl: &Rtnl) -> core::result::Result<(), ExtError> {
+        if rx < MIN_RING_SIZE {
+            return Err(ExtError {
+                err: EINVAL,
+                msg: c"rvnet: rx ring must hold at least 16 packets",
+            });
+        }
+        for q in dev.data().rxq.iter() {
+            q.resize(rx, rtnl).map_err(|err| ExtError {
+                err,
+                msg: c"rvnet: rx ring resize failed",
+            })?;
+        }
+        // Senders that stopped on a full ring see room now.
+        if let Some(peer) = dev.peer_rtnl(rtnl) {
+            for i in 0..peer.num_tx_queues() {
+                if let Some(txq) = u16::try_from(i).ok().and_then(|i| peer.tx_queue(i)) {
+                    if txq.is_stopped() && peer.is_running() {
+                        txq.wake();
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn channels(dev: &Device<Self>) -> Channels {
+        Channels {
+            max_rx: dev.data().rxq.len() as u32,
+            max_tx: dev.num_tx_queues(),
+            rx: dev.real_num_rx_queues(),
+            tx: dev.real_num_tx_queues(),
+        }
+    }
+
+    fn set_channels(dev: &Device<Self>, rx: u32, tx: u32, rtnl: &Rtnl) -> Result {
+        // The queue mapping between the ends changes: only while both are
+        // down, so no packet is in flight under the old mapping.
+        let peer_up = dev.peer_rtnl(rtnl).is_some_and(|p| p.is_up());
+        if dev.is_up() || peer_up {
+            pr_info!("set_channels: bring both ends of the pair down first\n");
+            return Err(EBUSY);
+        }
+        if rx == 0 || tx == 0 {
+            return Err(EINVAL);
+        }
+        dev.set_real_num_queues(tx, rx, rtnl)
+    }
+
+    fn stats(dev: &Device<Self>, s: &mut StatsSink<'_>) {
+        let d = dev.data();
+        for (i, t) in d.txs.iter().enumerate() {
+            s.put(format_args!("tx{i}_packets"), t.packets.get());
+            s.put(format_args!("tx{i}_bytes"), t.bytes.get());
+            s.put(format_args!("tx{i}_drops"), t.drops());
+            s.put(format_args!("tx{i}_drop_peer_down"), t.drop_dev_ready.get());
+            s.put(format_args!("tx{i}_drop_too_big"), t.drop_too_big.get());
+            s.put(format_args!("tx{i}_drop_ring_full"), t.drop_full.get());
+            s.put(format_args!("tx{i}_ring_full_stops"), t.stops.get());
+            s.put(format_args!("tx{i}_busy_requeues"), t.busy.get());
+            s.put(format_args!("tx{i}_wakes"), t.wakes.get());
+        }
+        for (i, q) in d.rxq.iter().enumerate() {
+            s.put(format_args!("rx{i}_packets"), q.data.packets.get());
+            s.put(format_args!("rx{i}_bytes"), q.data.bytes.get());
+            s.put(format_args!("rx{i}_polls"), q.data.polls.get());
+            s.put(
+                format_args!("rx{i}_budget_exhausted"),
+                q.data.budget_exhausted.get(),
+            );
+        }
+        s.put(format_args!("implicit_skb_drops"), skb::implicit_drops());
+    }
+}
