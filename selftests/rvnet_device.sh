@@ -1,0 +1,270 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The complete device: multiqueue with per-queue counters, ethtool -i/-g/-G/
+# -l/-L/-S/-k, qdiscs and BQL, backpressure into the qdisc instead of drops,
+# GRO, offloads on/off with verified data, jumbo frames, threaded NAPI.
+# Where veth has the feature, the same scenario runs on veth too.
+. "$(dirname "$0")/lib.sh"
+
+# A pair with N queues, ends rv1 (NS1, 10.23.0.1) and rv2 (NS2, 10.23.0.2).
+setup_mq() {
+	local q=$1 kind=${2:-rvnet}
+	ip netns add $NS1
+	ip netns add $NS2
+	if [ "$kind" = rvnet ]; then
+		ip link add rv1 numtxqueues "$q" numrxqueues "$q" type rvnet
+		ip link set "$(ip -o link show rv1 | sed -n 's/.*rv1@\([^:]*\):.*/\1/p')" name rv2
+	else
+		ip link add rv1 numtxqueues "$q" numrxqueues "$q" type veth peer name rv2 \
+			numtxqueues "$q" numrxqueues "$q"
+	fi
+	ip link set rv1 netns $NS1
+	ip link set rv2 netns $NS2
+	ip -n $NS1 addr add 10.23.0.1/24 dev rv1
+	ip -n $NS2 addr add 10.23.0.2/24 dev rv2
+	ip -n $NS1 link set rv1 up
+	ip -n $NS2 link set rv2 up
+	ip -n $NS1 link set lo up
+	ip -n $NS2 link set lo up
+	wait_for 50 sh -c "ip -n $NS1 link show rv1 | grep -q LOWER_UP"
+}
+
+estat() { ip netns exec "$1" ethtool -S "$2" | awk -v k="$3:" '$1 == k {print $2}'; }
+
+# udp_burst NS DST PORTS COUNT: COUNT datagrams to each of PORTS (many flows).
+udp_burst() {
+	ip netns exec "$1" python3 - "$2" "$3" "$4" <<'PY'
+import socket, sys
+dst, ports, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(count):
+    for p in range(ports):
+        s.sendto(b"x" * 64, (dst, 20000 + p))
+PY
+}
+
+t_ethtool_info() {
+	setup_mq 1
+	local i
+	i=$(ip netns exec $NS1 ethtool -i rv1)
+	echo "$i" | grep -q '^driver: rvnet$' || fail "driver: $i"
+	echo "$i" | grep -q '^version: [0-9]' || fail "no version: $i"
+	echo "$i" | grep -q '^bus-info: *$' || fail "bus-info not empty: $i"
+	ip netns exec $NS1 ethtool rv1 | grep -q 'Link detected: yes' || fail "no link"
+}
+
+t_multiqueue_counters() {
+	setup_mq 4
+	# No background IPv6 (ND, MLD) while counting.
+	ip netns exec $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
+	ip netns exec $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
+	ip netns exec $NS1 ethtool -l rv1 | grep -A4 'Pre-set' | grep -q 'RX:.*4' || fail "max rx not 4"
+	tc -n $NS1 qdisc show dev rv1 | grep -q 'qdisc mq' || fail "multiqueue root qdisc is not mq"
+	ip netns exec $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null || fail "no ping"
+	udp_burst $NS1 10.23.0.2 32 50
+	sleep 1
+	local i sum=0 used=0 tx rx
+	for i in 0 1 2 3; do
+		tx=$(estat $NS1 rv1 tx${i}_packets)
+		rx=$(estat $NS2 rv2 rx${i}_packets)
+		echo "queue $i: rv1 tx $tx, rv2 rx $rx"
+		# tx queue N feeds rx queue N; rv2 only receives from rv1.
+		[ "$tx" = "$rx" ] || fail "queue $i: rv1 tx$i $tx != rv2 rx$i $rx"
+		sum=$((sum + tx))
+		[ "$tx" -gt 0 ] && used=$((used + 1))
+	done
+	[ "$used" -ge 2 ] || fail "flows used only $used of 4 queues"
+	local total
+	total=$(link_stat $NS1 rv1 tx_packets)
+	[ "$sum" = "$total" ] || fail "per-queue sum $sum != tx_packets $total"
+	[ "$sum" -ge 1600 ] || fail "sent 1600 datagrams, counted $sum"
+	[ "$(link_stat $NS1 rv1 tx_dropped)" = 0 ] || fail "drops"
+	local bytes_q=0
+	for i in 0 1 2 3; do bytes_q=$((bytes_q + $(estat $NS2 rv2 rx${i}_bytes))); done
+	[ "$bytes_q" = "$(link_stat $NS2 rv2 rx_bytes)" ] || fail "rx bytes per-queue sum mismatch"
+}
+
+t_ring_param() {
+	setup_mq 2
+	local g
+	g=$(ip netns exec $NS1 ethtool -g rv1)
+	echo "$g" | grep -A4 'Current' | grep -q 'RX:[[:space:]]*256' || fail "default ring not 256: $g"
+	ip netns exec $NS1 ethtool -G rv1 rx 512 || fail "-G rx 512 failed"
+	ip netns exec $NS1 ethtool -g rv1 | grep -A4 'Current' | grep -q 'RX:[[:space:]]*512' || fail "ring not 512"
+	local err
+	err=$(ip netns exec $NS1 ethtool -G rv1 rx 8 2>&1) && fail "-G rx 8 accepted"
+	echo "$err"
+	err=$(ip netns exec $NS1 ethtool -G rv1 rx 5000 2>&1) && fail "-G rx 5000 accepted"
+	echo "$err"
+	ip netns exec $NS1 ethtool -g rv1 | grep -A4 'Current' | grep -q 'RX:[[:space:]]*512' ||
+		fail "failed -G changed the ring"
+	ip netns exec $NS2 ping -c 3 -i 0.2 -W 2 10.23.0.1 >/dev/null || fail "no traffic after resize"
+}
+
+t_channels() {
+	setup_mq 4
+	local err
+	err=$(ip netns exec $NS1 ethtool -L rv1 rx 2 tx 2 2>&1) && fail "-L accepted while up"
+	ip -n $NS1 link set rv1 down
+	ip -n $NS2 link set rv2 down
+	ip netns exec $NS1 ethtool -L rv1 rx 2 tx 2 || fail "-L rx 2 tx 2 failed while down"
+	ip netns exec $NS1 ethtool -l rv1 | grep -A4 'Current' | grep -q 'RX:[[:space:]]*2' || fail "rx not 2"
+	err=$(ip netns exec $NS1 ethtool -L rv1 rx 5 2>&1) && fail "-L rx 5 (> max 4) accepted"
+	err=$(ip netns exec $NS1 ethtool -L rv1 rx 0 tx 0 2>&1) && fail "-L 0/0 accepted"
+	ip netns exec $NS1 ethtool -l rv1 | grep -A4 'Current' | grep -q 'TX:[[:space:]]*2' || fail "failed -L changed tx"
+	ip netns exec $NS1 sh -c 'ls -d /sys/class/net/rv1/queues/tx-* | wc -l' | grep -qx 2 || fail "tx queues in sysfs != 2"
+	ip -n $NS1 link set rv1 up
+	ip -n $NS2 link set rv2 up
+	wait_for 50 sh -c "ip -n $NS1 link show rv1 | grep -q LOWER_UP"
+	udp_burst $NS1 10.23.0.2 16 20
+	ip netns exec $NS1 ping -c 2 -W 2 10.23.0.2 >/dev/null || fail "no traffic with 2 channels"
+}
+
+t_qdiscs() {
+	setup_mq 1 "${1:-rvnet}"
+	tc -n $NS1 qdisc show dev rv1 | grep -q noqueue && fail "root qdisc is noqueue (IFF_NO_QUEUE)"
+	local q
+	for q in pfifo fq_codel sfq "netem delay 1ms"; do
+		# shellcheck disable=SC2086
+		tc -n $NS1 qdisc replace dev rv1 root $q || fail "tc qdisc replace $q"
+		ip netns exec $NS1 ping -c 2 -i 0.2 -W 2 10.23.0.2 >/dev/null || fail "no traffic with $q"
+		tc -n $NS1 -s qdisc show dev rv1 | grep -q "Sent [1-9]" || fail "$q sent nothing"
+	done
+}
+
+t_qdiscs_veth() {
+	# veth defaults to noqueue; a root qdisc can still be attached.
+	setup_mq 1 veth
+	local q
+	for q in pfifo fq_codel sfq "netem delay 1ms"; do
+		# shellcheck disable=SC2086
+		tc -n $NS1 qdisc replace dev rv1 root $q || fail "tc qdisc replace $q"
+		ip netns exec $NS1 ping -c 2 -i 0.2 -W 2 10.23.0.2 >/dev/null || fail "no traffic with $q"
+	done
+}
+
+t_backpressure_bql() {
+	setup_mq 1
+	ip netns exec $NS2 ethtool -G rv2 rx 16
+	tc -n $NS1 qdisc replace dev rv1 root pfifo limit 100000
+	ip netns exec $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null
+	# Several senders flood a 16-slot ring faster than one NAPI drains it.
+	local j
+	for j in 1 2 3 4; do udp_burst $NS1 10.23.0.2 8 400 & done
+	local peak=0 b
+	for j in $(seq 30); do
+		b=$(tc -n $NS1 -s qdisc show dev rv1 | sed -n 's/.*backlog [0-9]*b \([0-9]*\)p.*/\1/p' | head -1)
+		[ "${b:-0}" -gt "$peak" ] && peak=$b
+		sleep 0.05
+	done
+	wait
+	sleep 0.5
+	local stops wakes drops qdrops
+	stops=$(estat $NS1 rv1 tx0_ring_full_stops)
+	wakes=$(estat $NS1 rv1 tx0_wakes)
+	drops=$(link_stat $NS1 rv1 tx_dropped)
+	qdrops=$(tc -n $NS1 -s qdisc show dev rv1 | sed -n 's/.*(dropped \([0-9]*\),.*/\1/p' | head -1)
+	echo "ring-full stops $stops, wakes $wakes, driver drops $drops, qdisc drops $qdrops, peak backlog ${peak}p"
+	[ "$stops" -gt 0 ] || fail "ring never filled (no stops)"
+	[ "$wakes" -gt 0 ] || fail "stopped queue never woken"
+	[ "$drops" = 0 ] || fail "driver dropped $drops packets instead of pushing back"
+	[ "$qdrops" = 0 ] || fail "qdisc dropped $qdrops"
+	[ "$(estat $NS2 rv2 rx0_packets)" = "$(estat $NS1 rv1 tx0_packets)" ] || fail "rx != tx"
+	# BQL is live on the queue.
+	local lim
+	lim=$(ip netns exec $NS1 cat /sys/class/net/rv1/queues/tx-0/byte_queue_limits/limit)
+	ip netns exec $NS1 cat /sys/class/net/rv1/queues/tx-0/byte_queue_limits/inflight >/dev/null ||
+		fail "no BQL inflight"
+	echo "BQL limit $lim"
+	[ "$lim" -gt 0 ] || fail "BQL limit stayed 0"
+}
+
+# tcp_sha KIND OFFLOADS: 64 MiB over TCP, offloads on or off on both ends.
+tcp_sha() {
+	setup_mq 2 "$1"
+	local o=$2 ns dev
+	for ns in $NS1:rv1 $NS2:rv2; do
+		ip netns exec "${ns%%:*}" ethtool -K "${ns##*:}" tso "$o" gso "$o" gro "$o" tx "$o" rx "$o" sg "$o" 2>/dev/null ||
+			ip netns exec "${ns%%:*}" ethtool -K "${ns##*:}" tso "$o" gso "$o" gro "$o" tx "$o" sg "$o"
+	done
+	local tmp
+	tmp=$(mktemp -d)
+	head -c 64M /dev/urandom >"$tmp/in"
+	timeout 300 ip netns exec $NS2 socat -u TCP-LISTEN:5001,reuseaddr "OPEN:$tmp/out,creat,trunc" \
+		</dev/null >/dev/null 2>&1 &
+	local srv=$!
+	wait_for 50 sh -c "ip netns exec $NS2 ss -ltn | grep -q :5001" || fail "no listener"
+	timeout 300 ip netns exec $NS1 socat -u "OPEN:$tmp/in" TCP:10.23.0.2:5001 || fail "client failed"
+	wait $srv || fail "server failed"
+	local a b
+	a=$(sha256sum <"$tmp/in" | cut -c1-64)
+	b=$(sha256sum <"$tmp/out" | cut -c1-64)
+	rm -rf "$tmp"
+	[ "$a" = "$b" ] || fail "sha256 mismatch"
+}
+
+t_gro() {
+	local kind=$1
+	setup_mq 1 "$kind"
+	# Sender segments in software so that MTU-sized frames cross the pair.
+	ip netns exec $NS1 ethtool -K rv1 tso off gso off
+	local big
+	for g in off on; do
+		ip netns exec $NS2 ethtool -K rv2 gro $g
+		timeout 60 ip netns exec $NS2 socat -u TCP-LISTEN:5002,reuseaddr OPEN:/dev/null </dev/null >/dev/null 2>&1 &
+		wait_for 50 sh -c "ip netns exec $NS2 ss -ltn | grep -q :5002"
+		ip netns exec $NS2 timeout 20 tcpdump -i rv2 -n -c 200 -w /tmp/gro.$g.pcap tcp port 5002 2>/dev/null &
+		local cap=$!
+		sleep 1
+		head -c 8M /dev/zero | timeout 60 ip netns exec $NS1 socat -u - TCP:10.23.0.2:5002
+		wait $cap || true
+		big=$(tcpdump -r /tmp/gro.$g.pcap -n 2>/dev/null | awk '{for (i=1;i<NF;i++) if ($i=="length") l=$(i+1); if (l+0 > 1500) n++} END {print n+0}')
+		echo "gro $g: $big captured segments longer than the MTU"
+		if [ $g = on ]; then [ "$big" -gt 0 ] || fail "GRO on merged nothing"; fi
+		if [ $g = off ]; then [ "$big" = 0 ] || fail "GRO off but merged segments seen"; fi
+		wait || true
+	done
+}
+
+t_jumbo() {
+	setup_mq 1 "${1:-rvnet}"
+	ip -n $NS1 link set rv1 mtu 9000
+	ip -n $NS2 link set rv2 mtu 9000
+	ip netns exec $NS1 ping -c 2 -s 8900 -M do -W 2 10.23.0.2 >/dev/null || fail "jumbo ping failed"
+	ip -n $NS2 link set rv2 mtu 1500
+	# Larger than the receiver's MTU: dropped by the receiving end.
+	ip netns exec $NS1 ping -c 1 -s 8900 -M do -W 1 10.23.0.2 >/dev/null 2>&1 && fail "oversized frame delivered"
+	return 0
+}
+
+t_threaded() {
+	setup_mq 2
+	ip netns exec $NS2 sh -c 'echo 1 > /sys/class/net/rv2/threaded' || fail "cannot enable threaded NAPI"
+	ps -e -o comm | grep -q '^napi/rv2-' || fail "no NAPI kthread"
+	ip netns exec $NS1 ping -c 3 -i 0.2 -W 2 10.23.0.2 >/dev/null || fail "no traffic with threaded NAPI"
+	ip netns exec $NS2 sh -c 'echo 0 > /sys/class/net/rv2/threaded'
+	ip netns exec $NS1 ping -c 2 -i 0.2 -W 2 10.23.0.2 >/dev/null || fail "no traffic after unthreading"
+}
+
+rvnet_load
+ktap_print_header
+ktap_set_plan 16
+run_case "device_ethtool_info_driver_rvnet" t_ethtool_info
+run_case "device_multiqueue_txN_feeds_peer_rxN_counters" t_multiqueue_counters
+run_case "device_ethtool_ring_default_set_and_range_errors" t_ring_param
+run_case "device_ethtool_channels_set_and_range_errors" t_channels
+run_case "device_qdiscs_pfifo_fq_codel_sfq_netem" t_qdiscs
+run_case "veth_qdiscs_pfifo_fq_codel_sfq_netem" t_qdiscs_veth
+run_case "device_full_ring_backpressure_to_qdisc_and_bql" t_backpressure_bql
+run_case "device_tcp_64MiB_sha256_offloads_on" tcp_sha rvnet on
+run_case "device_tcp_64MiB_sha256_offloads_off" tcp_sha rvnet off
+run_case "veth_tcp_64MiB_sha256_offloads_on" tcp_sha veth on
+run_case "veth_tcp_64MiB_sha256_offloads_off" tcp_sha veth off
+run_case "device_gro_merges_when_on" t_gro rvnet
+run_case "veth_gro_merges_when_on" t_gro veth
+run_case "device_jumbo_9000_and_peer_mtu_enforced" t_jumbo rvnet
+run_case "veth_jumbo_9000_and_peer_mtu_enforced" t_jumbo veth
+run_case "device_threaded_napi" t_threaded
+cleanup_all
+rvnet_unload
+ktap_finished
