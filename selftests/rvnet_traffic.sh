@@ -54,11 +54,16 @@ t_tcp6() {
 
 t_counters() {
 	setup_pair_netns $KIND
+	# No background IPv6 (ND, MLD) while counting.
+	ip netns exec $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
+	ip netns exec $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
 	ip netns exec $NS1 ping -c 1 -W 3 10.23.0.2 >/dev/null
+	sleep 0.5
 	local tx0 rx0 tx1 rx1
 	tx0=$(link_stat $NS1 rv1 tx_packets)
 	rx0=$(link_stat $NS2 rv2 rx_packets)
 	ip netns exec $NS1 ping -c 20 -i 0.05 -W 3 10.23.0.2 >/dev/null || fail "ping failed"
+	sleep 0.5
 	tx1=$(link_stat $NS1 rv1 tx_packets)
 	rx1=$(link_stat $NS2 rv2 rx_packets)
 	# 20 echo requests; nothing else is sent once ARP is resolved, but allow
