@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 CYCLES=${RVNET_CYCLES:-50}
+PAIR_CYCLES=${RVNET_PAIR_CYCLES:-200}
 
 t_cycles() {
 	local i
@@ -16,16 +17,40 @@ t_cycles() {
 		ip addr add 10.99.0.1/24 dev rvc$i
 		ip link set rvc$i up
 		ip link set "$p" up
-		# Traffic through the pair: the ARP request really crosses it.
-		ping -c 1 -W 1 -I rvc$i 10.99.0.2 >/dev/null 2>&1 || true
+		# Traffic through the pair (ARP requests cross it), still in
+		# flight while the pair is deleted.
+		ping -c 3 -i 0.01 -W 1 -I rvc$i 10.99.0.2 </dev/null >/dev/null 2>&1 &
 		if [ $((i % 2)) = 0 ]; then
 			ip link del "$p" || fail "cycle $i: del peer"
 		else
 			ip link del rvc$i || fail "cycle $i: del"
 		fi
 		[ "$(rvnet_count)" = 0 ] || fail "cycle $i: devices left"
+		wait
 		rmmod rvnet || fail "cycle $i: rmmod"
 	done
+}
+
+# Create / traffic / delete with the module loaded (issue: 200 cycles leave
+# kmemleak and the refcount trackers clean).
+t_pair_cycles() {
+	insmod "$RVNET_KO"
+	local i p
+	ip netns add $NS1
+	for i in $(seq "$PAIR_CYCLES"); do
+		ip link add rvp numtxqueues 2 numrxqueues 2 type rvnet || fail "cycle $i: add"
+		p=$(ip -o link show rvp | sed -n "s/.*rvp@\([^:]*\):.*/\1/p")
+		ip link set "$p" netns $NS1
+		ip -n $NS1 addr add 10.98.0.2/24 dev "$p"
+		ip -n $NS1 link set "$p" up
+		ip addr add 10.98.0.1/24 dev rvp
+		ip link set rvp up
+		ping -c 1 -W 2 -I rvp 10.98.0.2 >/dev/null || fail "cycle $i: no ping"
+		if [ $((i % 2)) = 0 ]; then ip link del rvp; else ip -n $NS1 link del "$p"; fi
+	done
+	ip netns del $NS1
+	rmmod rvnet
+	[ "$(rvnet_count)" = 0 ] || fail "devices left"
 }
 
 t_kmemleak() {
@@ -45,7 +70,8 @@ t_kmemleak() {
 rvnet_unload
 [ -w /sys/kernel/debug/kmemleak ] && echo clear >/sys/kernel/debug/kmemleak
 ktap_print_header
-ktap_set_plan 2
+ktap_set_plan 3
 run_case "cycles_${CYCLES}_insmod_create_traffic_delete_rmmod" t_cycles
+run_case "cycles_${PAIR_CYCLES}_pair_create_traffic_delete" t_pair_cycles
 run_case "cycles_kmemleak_clean" t_kmemleak
 ktap_finished

@@ -246,9 +246,28 @@ t_threaded() {
 	ip netns exec $NS1 ping -c 2 -i 0.2 -W 2 10.23.0.2 >/dev/null || fail "no traffic after unthreading"
 }
 
+t_qstats() {
+	setup_mq 2
+	ip netns exec $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
+	ip netns exec $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
+	ip netns exec $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null
+	udp_burst $NS1 10.23.0.2 16 20
+	sleep 0.5
+	local ifindex out sum
+	ifindex=$(ip netns exec $NS1 cat /sys/class/net/rv1/ifindex)
+	out=$(ip netns exec $NS1 /usr/bin/python3 "$KSFT_DIR/../../net/ynl/cli.py" \
+		--spec "$KSFT_DIR/../../../Documentation/netlink/specs/netdev.yaml" \
+		--dump qstats-get --json "{\"ifindex\": $ifindex, \"scope\": \"queue\"}" --output-json) ||
+		fail "qstats-get failed: $out"
+	echo "$out"
+	sum=$(echo "$out" | /usr/bin/python3 -c 'import json,sys; print(sum(q.get("tx-packets",0) for q in json.load(sys.stdin) if q.get("queue-type")=="tx"))')
+	[ "$sum" = "$(link_stat $NS1 rv1 tx_packets)" ] || fail "qstats tx sum $sum != tx_packets $(link_stat $NS1 rv1 tx_packets)"
+	[ "$sum" -ge 320 ] || fail "qstats saw $sum packets"
+}
+
 rvnet_load
 ktap_print_header
-ktap_set_plan 16
+ktap_set_plan 17
 run_case "device_ethtool_info_driver_rvnet" t_ethtool_info
 run_case "device_multiqueue_txN_feeds_peer_rxN_counters" t_multiqueue_counters
 run_case "device_ethtool_ring_default_set_and_range_errors" t_ring_param
@@ -265,6 +284,7 @@ run_case "veth_gro_merges_when_on" t_gro veth
 run_case "device_jumbo_9000_and_peer_mtu_enforced" t_jumbo rvnet
 run_case "veth_jumbo_9000_and_peer_mtu_enforced" t_jumbo veth
 run_case "device_threaded_napi" t_threaded
+run_case "device_qstats_netdev_genl_ynl" t_qstats
 cleanup_all
 rvnet_unload
 ktap_finished

@@ -9,7 +9,7 @@
 
 use super::queues::{RxData, TxState};
 use crate::net::device::{
-    Device, Driver, Features, InitDevice, LinkStats, PeerPtr, SetupDevice, TxOutcome,
+    Device, Driver, Features, InitDevice, LinkStats, PeerPtr, QueueStats, SetupDevice, TxOutcome,
 };
 use crate::net::napi::RxQueue;
 use crate::net::rcu;
@@ -120,14 +120,14 @@ impl Driver for Rvnet {
 
     fn newlink(link: NewLink<'_, Self>) -> Result {
         let rtnl = link.rtnl;
-        // Peer first, as veth: same link attributes, template name, and a
-        // random MAC.
+        // Peer first, as veth: described by the request's peer attribute
+        // (`rvnetctl link add NAME peer NAME netns NS`), or with the same
+        // link attributes, a template name and a random MAC.
         let peer = link.create_peer()?;
-        peer.hw_addr_random();
         peer.inherit_tso_max(&link.dev);
         let peer = peer.register(rtnl)?;
         peer.carrier_off();
-        if let Err(e) = peer.configure_link(rtnl) {
+        if let Err(e) = peer.configure_link(&link.peer_ifm(), rtnl) {
             peer.unregister(rtnl);
             return Err(e);
         }
@@ -193,6 +193,39 @@ impl Driver for Rvnet {
         super::tx::start_xmit(dev, skb)
     }
 
+    fn queue_stats_rx(dev: &Device<Self>, index: u32) -> QueueStats {
+        dev.data()
+            .rxq
+            .get(index as usize)
+            .map_or(QueueStats::default(), |q| rx_stats(&q.data))
+    }
+
+    fn queue_stats_tx(dev: &Device<Self>, index: u32) -> QueueStats {
+        dev.data()
+            .txs
+            .get(index as usize)
+            .map_or(QueueStats::default(), tx_stats)
+    }
+
+    fn base_stats(dev: &Device<Self>) -> (QueueStats, QueueStats) {
+        let d = dev.data();
+        let mut rx = QueueStats::default();
+        for q in d.rxq.iter().skip(dev.real_num_rx_queues() as usize) {
+            let s = rx_stats(&q.data);
+            rx.packets += s.packets;
+            rx.bytes += s.bytes;
+        }
+        let mut tx = QueueStats::default();
+        for t in d.txs.iter().skip(dev.real_num_tx_queues() as usize) {
+            let s = tx_stats(t);
+            tx.packets += s.packets;
+            tx.bytes += s.bytes;
+            tx.stop += s.stop;
+            tx.wake += s.wake;
+        }
+        (rx, tx)
+    }
+
     fn get_stats64(dev: &Device<Self>) -> LinkStats {
         let mut s = LinkStats::default();
         for t in dev.data().txs.iter() {
@@ -205,6 +238,23 @@ impl Driver for Rvnet {
             s.rx_bytes += q.data.bytes.get();
         }
         s
+    }
+}
+
+fn rx_stats(q: &RxData) -> QueueStats {
+    QueueStats {
+        packets: q.packets.get(),
+        bytes: q.bytes.get(),
+        ..QueueStats::default()
+    }
+}
+
+fn tx_stats(t: &TxState) -> QueueStats {
+    QueueStats {
+        packets: t.packets.get(),
+        bytes: t.bytes.get(),
+        stop: t.stops.get(),
+        wake: t.wakes.get(),
     }
 }
 

@@ -73,6 +73,30 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
 
     /// `ndo_get_stats64`: device totals; any context, must not sleep.
     fn get_stats64(dev: &Device<Self>) -> LinkStats;
+
+    /// Counters of active rx queue `index` (netdev-genl qstats).
+    fn queue_stats_rx(dev: &Device<Self>, index: u32) -> QueueStats;
+
+    /// Counters of active tx queue `index` (netdev-genl qstats).
+    fn queue_stats_tx(dev: &Device<Self>, index: u32) -> QueueStats;
+
+    /// Counters not attributable to an active queue (e.g. of queues made
+    /// inactive by `ethtool -L`), as (rx, tx): qstats totals are the sum of
+    /// the active queues plus these.
+    fn base_stats(dev: &Device<Self>) -> (QueueStats, QueueStats);
+}
+
+/// Per-queue counters for netdev-genl qstats (`struct netdev_queue_stats_*`).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct QueueStats {
+    /// Packets.
+    pub(crate) packets: u64,
+    /// Bytes.
+    pub(crate) bytes: u64,
+    /// tx only: times the queue was stopped by the driver.
+    pub(crate) stop: u64,
+    /// tx only: times the queue was woken by the driver.
+    pub(crate) wake: u64,
 }
 
 /// Device totals reported by `ndo_get_stats64` (`struct rtnl_link_stats64`).
@@ -458,6 +482,70 @@ impl<D: super::ethtool::Ethtool> Ops<D> {
         ..unsafe { core::mem::zeroed() }
     };
 
+    const STAT_OPS: b::netdev_stat_ops = b::netdev_stat_ops {
+        get_queue_stats_rx: Some(Self::get_queue_stats_rx),
+        get_queue_stats_tx: Some(Self::get_queue_stats_tx),
+        get_base_stats: Some(Self::get_base_stats),
+    };
+
+    /// `netdev_stat_ops.get_queue_stats_rx` trampoline.
+    ///
+    /// # Safety
+    ///
+    /// Called by netdev-genl under rtnl for a registered device of kind `D`
+    /// with a valid stats struct (pre-filled with "not reported" markers).
+    unsafe extern "C" fn get_queue_stats_rx(
+        dev: *mut b::net_device,
+        idx: core::ffi::c_int,
+        out: *mut b::netdev_queue_stats_rx,
+    ) {
+        // SAFETY: per the function contract.
+        let (d, o) = unsafe { (Device::<D>::from_raw(dev), &mut *out) };
+        let s = D::queue_stats_rx(d, u32::try_from(idx).unwrap_or(0));
+        o.packets = s.packets;
+        o.bytes = s.bytes;
+    }
+
+    /// `netdev_stat_ops.get_queue_stats_tx` trampoline.
+    ///
+    /// # Safety
+    ///
+    /// As for `get_queue_stats_rx`.
+    unsafe extern "C" fn get_queue_stats_tx(
+        dev: *mut b::net_device,
+        idx: core::ffi::c_int,
+        out: *mut b::netdev_queue_stats_tx,
+    ) {
+        // SAFETY: per the function contract.
+        let (d, o) = unsafe { (Device::<D>::from_raw(dev), &mut *out) };
+        let s = D::queue_stats_tx(d, u32::try_from(idx).unwrap_or(0));
+        o.packets = s.packets;
+        o.bytes = s.bytes;
+        o.stop = s.stop;
+        o.wake = s.wake;
+    }
+
+    /// `netdev_stat_ops.get_base_stats` trampoline.
+    ///
+    /// # Safety
+    ///
+    /// As for `get_queue_stats_rx`, with valid rx and tx structs.
+    unsafe extern "C" fn get_base_stats(
+        dev: *mut b::net_device,
+        rx: *mut b::netdev_queue_stats_rx,
+        tx: *mut b::netdev_queue_stats_tx,
+    ) {
+        // SAFETY: per the function contract.
+        let (d, r, t) = unsafe { (Device::<D>::from_raw(dev), &mut *rx, &mut *tx) };
+        let (sr, st) = D::base_stats(d);
+        r.packets = sr.packets;
+        r.bytes = sr.bytes;
+        t.packets = st.packets;
+        t.bytes = st.bytes;
+        t.stop = st.stop;
+        t.wake = st.wake;
+    }
+
     /// The `setup` callback of the link ops.
     ///
     /// # Safety
@@ -471,6 +559,7 @@ impl<D: super::ethtool::Ethtool> Ops<D> {
         unsafe {
             (*dev).netdev_ops = &Self::NETDEV_OPS;
             (*dev).ethtool_ops = &super::ethtool::Ops::<D>::ETHTOOL_OPS;
+            (*dev).stat_ops = &Self::STAT_OPS;
             (*dev).needs_free_netdev = true;
             (*dev).priv_destructor = Some(Self::priv_destructor);
         }

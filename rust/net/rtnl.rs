@@ -40,6 +40,9 @@ impl Rtnl {
 pub(crate) struct Registration<D: Driver> {
     #[pin]
     ops: Opaque<b::rtnl_link_ops>,
+    /// `IFLA_INFO_DATA` policy: `[INFO_PEER] = { .len = sizeof(ifinfomsg) }`,
+    /// as veth's `VETH_INFO_PEER`.
+    policy: [b::nla_policy; INFO_MAX + 1],
     _p: PhantomData<D>,
 }
 
@@ -50,6 +53,11 @@ unsafe impl<D: Driver> Sync for Registration<D> {}
 
 /// `IFLA_MAX` (a macro bindgen cannot evaluate).
 const IFLA_MAX: usize = b::__IFLA_MAX as usize - 1;
+
+/// `IFLA_INFO_DATA` attribute carrying the peer's `ifinfomsg` + `IFLA_*`
+/// attributes (same layout and number as `VETH_INFO_PEER`).
+pub(crate) const INFO_PEER: usize = 1;
+const INFO_MAX: usize = INFO_PEER;
 
 /// `netdev_priv()` is aligned to NETDEV_ALIGN (32 bytes).
 const NETDEV_ALIGN: usize = 32;
@@ -74,13 +82,25 @@ impl<D: super::ethtool::Ethtool> Registration<D> {
             // supported").
             ..unsafe { core::mem::zeroed() }
         };
-        let reg = KBox::pin(
+        // SAFETY: all-zero is NLA_UNSPEC with no constraints.
+        let mut policy: [b::nla_policy; INFO_MAX + 1] = unsafe { core::mem::zeroed() };
+        policy[INFO_PEER].len = core::mem::size_of::<b::ifinfomsg>() as u16;
+        let mut reg = KBox::pin(
             Self {
                 ops: Opaque::new(ops),
+                policy,
                 _p: PhantomData,
             },
             GFP_KERNEL,
         )?;
+        // SAFETY: we only write plain fields of the not yet registered ops;
+        // nothing is moved out of the pinned box.
+        unsafe {
+            let r = reg.as_mut().get_unchecked_mut();
+            let ops = &mut *r.ops.get();
+            ops.policy = r.policy.as_ptr();
+            ops.maxtype = INFO_MAX as u32;
+        }
         // SAFETY: the ops live in a pinned box that outlives the
         // registration (unregistered in `drop`).
         check(unsafe { b::rtnl_link_register(reg.ops.get()) })?;
@@ -119,6 +139,9 @@ impl<D: super::ethtool::Ethtool> Registration<D> {
         from_result(|| {
             // SAFETY: newlink runs under rtnl.
             let rtnl = unsafe { Rtnl::assume_held() };
+            // SAFETY: data[] is NULL or has INFO_MAX + 1 entries, validated
+            // against our policy by the core.
+            let peer = unsafe { PeerRequest::parse(data, extack) }?;
             let link = NewLink {
                 // SAFETY: the namespace is valid for the call.
                 src_net: unsafe { Net::from_raw(src_net) },
@@ -131,9 +154,7 @@ impl<D: super::ethtool::Ethtool> Registration<D> {
                 },
                 // SAFETY: tb[] has IFLA_MAX + 1 entries.
                 tb: unsafe { Attrs::from_raw(tb, IFLA_MAX) },
-                // SAFETY: data[] is NULL (no IFLA_INFO_DATA) or has maxtype+1
-                // entries; we declare maxtype 0.
-                data: (!data.is_null()).then(|| unsafe { Attrs::from_raw(data, 0) }),
+                peer,
                 extack,
                 rtnl: &rtnl,
             };
@@ -257,31 +278,51 @@ pub(crate) struct NewLink<'a, D: Driver> {
     pub(crate) dev: NewDevice<D>,
     /// Generic link attributes (`IFLA_*`).
     pub(crate) tb: Attrs<'a>,
-    /// Kind-specific attributes (`IFLA_INFO_DATA`), if any.
-    #[allow(dead_code)]
-    pub(crate) data: Option<Attrs<'a>>,
+    /// The peer's own `ifinfomsg` and attributes, if the request has them.
+    peer: Option<KBox<PeerRequest>>,
     extack: *mut b::netlink_ext_ack,
     /// The rtnl token for the whole request.
     pub(crate) rtnl: &'a Rtnl,
 }
 
 impl<D: Driver> NewLink<'_, D> {
-    /// Allocates the peer end in the namespace the request names for it
-    /// (`rtnl_link_get_net`) with the same link attributes (MTU, queues), named
-    /// from `D::NAME_TEMPLATE`, as veth does when no peer is described.
+    /// Allocates the peer end, as veth does: described by the request's
+    /// `INFO_PEER` attribute (name, namespace, MAC, MTU, ...) if present,
+    /// otherwise with the device's own link attributes and a name from
+    /// `D::NAME_TEMPLATE`. The peer gets a random MAC unless one was given.
     pub(crate) fn create_peer(&self) -> Result<NewDevice<D>> {
-        // SAFETY: src_net and tb are valid for the request; the returned
+        let tbp = match &self.peer {
+            Some(p) => p.tb.as_ptr().cast_mut(),
+            None => self.tb.tb,
+        };
+        // SAFETY: tbp has IFLA_MAX + 1 entries (the request's or the parsed
+        // peer table).
+        let pattrs = unsafe { Attrs::from_raw(tbp, IFLA_MAX) };
+        if self.peer.is_some() {
+            validate_link_attrs(&pattrs, self.extack)?;
+        }
+        let mut name = [0u8; b::IFNAMSIZ as usize];
+        let (name_ptr, assign) = match (self.peer.is_some(), pattrs.get(b::IFLA_IFNAME)) {
+            (true, Some(a)) => {
+                // SAFETY: `a` is a validated IFLA_IFNAME attribute; the
+                // buffer holds IFNAMSIZ bytes.
+                unsafe { b::nla_strscpy(name.as_mut_ptr(), a, name.len()) };
+                (name.as_ptr(), b::NET_NAME_USER as u8)
+            }
+            _ => (D::NAME_TEMPLATE.as_char_ptr(), b::NET_NAME_ENUM as u8),
+        };
+        // SAFETY: src_net and tbp are valid for the request; the returned
         // namespace holds a reference we drop below.
-        let net = from_err_ptr(unsafe { b::rtnl_link_get_net(self.src_net.as_raw(), self.tb.tb) })?;
+        let net = from_err_ptr(unsafe { b::rtnl_link_get_net(self.src_net.as_raw(), tbp) })?;
         // SAFETY: `self.dev` was allocated with our link ops; rtnl is held;
-        // the name template is a NUL-terminated string.
+        // the name is NUL-terminated.
         let peer = unsafe {
             b::rtnl_create_link(
                 net,
-                D::NAME_TEMPLATE.as_char_ptr(),
-                b::NET_NAME_ENUM as u8,
+                name_ptr,
+                assign,
                 (*self.dev.ptr).rtnl_link_ops,
-                self.tb.tb,
+                tbp,
                 self.extack,
             )
         };
@@ -289,11 +330,66 @@ impl<D: Driver> NewLink<'_, D> {
         unsafe { b::rvnet_put_net(net) };
         let peer = from_err_ptr(peer)?;
         // INVARIANT: allocated with our ops, owned by us until registered.
-        Ok(NewDevice {
+        let peer = NewDevice {
             ptr: peer,
             owned: true,
             _p: PhantomData,
-        })
+        };
+        if self.peer.is_none() || !pattrs.has(b::IFLA_ADDRESS) {
+            peer.hw_addr_random();
+        }
+        if let Some(p) = &self.peer {
+            // SAFETY: unregistered device; a requested ifindex is validated
+            // by register_netdevice().
+            unsafe { (*peer.ptr).ifindex = (*p.ifm).ifi_index };
+        }
+        Ok(peer)
+    }
+
+    /// The peer's `ifinfomsg` for `rtnl_configure_link` (NULL if none).
+    pub(crate) fn peer_ifm(&self) -> PeerIfm {
+        PeerIfm(self.peer.as_ref().map_or(ptr::null_mut(), |p| p.ifm))
+    }
+}
+
+/// The peer's `ifinfomsg` from the request, or none.
+pub(crate) struct PeerIfm(*mut b::ifinfomsg);
+
+/// A parsed `INFO_PEER` attribute.
+struct PeerRequest {
+    ifm: *mut b::ifinfomsg,
+    tb: [*mut b::nlattr; IFLA_MAX + 1],
+}
+
+impl PeerRequest {
+    /// # Safety
+    ///
+    /// `data` must be NULL or hold `INFO_MAX + 1` attributes validated
+    /// against the registration's policy, valid for the request.
+    unsafe fn parse(
+        data: *mut *mut b::nlattr,
+        extack: *mut b::netlink_ext_ack,
+    ) -> Result<Option<KBox<Self>>> {
+        if data.is_null() {
+            return Ok(None);
+        }
+        // SAFETY: INFO_PEER <= INFO_MAX, within data[] per the contract.
+        let nla = unsafe { *data.add(INFO_PEER) };
+        if nla.is_null() {
+            return Ok(None);
+        }
+        let mut p = KBox::new(
+            PeerRequest {
+                // SAFETY: the policy guarantees at least sizeof(ifinfomsg)
+                // bytes of payload.
+                ifm: unsafe { b::rvnet_nla_data(nla) }.cast(),
+                tb: [ptr::null_mut(); IFLA_MAX + 1],
+            },
+            GFP_KERNEL,
+        )?;
+        // SAFETY: tb has IFLA_MAX + 1 slots; nla is valid for the request.
+        check(unsafe { b::rtnl_nla_parse_ifinfomsg(p.tb.as_mut_ptr(), nla, extack) })?;
+        Ok(Some(p))
     }
 }
 
@@ -351,11 +447,12 @@ impl<D: Driver> Drop for NewDevice<D> {
 }
 
 impl<D: Driver> Device<D> {
-    /// Finishes link creation: marks it initialised and notifies userspace
-    /// (`rtnl_configure_link`).
-    pub(crate) fn configure_link(&self, _rtnl: &Rtnl) -> Result {
-        // SAFETY: registered device, rtnl held; NULL ifm means no changes.
-        check(unsafe { b::rtnl_configure_link(self.as_raw(), ptr::null_mut(), 0, ptr::null_mut()) })
+    /// Finishes link creation: applies the peer's `ifinfomsg` flags, marks
+    /// the link initialised and notifies userspace (`rtnl_configure_link`).
+    pub(crate) fn configure_link(&self, ifm: &PeerIfm, _rtnl: &Rtnl) -> Result {
+        // SAFETY: registered device, rtnl held; ifm is NULL or the request's
+        // ifinfomsg, valid for the request.
+        check(unsafe { b::rtnl_configure_link(self.as_raw(), ifm.0, 0, ptr::null_mut()) })
     }
 
     /// Unregisters the device now (error path of newlink).
