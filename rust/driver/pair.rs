@@ -10,6 +10,7 @@
 use super::queues::{RxData, TxState};
 use crate::net::device::{
     Device, Driver, Features, InitDevice, LinkStats, PeerPtr, QueueStats, SetupDevice, TxOutcome,
+    Uninit,
 };
 use crate::net::napi::RxQueue;
 use crate::net::rcu;
@@ -145,6 +146,12 @@ impl Driver for Rvnet {
         dev.carrier_off();
         Device::link_peers(dev, peer, rtnl);
         Ok(())
+    }
+
+    fn uninit(dev: &Device<Self>, token: &Uninit) {
+        for q in dev.data().rxq.iter() {
+            q.del_napi(token);
+        }
     }
 
     fn open(dev: &Device<Self>, rtnl: &Rtnl) -> Result {

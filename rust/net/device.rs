@@ -62,6 +62,10 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
     /// Creates the peer and registers both ends (`rtnl_link_ops.newlink`).
     fn newlink(link: NewLink<'_, Self>) -> Result;
 
+    /// `ndo_uninit`: the device is being unregistered (under rtnl); the core
+    /// waits for a grace period before `priv_destructor` drops the data.
+    fn uninit(dev: &Device<Self>, token: &Uninit);
+
     /// `ndo_open`.
     fn open(dev: &Device<Self>, rtnl: &Rtnl) -> Result;
 
@@ -440,6 +444,12 @@ impl SetupDevice<'_> {
     }
 }
 
+/// Proof of running in `ndo_uninit` of an unregistering device: the core
+/// calls `synchronize_net()` after every `ndo_uninit` of a batch and before
+/// freeing, so objects unpublished here may be freed without waiting again.
+/// Only the `ndo_uninit` trampoline can create one (private field).
+pub(crate) struct Uninit(());
+
 /// A device inside `ndo_init`: allocated, not yet visible, no private data.
 pub(crate) struct InitDevice<'a>(&'a Opaque<b::net_device>);
 
@@ -468,7 +478,7 @@ pub(crate) struct Ops<D: Driver>(PhantomData<D>);
 impl<D: super::ethtool::Ethtool> Ops<D> {
     const NETDEV_OPS: b::net_device_ops = b::net_device_ops {
         ndo_init: Some(Self::ndo_init),
-        ndo_uninit: None,
+        ndo_uninit: Some(Self::ndo_uninit),
         ndo_open: Some(Self::ndo_open),
         ndo_stop: Some(Self::ndo_stop),
         ndo_start_xmit: Some(Self::ndo_start_xmit),
@@ -585,6 +595,20 @@ impl<D: super::ethtool::Ethtool> Ops<D> {
             unsafe { b::rvnet_netdev_priv(dev).cast::<D::Data>().write(data) };
             Ok(0)
         })
+    }
+
+    /// `ndo_uninit` trampoline.
+    ///
+    /// # Safety
+    ///
+    /// Called by the core under rtnl for a device of kind `D` whose
+    /// `ndo_init` succeeded, from `unregister_netdevice_many()` (which calls
+    /// `synchronize_net()` afterwards) or from the `register_netdevice()`
+    /// error path (the device was never visible).
+    unsafe extern "C" fn ndo_uninit(dev: *mut b::net_device) {
+        let token = Uninit(());
+        // SAFETY: ndo_init succeeded, so the private data exists.
+        D::uninit(unsafe { Device::from_raw(dev) }, &token);
     }
 
     /// `priv_destructor` trampoline.

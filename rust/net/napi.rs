@@ -52,7 +52,7 @@ pub(crate) struct RxQueue<P: RxPoll> {
     dev: *mut b::net_device,
     index: u16,
     ring_ready: bool,
-    napi_added: bool,
+    napi_added: AtomicBool,
     /// Between `enable` and `disable` (both under rtnl).
     enabled: AtomicBool,
     /// Current ring size (slots).
@@ -86,7 +86,7 @@ impl<P: RxPoll> RxQueue<P> {
                 dev: dev.as_raw(),
                 index,
                 ring_ready: false,
-                napi_added: false,
+                napi_added: AtomicBool::new(false),
                 enabled: AtomicBool::new(false),
                 ring_size: AtomicU32::new(ring_size),
                 data,
@@ -107,8 +107,19 @@ impl<P: RxPoll> RxQueue<P> {
             b::rvnet_netif_napi_add(dev.as_raw(), qm.napi.get(), Some(Self::poll_trampoline))
         };
         // INVARIANT: the napi is on the device's list.
-        qm.napi_added = true;
+        qm.napi_added.store(true, Ordering::Relaxed);
         Ok(q)
+    }
+
+    /// Takes the NAPI off the device (`__netif_napi_del`) during
+    /// unregistration; the core's grace period after `ndo_uninit` then covers
+    /// the free in `drop`.
+    pub(crate) fn del_napi(&self, _token: &super::device::Uninit) {
+        if self.napi_added.swap(false, Ordering::Relaxed) {
+            // SAFETY: the napi is on the list and disabled (the device was
+            // closed before unregistration).
+            unsafe { b::__netif_napi_del(self.napi.get()) };
+        }
     }
 
     /// The queue index.
@@ -248,7 +259,7 @@ impl<P: RxPoll> RxQueue<P> {
 
 impl<P: RxPoll> Drop for RxQueue<P> {
     fn drop(&mut self) {
-        if self.napi_added {
+        if self.napi_added.load(Ordering::Relaxed) {
             // SAFETY: the napi is on the list and disabled (the device is
             // closed before its private data is dropped); netif_napi_del()
             // is __netif_napi_del() + synchronize_net(), after which no poll
