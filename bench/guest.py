@@ -7,6 +7,13 @@ Every workload runs its devices in alternation (A B A B ...): warm-up
 rounds first, then the counted rounds. Each measurement is written as one
 JSON line to --out; bench/report.py turns them into medians and ratios.
 
+Under TCG every exec costs a good fraction of a second, so this process
+does as much as it can itself: it enters the namespaces with setns(2),
+drives /proc/net/pktgen directly (the pg_ctrl/pg_thread/pg_set protocol of
+the kernel's samples/pktgen/functions.sh), reads link counters from
+/proc/net/dev, ethtool counters and GRO through SIOCETHTOOL, and runs the
+TCP_RR client and (forked) server itself. iperf3, ping and tc are exec'd.
+
 Record types (one JSON object per line):
   meta  kernel, CPU, settings, device defaults
   run   workload, case, device, run (-1 = warm-up), warmup, status
@@ -15,24 +22,32 @@ Record types (one JSON object per line):
   end   elapsed seconds
 """
 import argparse
+import contextlib
+import ctypes
+import fcntl
 import json
 import math
 import os
 import re
 import signal
+import socket
+import struct
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PY = "/usr/bin/python3"
+sys.path.insert(0, HERE)
+import rr  # noqa: E402
+
 A_IP, B_IP = "10.70.0.1", "10.70.0.2"
 IPERF_PORT, RR_PORT = 5201, 7001
 PAIRS = ["veth", "rvnet"]
 ALL = ["dummy", "veth", "rvnet"]
 WORKLOADS = ["pktgen", "qdisc", "tcp", "udp", "rr", "lat", "obs"]
 
-FULL = dict(pktgen_s=3, qdisc_s=3, tcp_s=3, udp_s=3, rr_s=3, lat_s=5,
+FULL = dict(pktgen_s=2, qdisc_s=2, tcp_s=2, udp_s=2, rr_s=2, lat_s=4,
             ping_interval=0.01, runs=5, warmup=1)
 SMOKE = dict(pktgen_s=1, qdisc_s=1, tcp_s=1, udp_s=1, rr_s=1, lat_s=2,
              ping_interval=0.01, runs=1, warmup=0)
@@ -40,6 +55,30 @@ SMOKE = dict(pktgen_s=1, qdisc_s=1, tcp_s=1, udp_s=1, rr_s=1, lat_s=2,
 
 class Unsupported(Exception):
     pass
+
+
+# -- namespaces -----------------------------------------------------------
+_libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNET = 0x40000000
+_INIT_NET = os.open("/proc/self/ns/net", os.O_RDONLY)
+
+
+def _setns(fd):
+    if _libc.setns(fd, CLONE_NEWNET) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, "setns: " + os.strerror(e))
+
+
+@contextlib.contextmanager
+def netns(name):
+    """Run the block (and anything it forks or execs) in netns `name`."""
+    fd = os.open("/run/netns/" + name, os.O_RDONLY)
+    try:
+        _setns(fd)
+        yield
+    finally:
+        _setns(_INIT_NET)
+        os.close(fd)
 
 
 def ns_a(kind):
@@ -50,17 +89,26 @@ def ns_b(kind):
     return "rvbB_" + kind
 
 
-def sh(cmd, check=True, timeout=120, env=None):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       text=True, timeout=timeout, env=env)
+def sh(cmd, check=True, timeout=120, stdin=None):
+    p = subprocess.run([str(c) for c in cmd], input=stdin, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=timeout)
     if check and p.returncode != 0:
-        raise RuntimeError("%s: exit %d: %s" % (" ".join(cmd), p.returncode,
+        raise RuntimeError("%s: exit %d: %s" % (" ".join(str(c) for c in cmd), p.returncode,
                                                  (p.stderr or p.stdout).strip()[-300:]))
     return p.stdout
 
 
-def nsx(ns, *cmd, **kw):
-    return sh(["ip", "netns", "exec", ns] + [str(c) for c in cmd], **kw)
+def nsh(ns, cmd, **kw):
+    with netns(ns):
+        return sh(cmd, **kw)
+
+
+def write_proc(path, text):
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
 
 
 def pct(sorted_vals, p):
@@ -69,27 +117,91 @@ def pct(sorted_vals, p):
 
 
 def link_stats(ns, dev):
-    j = json.loads(sh(["ip", "-n", ns, "-j", "-s", "link", "show", "dev", dev]))
-    return j[0]["stats64"]
+    """rx/tx packets and drops of dev from /proc/net/dev of netns ns."""
+    with netns(ns):
+        with open("/proc/self/net/dev") as f:
+            lines = f.read().splitlines()
+    for line in lines:
+        name, _, rest = line.partition(":")
+        if name.strip() == dev:
+            v = [int(x) for x in rest.split()]
+            return {"rx_packets": v[1], "rx_dropped": v[3], "tx_packets": v[9], "tx_dropped": v[11]}
+    raise RuntimeError("%s not in /proc/net/dev of %s" % (dev, ns))
+
+
+# -- ethtool through SIOCETHTOOL -------------------------------------------
+SIOCETHTOOL = 0x8946
+ETHTOOL_GDRVINFO, ETHTOOL_GSTRINGS, ETHTOOL_GSTATS = 0x03, 0x1B, 0x1D
+ETHTOOL_GTSO, ETHTOOL_GGRO, ETHTOOL_SGRO = 0x1E, 0x2B, 0x2C
+ETH_SS_STATS = 1
+_socks = {}
+
+
+def _ethtool(ns, dev, buf):
+    if ns not in _socks:
+        with netns(ns):  # a socket stays in the netns it was created in
+            _socks[ns] = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    ifr = struct.pack("16sP", dev.encode(), ctypes.addressof(buf)).ljust(40, b"\0")
+    fcntl.ioctl(_socks[ns].fileno(), SIOCETHTOOL, ifr)
+
+
+def ethtool_value(ns, dev, cmd, value=0):
+    buf = ctypes.create_string_buffer(struct.pack("II", cmd, value), 8)
+    _ethtool(ns, dev, buf)
+    return struct.unpack_from("II", buf)[1]
 
 
 def ethtool_stats(ns, dev):
-    out = nsx(ns, "ethtool", "-S", dev, check=False)
-    st = {}
-    for line in out.splitlines():
-        m = re.match(r"\s+([\w\-\[\]]+):\s+(\d+)$", line)
-        if m:
-            st[m.group(1)] = int(m.group(2))
-    return st
+    """ethtool -S as a dict."""
+    drv = ctypes.create_string_buffer(struct.pack("I", ETHTOOL_GDRVINFO), 196)
+    _ethtool(ns, dev, drv)
+    n = struct.unpack_from("I", drv, 180)[0]
+    if n == 0:
+        return {}
+    names = ctypes.create_string_buffer(struct.pack("III", ETHTOOL_GSTRINGS, ETH_SS_STATS, n), 12 + 32 * n)
+    _ethtool(ns, dev, names)
+    vals = ctypes.create_string_buffer(struct.pack("II", ETHTOOL_GSTATS, n), 8 + 8 * n)
+    _ethtool(ns, dev, vals)
+    keys = [names.raw[12 + 32 * i:12 + 32 * (i + 1)].split(b"\0")[0].decode() for i in range(n)]
+    return dict(zip(keys, struct.unpack_from("%dQ" % n, vals, 8)))
 
 
 def delta(before, after):
-    """Counters that changed between two ethtool -S snapshots."""
+    """Counters that changed between two snapshots."""
     return {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
 
 
+# -- pktgen, as samples/pktgen/functions.sh drives it ------------------------
+PG = "/proc/net/pktgen"
+
+
+def pg_cmd(proc_file, cmd):
+    """proc_cmd of functions.sh: write, then require "Result: OK:" (except
+    for pgctrl)."""
+    path = "%s/%s" % (PG, proc_file)
+    write_proc(path, cmd + "\n")
+    if proc_file != "pgctrl":
+        with open(path) as f:
+            res = f.read()
+        if "Result: OK:" not in res:
+            raise RuntimeError("pktgen %s <- %r: %s" % (proc_file, cmd,
+                                                         " ".join(re.findall(r"Result:.*", res))))
+
+
+def pg_ctrl(cmd):
+    pg_cmd("pgctrl", cmd)
+
+
+def pg_thread(thread, cmd):
+    pg_cmd("kpktgend_%d" % thread, cmd)
+
+
+def pg_set(dev, cmd):
+    pg_cmd(dev, cmd)
+
+
 def qdisc_stats(ns, dev):
-    j = json.loads(sh(["tc", "-n", ns, "-s", "-j", "qdisc", "show", "dev", dev]))
+    j = json.loads(nsh(ns, ["tc", "-s", "-j", "qdisc", "show", "dev", dev]))
     root = [q for q in j if q.get("root")] or j
     return root[0]
 
@@ -106,7 +218,7 @@ class Bench:
             if k.endswith("_s"):  # iperf3 -t and ping -w take whole seconds
                 self.cfg[k] = max(1, int(round(self.cfg[k] * args.scale)))
         self.out = open(args.out, "a", buffering=1)
-        self.servers = {}
+        self.rr_servers = {}
         self.defaults = {}
         self.state = {}
         self.t0 = time.time()
@@ -119,77 +231,72 @@ class Bench:
         print("[%5.0fs] %s" % (time.time() - self.t0, msg), flush=True)
 
     # -- topology ------------------------------------------------------
+    def ends(self, kind):
+        e = [(ns_a(kind), "b1")]
+        if kind != "dummy":
+            e.append((ns_b(kind), "b2"))
+        return e
+
     def setup(self, kind):
         a, b, q = ns_a(kind), ns_b(kind), str(self.args.queues)
-        sh(["ip", "netns", "add", a])
-        spaces = [a]
-        if kind != "dummy":
-            sh(["ip", "netns", "add", b])
-            spaces.append(b)
+        spaces = [a] if kind == "dummy" else [a, b]
         for ns in spaces:
-            # No background IPv6 (ND, MLD) traffic on the measured devices.
-            nsx(ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
-            nsx(ns, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1")
-            sh(["ip", "-n", ns, "link", "set", "lo", "up"])
-        if kind == "rvnet":
-            sh(["ip", "-n", a, "link", "add", "b1", "numtxqueues", q, "numrxqueues", q, "type", "rvnet"])
-            out = sh(["ip", "-n", a, "-o", "link", "show", "b1"])
-            m = re.search(r"b1@([^:]+):", out)
-            if not m:
-                raise RuntimeError("no rvnet peer in: " + out)
-            sh(["ip", "-n", a, "link", "set", m.group(1), "name", "b2"])
-            sh(["ip", "-n", a, "link", "set", "b2", "netns", b])
-        elif kind == "veth":
-            sh(["ip", "-n", a, "link", "add", "b1", "numtxqueues", q, "numrxqueues", q, "type", "veth",
-                "peer", "name", "b2", "netns", b, "numtxqueues", q, "numrxqueues", q])
-        else:
-            sh(["ip", "-n", a, "link", "add", "b1", "type", "dummy"])
-        sh(["ip", "-n", a, "addr", "add", A_IP + "/24", "dev", "b1"])
-        sh(["ip", "-n", a, "link", "set", "b1", "up"])
-        ends = [(a, "b1")]
+            sh(["ip", "netns", "add", ns])
+            with netns(ns):
+                # No background IPv6 (ND, MLD) traffic on the measured devices.
+                for c in ("all", "default"):
+                    write_proc("/proc/sys/net/ipv6/conf/%s/disable_ipv6" % c, "1")
+                sh(["ip", "link", "set", "lo", "up"])
+        with netns(a):
+            if kind == "rvnet":
+                sh(["ip", "link", "add", "b1", "numtxqueues", q, "numrxqueues", q, "type", "rvnet"])
+                m = re.search(r"b1@([^:]+):", sh(["ip", "-o", "link", "show", "b1"]))
+                if not m:
+                    raise RuntimeError("no rvnet peer of b1")
+                sh(["ip", "-batch", "-"], stdin="link set %s name b2\nlink set b2 netns %s\n" % (m.group(1), b))
+            elif kind == "veth":
+                sh(["ip", "link", "add", "b1", "numtxqueues", q, "numrxqueues", q, "type", "veth",
+                    "peer", "name", "b2", "netns", b, "numtxqueues", q, "numrxqueues", q])
+            else:
+                sh(["ip", "link", "add", "b1", "type", "dummy"])
+            sh(["ip", "-batch", "-"], stdin="addr add %s/24 dev b1\nlink set b1 up\n" % A_IP)
         if kind != "dummy":
-            sh(["ip", "-n", b, "addr", "add", B_IP + "/24", "dev", "b2"])
-            sh(["ip", "-n", b, "link", "set", "b2", "up"])
-            ends.append((b, "b2"))
-            for _ in range(100):
-                if "LOWER_UP" in sh(["ip", "-n", a, "link", "show", "b1"]):
-                    break
-                time.sleep(0.1)
-            nsx(a, "ping", "-c", "1", "-W", "3", B_IP)
-            subprocess.run(["ip", "netns", "exec", b, "iperf3", "-s", "-D", "-p", str(IPERF_PORT),
-                            "--pidfile", "/tmp/rvb-iperf3-%s.pid" % kind],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, timeout=60)
-            self.servers[kind] = subprocess.Popen(
-                ["ip", "netns", "exec", b, PY, os.path.join(HERE, "rr.py"), "server", str(RR_PORT)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            with netns(b):
+                sh(["ip", "-batch", "-"], stdin="addr add %s/24 dev b2\nlink set b2 up\n" % B_IP)
+                subprocess.run(["iperf3", "-s", "-D", "-p", str(IPERF_PORT),
+                                "--pidfile", "/tmp/rvb-iperf3-%s.pid" % kind],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, timeout=60)
+                ls = rr.listener(RR_PORT)
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    rr.serve(ls)
+                finally:
+                    os._exit(0)
+            ls.close()
+            self.rr_servers[kind] = pid
+            # Waits for carrier and resolves the neighbour.
+            nsh(a, ["ping", "-c", "1", "-w", "10", B_IP], timeout=30)
         d = {}
-        for ns, dev in ends:
-            k = nsx(ns, "ethtool", "-k", dev)
-            gro = re.search(r"generic-receive-offload: (\w+)", k).group(1)
+        for ns, dev in self.ends(kind):
             d[dev] = {
-                "gro": gro,
+                "gro": "on" if ethtool_value(ns, dev, ETHTOOL_GGRO) else "off",
+                "tso": "on" if ethtool_value(ns, dev, ETHTOOL_GTSO) else "off",
                 "root_qdisc": qdisc_stats(ns, dev)["kind"],
-                "threaded": nsx(ns, "cat", "/sys/class/net/%s/threaded" % dev, check=False).strip(),
-                "tso": re.search(r"tcp-segmentation-offload: (\w+)", k).group(1),
             }
         self.defaults[kind] = d
         self.state[kind] = {"gro": None, "threaded": None}
         if kind != "dummy":
-            self.wait_port(b, IPERF_PORT)
-            self.wait_port(b, RR_PORT)
-
-    def wait_port(self, ns, port):
-        for _ in range(300):
-            if (":%d " % port) in nsx(ns, "ss", "-ltnH"):
-                return
-            time.sleep(0.1)
-        raise RuntimeError("nothing listens on port %d in %s" % (port, ns))
+            for _ in range(300):
+                if ":%d " % IPERF_PORT in nsh(b, ["ss", "-ltnH"]):
+                    break
+                time.sleep(0.1)
 
     def teardown(self, kind):
-        p = self.servers.pop(kind, None)
-        if p:
-            p.terminate()
-            p.wait()
+        pid = self.rr_servers.pop(kind, None)
+        if pid:
+            os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
         pidf = "/tmp/rvb-iperf3-%s.pid" % kind
         try:
             with open(pidf) as f:
@@ -198,21 +305,23 @@ class Bench:
         except (OSError, ValueError):
             pass
         for ns in (ns_a(kind), ns_b(kind)):
-            sh(["ip", "netns", "del", ns], check=False)
-
-    def ends(self, kind):
-        e = [(ns_a(kind), "b1")]
-        if kind != "dummy":
-            e.append((ns_b(kind), "b2"))
-        return e
+            _socks.pop(ns, None)
+            if os.path.exists("/run/netns/" + ns):
+                sh(["ip", "netns", "del", ns], check=False)
 
     def set_root(self, kind, qdisc):
         """Root qdisc of the sending end: a fresh one (zeroed stats), or the
         device default when qdisc is None."""
-        a = ns_a(kind)
-        sh(["tc", "-n", a, "qdisc", "del", "dev", "b1", "root"], check=False)
-        if qdisc:
-            sh(["tc", "-n", a, "qdisc", "add", "dev", "b1", "root"] + qdisc.split())
+        cmds = "qdisc del dev b1 root\n" + ("qdisc add dev b1 root %s\n" % qdisc if qdisc else "")
+        nsh(ns_a(kind), ["tc", "-force", "-batch", "-"], stdin=cmds, check=False)
+        if qdisc and qdisc_stats(ns_a(kind), "b1")["kind"] != qdisc.split()[0]:
+            raise RuntimeError("could not set root qdisc %s" % qdisc)
+
+    def write_threaded(self, ns, dev, v):
+        p = subprocess.run(["ip", "netns", "exec", ns, "sh", "-c",
+                            "echo %d > /sys/class/net/%s/threaded" % (v, dev)],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return p.returncode, p.stdout.strip().replace("sh: 1: ", "")
 
     def set_features(self, kind, gro, threaded):
         """GRO and threaded NAPI on both ends; Unsupported if the device
@@ -220,56 +329,95 @@ class Bench:
         st = self.state[kind]
         if st["gro"] == gro and st["threaded"] == threaded:
             return
+        if st["threaded"] != "off":
+            for ns, dev in self.ends(kind):
+                self.write_threaded(ns, dev, 0)
+            st["threaded"] = "off"
         for ns, dev in self.ends(kind):
-            nsx(ns, "sh", "-c", "echo 0 > /sys/class/net/%s/threaded" % dev, check=False)
-        st["threaded"] = "off"
-        for ns, dev in self.ends(kind):
-            nsx(ns, "ethtool", "-K", dev, "gro", gro)
+            ethtool_value(ns, dev, ETHTOOL_SGRO, 1 if gro == "on" else 0)
         st["gro"] = gro
         if threaded == "on":
             for ns, dev in self.ends(kind):
-                p = subprocess.run(["ip", "netns", "exec", ns, "sh", "-c",
-                                    "echo 1 > /sys/class/net/%s/threaded" % dev],
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-                if p.returncode != 0:
+                rc, msg = self.write_threaded(ns, dev, 1)
+                if rc != 0:
                     st["threaded"] = None
-                    raise Unsupported("writing 1 to /sys/class/net/%s/threaded failed (gro %s): %s"
-                                      % (dev, gro, p.stdout.strip().replace("sh: 1: ", "")))
+                    raise Unsupported("writing 1 to /sys/class/net/%s/threaded failed with gro %s: %s"
+                                      % (dev, gro, msg))
             st["threaded"] = "on"
 
     def restore_features(self, kind):
         for ns, dev in self.ends(kind):
-            nsx(ns, "sh", "-c", "echo 0 > /sys/class/net/%s/threaded" % dev, check=False)
-            nsx(ns, "ethtool", "-K", dev, "gro", self.defaults[kind][dev]["gro"])
+            self.write_threaded(ns, dev, 0)
+            ethtool_value(ns, dev, ETHTOOL_SGRO, 1 if self.defaults[kind][dev]["gro"] == "on" else 0)
         self.state[kind] = {"gro": None, "threaded": None}
 
     # -- measurements --------------------------------------------------
-    def pktgen(self, kind, mode, size, secs):
-        a, b = ns_a(kind), ns_b(kind)
-        pair = kind != "dummy"
-        s1 = link_stats(a, "b1")
-        e1 = ethtool_stats(a, "b1") if kind == "rvnet" else {}
-        s2 = link_stats(b, "b2") if pair else None
-        env = dict(os.environ, PKTGEN_DIR=self.args.pktgen_dir)
-        out = nsx(a, os.path.join(HERE, "pktgen.sh"), "b1", mode, size, secs,
-                  timeout=secs + 60, env=env)
-        m = re.search(r"usec=(\d+) pkts=(\d+) pps=(\d+) errors=(\d+)", out)
-        if not m:
-            raise RuntimeError("unparsable pktgen output: " + out.strip()[-300:])
-        usec, pkts, pps, errors = (int(x) for x in m.groups())
-        time.sleep(0.1)  # let the receiving NAPI drain its ring
-        metrics = {"tx_pps": pps}
-        t1 = link_stats(a, "b1")
-        extra = {"pktgen_pkts": pkts, "pktgen_errors": errors, "usec": usec,
-                 "sender_tx_dropped": t1["tx"]["dropped"] - s1["tx"]["dropped"]}
-        if pair:
-            t2 = link_stats(b, "b2")
-            rx = t2["rx"]["packets"] - s2["rx"]["packets"]
-            metrics["rx_pps"] = rx / (usec / 1e6) if usec else 0
-            extra["receiver_rx_dropped"] = t2["rx"]["dropped"] - s2["rx"]["dropped"]
+    def snapshot(self, kind):
+        s = {"b1": link_stats(ns_a(kind), "b1")}
+        if kind != "dummy":
+            s["b2"] = link_stats(ns_b(kind), "b2")
         if kind == "rvnet":
-            extra["ethtool_delta"] = delta(e1, ethtool_stats(a, "b1"))
+            s["b1.ethtool"] = ethtool_stats(ns_a(kind), "b1")
+            s["b2.ethtool"] = ethtool_stats(ns_b(kind), "b2")
+        return s
+
+    def snap_extra(self, kind, s0, s1):
+        x = {"b1_tx_dropped": s1["b1"]["tx_dropped"] - s0["b1"]["tx_dropped"]}
+        if kind != "dummy":
+            x["b2_rx_packets"] = s1["b2"]["rx_packets"] - s0["b2"]["rx_packets"]
+            x["b2_rx_dropped"] = s1["b2"]["rx_dropped"] - s0["b2"]["rx_dropped"]
+        if kind == "rvnet":
+            x["ethtool_delta"] = {"b1": delta(s0["b1.ethtool"], s1["b1.ethtool"]),
+                                  "b2": delta(s0["b2.ethtool"], s1["b2.ethtool"])}
+        return x
+
+    def pktgen(self, kind, mode, size, secs):
+        """One timed pktgen run on b1 of `kind`: clone_skb 0, burst 1 (veth
+        and rvnet clear IFF_TX_SKB_SHARING; queue_xmit allows no burst).
+        The samples' defaults as destination: a foreign MAC and a TEST-NET
+        address, so the receiving end drops each frame after its rx path."""
+        s0 = self.snapshot(kind)
+        with netns(ns_a(kind)):
+            pg_ctrl("reset")
+            pg_thread(0, "rem_device_all")
+            pg_thread(0, "add_device b1")
+            for c in ("count 0", "clone_skb 0", "pkt_size %d" % size, "delay 0", "flag NO_TIMESTAMP",
+                      "dst_mac 90:e2:ba:ff:ff:ff", "dst_min 198.18.0.42", "dst_max 198.18.0.42"):
+                pg_set("b1", c)
+            if mode == "start_xmit":
+                pg_set("b1", "burst 1")
+            pg_set("b1", "xmit_mode " + mode)
+            # "start" returns when the threads stop: stop them after secs.
+            # The thread inherits this netns (pgctrl acts on the writer's).
+            err = []
+            starter = threading.Thread(target=lambda: self._try(err, pg_ctrl, "start"))
+            starter.start()
+            time.sleep(secs)
+            pg_ctrl("stop")
+            starter.join(60)
+            with open(PG + "/b1") as f:
+                res = f.read()
+            pg_ctrl("reset")
+        if err:
+            raise err[0]
+        m = re.search(r"Result: OK: (\d+)\(.*usec, (\d+) \(.*\)\s+(\d+)pps .*errors: (\d+)", res, re.S)
+        if not m:
+            raise RuntimeError("no pktgen result: " + " ".join(re.findall(r"Result:.*", res)))
+        usec, pkts, pps, errors = (int(x) for x in m.groups())
+        time.sleep(0.05)  # let the receiving NAPI drain its ring
+        extra = {"pktgen_pkts": pkts, "pktgen_errors": errors, "usec": usec}
+        extra.update(self.snap_extra(kind, s0, self.snapshot(kind)))
+        metrics = {"tx_pps": pps}
+        if kind != "dummy":
+            metrics["rx_pps"] = extra["b2_rx_packets"] / (usec / 1e6) if usec else 0.0
         return metrics, extra
+
+    @staticmethod
+    def _try(err, fn, *a):
+        try:
+            fn(*a)
+        except Exception as e:  # noqa: BLE001 - reported by the caller
+            err.append(e)
 
     def m_pktgen(self, kind, size):
         return self.pktgen(kind, "start_xmit", size, self.cfg["pktgen_s"])
@@ -281,11 +429,12 @@ class Bench:
         secs = extra["usec"] / 1e6
         metrics["requeues_per_s"] = q["requeues"] / secs
         metrics["drops_per_s"] = q["drops"] / secs
-        extra.update({"qdisc_" + k: q.get(k) for k in ("packets", "drops", "requeues", "overlimits", "backlog", "qlen")})
+        extra.update({"qdisc_" + k: q.get(k) for k in
+                      ("packets", "drops", "requeues", "overlimits", "backlog", "qlen")})
         return metrics, extra
 
     def iperf(self, kind, args, secs):
-        out = nsx(ns_a(kind), "iperf3", "-c", B_IP, "-p", IPERF_PORT, "-J", "-t", secs, *args,
+        out = nsh(ns_a(kind), ["iperf3", "-c", B_IP, "-p", IPERF_PORT, "-J", "-t", secs] + args,
                   timeout=secs + 30, check=False)
         try:
             j = json.loads(out)
@@ -304,16 +453,18 @@ class Bench:
                 {"retransmits": s.get("retransmits"), "seconds": r["seconds"]})
 
     def m_udp(self, kind, _case):
+        s0 = self.snapshot(kind)
         j = self.iperf(kind, ["-u", "-l", "64", "-b", "0"], self.cfg["udp_s"])
+        extra = self.snap_extra(kind, s0, self.snapshot(kind))
         r, s = j["end"]["sum_received"], j["end"]["sum_sent"]
+        extra.update({"lost_percent": r.get("lost_percent"), "seconds": r["seconds"]})
         return ({"rx_pps": r["bytes"] / 64 / r["seconds"],
-                 "tx_pps": s["bytes"] / 64 / s["seconds"]},
-                {"lost_percent": r.get("lost_percent"), "seconds": r["seconds"]})
+                 "tx_pps": s["bytes"] / 64 / s["seconds"]}, extra)
 
     def m_rr(self, kind, _case):
-        out = nsx(ns_a(kind), PY, os.path.join(HERE, "rr.py"), "client", B_IP, RR_PORT,
-                  self.cfg["rr_s"], timeout=self.cfg["rr_s"] + 60)
-        j = json.loads(out)
+        with netns(ns_a(kind)):
+            s = socket.create_connection((B_IP, RR_PORT), timeout=5)
+        j = rr.run_client(s, self.cfg["rr_s"])
         return ({"tps": j["tps"], "p50_us": j["p50_us"], "p99_us": j["p99_us"]},
                 {"transactions": j["transactions"], "mean_us": j["mean_us"]})
 
@@ -321,34 +472,32 @@ class Bench:
         a = ns_a(kind)
         secs = self.cfg["lat_s"]
         self.set_root(kind, "fq_codel")
-        e1 = ethtool_stats(a, "b1") if kind == "rvnet" else {}
-        flood = subprocess.Popen(
-            ["ip", "netns", "exec", a, "iperf3", "-c", B_IP, "-p", str(IPERF_PORT), "-J",
-             "-u", "-b", "0", "-l", "1400", "-t", str(secs + 2)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        s0 = self.snapshot(kind)
+        with netns(a):
+            flood = subprocess.Popen(
+                ["iperf3", "-c", B_IP, "-p", str(IPERF_PORT), "-J",
+                 "-u", "-b", "0", "-l", "1400", "-t", str(secs + 1)],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
-            time.sleep(1.0)  # let the flood fill the queues
-            out = nsx(a, "ping", "-n", "-i", self.cfg["ping_interval"], "-W", "1", "-w", secs, B_IP,
+            time.sleep(0.8)  # let the flood fill the queues
+            out = nsh(a, ["ping", "-n", "-i", self.cfg["ping_interval"], "-W", "1", "-w", secs, B_IP],
                       check=False, timeout=secs + 30)
             q = qdisc_stats(a, "b1")
-            bql = nsx(a, "cat", "/sys/class/net/b1/queues/tx-0/byte_queue_limits/limit", check=False).strip()
         finally:
             fout, _ = flood.communicate(timeout=secs + 60)
+        extra = self.snap_extra(kind, s0, self.snapshot(kind))
         rtts = sorted(float(x) for x in re.findall(r"time=([\d.]+) ms", out))
         m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
         if not rtts or not m:
             raise RuntimeError("no ping replies: " + out.strip()[-300:])
         sent, got = int(m.group(1)), int(m.group(2))
         try:
-            fj = json.loads(fout)
-            flood_mbps = fj["end"]["sum_received"]["bits_per_second"] / 1e6
+            flood_mbps = json.loads(fout)["end"]["sum_received"]["bits_per_second"] / 1e6
         except (ValueError, KeyError):
             raise RuntimeError("flood iperf3 failed: " + fout.strip()[-300:])
-        extra = {"pings": sent, "replies": got, "max_ms": rtts[-1],
-                 "qdisc_drops": q.get("drops"), "qdisc_requeues": q.get("requeues"),
-                 "qdisc_backlog_bytes_at_end": q.get("backlog"), "bql_limit": bql}
-        if kind == "rvnet":
-            extra["ethtool_delta"] = delta(e1, ethtool_stats(a, "b1"))
+        extra.update({"pings": sent, "replies": got, "max_ms": rtts[-1],
+                      "qdisc_drops": q.get("drops"), "qdisc_requeues": q.get("requeues"),
+                      "qdisc_backlog_bytes_after_ping": q.get("backlog")})
         return ({"p50_ms": pct(rtts, 50), "p99_ms": pct(rtts, 99),
                  "ping_loss_pct": 100.0 * (sent - got) / sent if sent else None,
                  "flood_rx_mbit_s": flood_mbps}, extra)
@@ -367,15 +516,14 @@ class Bench:
         rec["wall_s"] = round(time.time() - t, 2)
         self.emit(rec)
         shown = ", ".join("%s=%.4g" % (k, v) for k, v in rec["metrics"].items() if v is not None)
-        self.say("%s %s %s %s: %s" % (workload, case_name, kind,
-                                       "warm-up" if run < 0 else "run %d" % run,
-                                       shown or rec["status"] + ": " + rec.get("note", "")))
+        self.say("%s [%s] %s %s: %s" % (workload, case_name, kind,
+                                         "warm-up" if run < 0 else "run %d" % run,
+                                         shown or rec["status"] + ": " + rec.get("note", "")))
 
     def alternate(self, workload, case_name, kinds, fn, case=None, after=None):
         """Warm-up rounds, then counted rounds; each round runs every device
         once, in the same order (A B A B ...)."""
-        w, n = self.cfg["warmup"], self.cfg["runs"]
-        for r in range(-w, n):
+        for r in range(-self.cfg["warmup"], self.cfg["runs"]):
             for kind in kinds:
                 self.measure(workload, case_name, kind, r, fn, case)
         if after:
@@ -384,23 +532,23 @@ class Bench:
 
     def run(self):
         sel = self.args.only.split(",") if self.args.only else WORKLOADS
-        cpu = ""
         with open("/proc/cpuinfo") as f:
             m = re.search(r"model name\s*:\s*(.*)", f.read())
-            cpu = m.group(1) if m else "unknown"
-        kinds = ALL
-        for k in kinds:
+        cpu = m.group(1) if m else "unknown"
+        for k in ALL:
             self.teardown(k)  # leftovers of an interrupted run
-            self.setup(k)
-        self.emit({"type": "meta", "kernel": os.uname().release, "guest_cpu_model": cpu,
-                   "nproc": os.cpu_count(), "smoke": self.args.smoke, "config": self.cfg,
-                   "queues": self.args.queues, "workloads": sel,
-                   "device_defaults": self.defaults,
-                   "pktgen": {"clone_skb": 0, "burst": 1, "dir": self.args.pktgen_dir}})
-        self.say("kernel %s, %d CPUs (%s); %d warm-up + %d counted rounds; defaults %s"
-                 % (os.uname().release, os.cpu_count(), cpu, self.cfg["warmup"], self.cfg["runs"],
-                    json.dumps(self.defaults)))
         try:
+            for k in ALL:
+                self.setup(k)
+            self.emit({"type": "meta", "kernel": os.uname().release, "guest_cpu_model": cpu,
+                       "nproc": os.cpu_count(), "smoke": self.args.smoke, "config": self.cfg,
+                       "queues": self.args.queues, "workloads": sel,
+                       "device_defaults": self.defaults,
+                       "pktgen": {"clone_skb": 0, "burst": 1, "thread": 0,
+                                  "pkt_size": {"64B": 60, "1500B": 1514}}})
+            self.say("kernel %s, %d CPUs (%s); %d warm-up + %d counted rounds; defaults %s"
+                     % (os.uname().release, os.cpu_count(), cpu, self.cfg["warmup"],
+                        self.cfg["runs"], json.dumps(self.defaults)))
             if "pktgen" in sel:
                 for label, size in (("64B", 60), ("1500B", 1514)):
                     self.alternate("pktgen_start_xmit", label, ALL, self.m_pktgen, size)
@@ -429,7 +577,7 @@ class Bench:
                                      "sampling does not exist yet (separate issue)"})
                 self.say("observation_cost: not available yet (no decision sampling in rvnet)")
         finally:
-            for k in kinds:
+            for k in ALL:
                 self.teardown(k)
         self.emit({"type": "end", "elapsed_s": round(time.time() - self.t0, 1)})
         self.say("done")
@@ -444,10 +592,9 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every duration")
     ap.add_argument("--queues", type=int, default=1, help="tx/rx queues of veth and rvnet")
     ap.add_argument("--only", help="comma list of: " + ",".join(WORKLOADS))
-    ap.add_argument("--pktgen-dir", default=os.environ.get("PKTGEN_DIR", ""))
     args = ap.parse_args()
-    if not args.pktgen_dir or not os.path.exists(os.path.join(args.pktgen_dir, "functions.sh")):
-        sys.exit("bench: PKTGEN_DIR (kernel samples/pktgen) not found: %r" % args.pktgen_dir)
+    if not os.path.exists(PG + "/pgctrl"):
+        sys.exit("bench: no %s (CONFIG_NET_PKTGEN)" % PG)
     Bench(args).run()
 
 
