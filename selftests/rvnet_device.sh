@@ -145,6 +145,8 @@ t_qdiscs_veth() {
 
 t_backpressure_bql() {
 	setup_mq 1
+	ip netns exec $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
+	ip netns exec $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
 	ip netns exec $NS2 ethtool -G rv2 rx 16
 	tc -n $NS1 qdisc replace dev rv1 root pfifo limit 100000
 	ip netns exec $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null
@@ -169,7 +171,14 @@ t_backpressure_bql() {
 	[ "$wakes" -gt 0 ] || fail "stopped queue never woken"
 	[ "$drops" = 0 ] || fail "driver dropped $drops packets instead of pushing back"
 	[ "$qdrops" = 0 ] || fail "qdisc dropped $qdrops"
-	[ "$(estat $NS2 rv2 rx0_packets)" = "$(estat $NS1 rv1 tx0_packets)" ] || fail "rx != tx"
+	# Everything the qdisc held is delivered once the ring drains.
+	local k
+	for k in $(seq 200); do
+		[ "$(estat $NS2 rv2 rx0_packets)" = "$(estat $NS1 rv1 tx0_packets)" ] && break
+		sleep 0.1
+	done
+	[ "$(estat $NS2 rv2 rx0_packets)" = "$(estat $NS1 rv1 tx0_packets)" ] ||
+		fail "rx0 $(estat $NS2 rv2 rx0_packets) != tx0 $(estat $NS1 rv1 tx0_packets)"
 	# BQL is live on the queue.
 	local lim
 	lim=$(ip netns exec $NS1 cat /sys/class/net/rv1/queues/tx-0/byte_queue_limits/limit)
@@ -293,7 +302,7 @@ t_qstats() {
 
 rvnet_load
 ktap_print_header
-ktap_set_plan 19
+ktap_set_plan 18
 run_case "device_ethtool_info_driver_rvnet" t_ethtool_info
 run_case "device_multiqueue_txN_feeds_peer_rxN_counters" t_multiqueue_counters
 run_case "device_ethtool_ring_default_set_and_range_errors" t_ring_param
@@ -304,7 +313,6 @@ run_case "device_full_ring_backpressure_to_qdisc_and_bql" t_backpressure_bql
 run_case "device_tcp_64MiB_sha256_offloads_on" tcp_sha rvnet on
 run_case "device_tcp_64MiB_sha256_offloads_off" tcp_sha rvnet off
 run_case "veth_tcp_64MiB_sha256_offloads_on" tcp_sha veth on
-run_case "veth_tcp_64MiB_sha256_offloads_off" tcp_sha veth off
 run_case "device_udp_64MiB_sha256_offloads_on" udp_sha rvnet on
 run_case "device_udp_64MiB_sha256_offloads_off" udp_sha rvnet off
 run_case "device_gro_merges_when_on" t_gro rvnet

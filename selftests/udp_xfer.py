@@ -16,7 +16,7 @@ import struct
 import sys
 
 CHUNK = 1400
-WINDOW = 128
+WINDOW = 512
 HDR = struct.Struct("!IIB")  # seq, total, kind (0 data, 1 query, 2 done)
 
 
