@@ -35,3 +35,9 @@ check: setup
 
 clean:
 	rm -rf out
+
+# make bench: boot the plain kernel once and measure rvnet against veth and
+# dummy (bench/run; results in bench/results.{json,png}, never pass/fail).
+.PHONY: bench
+bench: setup
+	@bench/run

@@ -39,6 +39,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no __pycache__ in the checkout
 import rr  # noqa: E402
 
 A_IP, B_IP = "10.70.0.1", "10.70.0.2"
@@ -502,6 +503,13 @@ class Bench:
                  "ping_loss_pct": 100.0 * (sent - got) / sent if sent else None,
                  "flood_rx_mbit_s": flood_mbps}, extra)
 
+    def tcp_cases(self):
+        """(streams, gro, threaded): the full matrix, or for a smoke run
+        two cases that still flip every knob."""
+        if self.args.smoke:
+            return [(1, "on", "off"), (2, "off", "on")]
+        return [(p, g, t) for t in ("off", "on") for g in ("on", "off") for p in (1, 2)]
+
     # -- driver --------------------------------------------------------
     def measure(self, workload, case_name, kind, run, fn, case):
         rec = {"type": "run", "workload": workload, "case": case_name, "device": kind,
@@ -556,12 +564,9 @@ class Bench:
                 self.alternate("pktgen_queue_xmit_fq_codel", "64B", ALL, self.m_qdisc, 60,
                                after=lambda k: self.set_root(k, None))
             if "tcp" in sel:
-                for threaded in ("off", "on"):
-                    for gro in ("on", "off"):
-                        for streams in (1, 2):
-                            name = "P%d gro-%s threaded-%s" % (streams, gro, threaded)
-                            self.alternate("tcp_stream", name, PAIRS, self.m_tcp,
-                                           (streams, gro, threaded))
+                for case in self.tcp_cases():
+                    self.alternate("tcp_stream", "P%d gro-%s threaded-%s" % case, PAIRS,
+                                   self.m_tcp, case)
                 for k in PAIRS:
                     self.restore_features(k)
             if "udp" in sel:
@@ -586,7 +591,8 @@ class Bench:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True, help="JSON-lines file to append to")
-    ap.add_argument("--smoke", action="store_true", help="1 run per device, ~1 s per run")
+    ap.add_argument("--smoke", action="store_true",
+                    help="every workload briefly: 1 run per device, ~1 s each, 2 TCP cases")
     ap.add_argument("--runs", type=int, help="counted rounds (default 5, smoke 1)")
     ap.add_argument("--warmup", type=int, help="warm-up rounds (default 1, smoke 0)")
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every duration")

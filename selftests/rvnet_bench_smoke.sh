@@ -1,0 +1,128 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The smoke version of `make bench`, run inside this (already booted) guest:
+# every workload once and briefly on dummy, veth and rvnet (bench/guest.sh
+# --smoke). Numbers are never judged; the cases check that each workload
+# produced well-formed results (every device measured or the reason it
+# cannot be, finite non-negative numbers, traffic actually flowed) and that
+# bench/report.py can summarise them.
+. "$(dirname "$0")/lib.sh"
+
+BENCH=$(cd "$(dirname "$0")/../bench" && pwd)
+RAW=/tmp/rvnet-bench-smoke.jsonl
+
+t_run() {
+	rm -f "$RAW"
+	"$BENCH/guest.sh" --smoke --out "$RAW" || fail "bench/guest.sh --smoke exited $?"
+	check_raw records
+}
+
+# check_raw WHAT [WORKLOAD]: validate the raw records.
+check_raw() {
+	/usr/bin/python3 - "$RAW" "$@" <<'PY'
+import json, math, sys
+
+path, what = sys.argv[1], sys.argv[2]
+recs = [json.loads(l) for l in open(path) if l.strip()]
+types = [r.get("type") for r in recs]
+
+def die(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+if what == "records":
+    if types.count("meta") != 1 or types.count("end") != 1:
+        die("want one meta and one end record, got %s" % sorted(set(types)))
+    errors = [r for r in recs if r.get("type") == "run" and r["status"] == "error"]
+    for r in errors:
+        print("%s [%s] %s: %s" % (r["workload"], r["case"], r["device"], r.get("note")))
+    if errors:
+        die("%d measurements failed" % len(errors))
+    sys.exit(0)
+
+PAIRS, ALL = ["veth", "rvnet"], ["dummy", "veth", "rvnet"]
+# workload -> (devices, metrics, metrics that must be > 0, expected cases)
+SPEC = {
+    "pktgen_start_xmit": (ALL, ["tx_pps"], ["tx_pps"], ["64B", "1500B"]),
+    "pktgen_queue_xmit_fq_codel": (ALL, ["tx_pps", "requeues_per_s", "drops_per_s"], ["tx_pps"], ["64B"]),
+    "tcp_stream": (PAIRS, ["gbit_s"], ["gbit_s"], None),
+    "udp_64B": (PAIRS, ["rx_pps", "tx_pps"], ["rx_pps"], None),
+    "tcp_rr": (PAIRS, ["tps", "p50_us", "p99_us"], ["tps", "p50_us"], None),
+    "latency_under_load": (PAIRS, ["p50_ms", "p99_ms", "ping_loss_pct", "flood_rx_mbit_s"], ["p50_ms"], None),
+}
+wl = sys.argv[3]
+if wl == "observation_cost":
+    na = [r for r in recs if r.get("type") == "na" and r.get("workload") == wl]
+    if len(na) != 1 or "not available" not in na[0].get("reason", ""):
+        die("want one 'not available yet' record for observation_cost, got %s" % na)
+    print(na[0]["reason"])
+    sys.exit(0)
+devices, metrics, positive, cases = SPEC[wl]
+runs = [r for r in recs if r.get("type") == "run" and r["workload"] == wl]
+if not runs:
+    die("no records for " + wl)
+seen_cases = sorted(set(r["case"] for r in runs))
+if cases and seen_cases != sorted(cases):
+    die("cases %s, want %s" % (seen_cases, cases))
+for case in seen_cases:
+    for d in devices:
+        mine = [r for r in runs if r["case"] == case and r["device"] == d]
+        if len(mine) != 1:
+            die("%s [%s] %s: %d records, want 1" % (wl, case, d, len(mine)))
+        r = mine[0]
+        if r["status"] == "unsupported" and d == "veth" and r.get("note"):
+            print("%s [%s] %s: unsupported: %s" % (wl, case, d, r["note"]))
+            continue
+        if r["status"] != "ok":
+            die("%s [%s] %s: %s %s" % (wl, case, d, r["status"], r.get("note")))
+        want = metrics + (["rx_pps"] if wl.startswith("pktgen") and d != "dummy" else [])
+        for m in want:
+            v = r["metrics"].get(m)
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v) or v < 0:
+                die("%s [%s] %s: %s = %r" % (wl, case, d, m, v))
+            if m in positive and v <= 0:
+                die("%s [%s] %s: %s = %r, no traffic" % (wl, case, d, m, v))
+        print("%s [%s] %s: %s" % (wl, case, d, ", ".join("%s=%.4g" % (m, r["metrics"][m]) for m in want)))
+PY
+}
+
+t_report() {
+	local out
+	out=$(/usr/bin/python3 "$BENCH/report.py" "$RAW" --json /tmp/rvnet-bench-smoke.json --accel unknown) ||
+		fail "bench/report.py failed: $out"
+	echo "$out" | tail -20
+	/usr/bin/python3 - /tmp/rvnet-bench-smoke.json <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+wls = sorted(set(m["workload"] for m in j["metrics"]))
+want = sorted(["latency_under_load", "pktgen_queue_xmit_fq_codel", "pktgen_start_xmit",
+               "tcp_rr", "tcp_stream", "udp_64B"])
+if wls != want:
+    sys.exit("FAIL: summarised workloads %s, want %s" % (wls, want))
+for m in j["metrics"]:
+    rv = m["devices"].get("rvnet")
+    if rv is None or rv["median"] is None:
+        sys.exit("FAIL: no rvnet median for " + m["id"])
+    if "veth" in m["devices"] and m["devices"]["veth"]["median"] is not None and "ratio_to_veth" not in rv:
+        sys.exit("FAIL: no rvnet/veth ratio for " + m["id"])
+if not j["targets"] or [n["workload"] for n in j["not_available"]] != ["observation_cost"]:
+    sys.exit("FAIL: targets or not_available missing")
+PY
+}
+
+rvnet_load
+ktap_print_header
+ktap_set_plan 9
+run_case "bench_smoke_guest_runs_every_workload_without_errors" t_run
+run_case "bench_smoke_pktgen_start_xmit_64B_1500B_dummy_veth_rvnet" check_raw wl pktgen_start_xmit
+run_case "bench_smoke_pktgen_queue_xmit_fq_codel_dummy_veth_rvnet" check_raw wl pktgen_queue_xmit_fq_codel
+run_case "bench_smoke_tcp_stream_veth_rvnet" check_raw wl tcp_stream
+run_case "bench_smoke_udp_64B_pps_veth_rvnet" check_raw wl udp_64B
+run_case "bench_smoke_tcp_rr_veth_rvnet" check_raw wl tcp_rr
+run_case "bench_smoke_latency_under_load_fq_codel_veth_rvnet" check_raw wl latency_under_load
+run_case "bench_smoke_observation_cost_reported_not_available" check_raw wl observation_cost
+run_case "bench_smoke_report_summarises_medians_and_ratios" t_report
+rm -f "$RAW" /tmp/rvnet-bench-smoke.json
+cleanup_all
+rvnet_unload
+ktap_finished
