@@ -38,6 +38,12 @@ clean:
 
 # make bench: boot the plain kernel once and measure rvnet against veth and
 # dummy (bench/run; results in bench/results.{json,png}, never pass/fail).
+# make upstream: the kernel's own selftests against rvnet, veth and netdevsim
+# in one debug boot; rewrites selftests/upstream.md.
+.PHONY: upstream
+upstream: setup
+	@selftests/upstream/run
+
 .PHONY: bench
 bench: setup
 	@bench/run

@@ -19,8 +19,10 @@ run_case() {
 	# Each case runs in its own subshell with errexit: the first failing
 	# command fails the case.
 	cleanup_all
+	local t0=$SECONDS
 	out=$(set -e; "$@" 2>&1)
 	rc=$?
+	echo "# $name: $((SECONDS - t0))s"
 	if [ $rc = 0 ]; then
 		ktap_test_pass "$name"
 	elif [ $rc = $KSFT_SKIP ]; then
@@ -54,23 +56,53 @@ rvnet_unload() {
 	if rvnet_loaded; then rmmod rvnet; fi
 }
 
-# Number of rvnet devices in all namespaces we know of.
+# Under the debug kernel on TCG every exec costs the better part of a second,
+# so the helpers below parse in bash and spawn as few processes as they can.
+
+# rvnet_ends [NS]: names of the rvnet devices in NS (default: this netns),
+# one per line.
+rvnet_ends() {
+	local line
+	ip ${1:+-n "$1"} -o link show type rvnet 2>/dev/null | while read -r line; do
+		line=${line#*: }
+		echo "${line%%[@:]*}"
+	done
+}
+
+# peer_name DEV: the name of DEV's peer when it is in DEV's netns.
+peer_name() {
+	local out re='^[0-9]+: [^@]+@([^:]+):'
+	out=$(ip -o link show "$1" 2>/dev/null)
+	[[ $out =~ $re ]] && [[ ${BASH_REMATCH[1]} != if[0-9]* ]] && echo "${BASH_REMATCH[1]}"
+	return 0
+}
+
+# Number of rvnet devices in this netns and every named netns.
 rvnet_count() {
-	local n=0 ns
-	n=$(ip -d -o link show type rvnet 2>/dev/null | wc -l)
-	for ns in $(ip netns list | awk '{print $1}'); do
-		n=$((n + $(ip -n "$ns" -d -o link show type rvnet 2>/dev/null | wc -l)))
+	local n ns
+	n=$(ip -o link show type rvnet 2>/dev/null | wc -l)
+	for ns in /run/netns/*; do
+		[ -e "$ns" ] || continue
+		n=$((n + $(ip -n "${ns##*/}" -o link show type rvnet 2>/dev/null | wc -l)))
 	done
 	echo $n
 }
 
 cleanup_all() {
-	pkill -x socat 2>/dev/null || true
-	ip netns del $NS1 2>/dev/null || true
-	ip netns del $NS2 2>/dev/null || true
-	for d in $(ip -o link show type rvnet 2>/dev/null | awk -F'[ :@]+' '{print $2}'); do
-		ip link del "$d" 2>/dev/null || true
+	local c p d
+	for c in /proc/[0-9]*/comm; do
+		read -r p 2>/dev/null <"$c" || continue
+		[ "$p" = socat ] || continue
+		p=${c#/proc/}
+		kill "${p%/comm}" 2>/dev/null || true
 	done
+	[ ! -e /run/netns/$NS1 ] || ip netns del $NS1 2>/dev/null || true
+	[ ! -e /run/netns/$NS2 ] || ip netns del $NS2 2>/dev/null || true
+	# Deleting one end deletes its peer: the batch goes on (-force) past
+	# the ends that are already gone.
+	d=$(rvnet_ends)
+	[ -z "$d" ] || printf 'link del %s\n' $d | ip -force -batch - >/dev/null 2>&1 || true
+	return 0
 }
 
 # Two namespaces joined by an rvnet pair: rv1 (10.23.0.1, fd23::1) in NS1 and
@@ -82,22 +114,28 @@ setup_pair_netns() {
 	ip netns add $NS2
 	if [ "$kind" = rvnet ]; then
 		ip link add rv1 type rvnet
-		peer=$(ip -o link show rv1 | sed -n 's/.*rv1@\([^:]*\):.*/\1/p')
+		peer=$(peer_name rv1)
 		[ -n "$peer" ] || fail "no peer for rv1"
 		ip link set "$peer" name rv2
 	else
 		ip link add rv1 type veth peer name rv2
 	fi
-	ip link set rv1 netns $NS1
-	ip link set rv2 netns $NS2
-	ip -n $NS1 addr add 10.23.0.1/24 dev rv1
-	ip -n $NS2 addr add 10.23.0.2/24 dev rv2
-	ip -n $NS1 addr add fd23::1/64 dev rv1 nodad
-	ip -n $NS2 addr add fd23::2/64 dev rv2 nodad
-	ip -n $NS1 link set lo up
-	ip -n $NS2 link set lo up
-	ip -n $NS1 link set rv1 up
-	ip -n $NS2 link set rv2 up
+	ip -batch - <<-EOF
+	link set rv1 netns $NS1
+	link set rv2 netns $NS2
+	EOF
+	ip -n $NS1 -batch - <<-EOF
+	addr add 10.23.0.1/24 dev rv1
+	addr add fd23::1/64 dev rv1 nodad
+	link set lo up
+	link set rv1 up
+	EOF
+	ip -n $NS2 -batch - <<-EOF
+	addr add 10.23.0.2/24 dev rv2
+	addr add fd23::2/64 dev rv2 nodad
+	link set lo up
+	link set rv2 up
+	EOF
 }
 
 # wait_for TRIES CMD...: poll CMD every 0.1 s.
@@ -112,7 +150,9 @@ wait_for() {
 	return 1
 }
 
-# link_stat NS DEV FIELD: one counter from /sys/class/net/DEV/statistics.
+# link_stat NS DEV FIELD: one counter (rx_packets, tx_dropped, ...) of stats64.
 link_stat() {
-	ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"
+	local out re="\"${3%%_*}\":\{[^}]*\"${3#*_}\":([0-9]+)"
+	out=$(ip -n "$1" -j -s link show dev "$2")
+	[[ $out =~ $re ]] && echo "${BASH_REMATCH[1]}"
 }

@@ -29,7 +29,12 @@ setup_mq() {
 	wait_for 50 sh -c "ip -n $NS1 link show rv1 | grep -q LOWER_UP"
 }
 
-estat() { ip netns exec "$1" ethtool -S "$2" | awk -v k="$3:" '$1 == k {print $2}'; }
+# estat NS DEV KEY: one `ethtool -S` counter (parsed in bash: execs are dear).
+estat() {
+	local out re="[[:space:]]$3: ([0-9]+)"
+	out=$(ip netns exec "$1" ethtool -S "$2")
+	[[ $out =~ $re ]] && echo "${BASH_REMATCH[1]}"
+}
 
 # udp_burst NS DST PORTS COUNT: COUNT datagrams to each of PORTS (many flows).
 udp_burst() {
@@ -188,6 +193,16 @@ t_backpressure_bql() {
 	[ "$lim" -gt 0 ] || fail "BQL limit stayed 0"
 }
 
+# One 64 MiB random payload and its sha256 for every transfer below.
+PAYLOAD=/tmp/rvnet-device-64M
+payload() {
+	if [ ! -s $PAYLOAD.sha256 ]; then
+		head -c 64M /dev/urandom >$PAYLOAD
+		sha256sum <$PAYLOAD | cut -c1-64 >$PAYLOAD.sha256
+	fi
+	cat $PAYLOAD.sha256
+}
+
 # tcp_sha KIND OFFLOADS: 64 MiB over TCP, offloads on or off on both ends.
 tcp_sha() {
 	setup_mq 2 "$1"
@@ -196,17 +211,16 @@ tcp_sha() {
 		ip netns exec "${ns%%:*}" ethtool -K "${ns##*:}" tso "$o" gso "$o" gro "$o" tx "$o" rx "$o" sg "$o" 2>/dev/null ||
 			ip netns exec "${ns%%:*}" ethtool -K "${ns##*:}" tso "$o" gso "$o" gro "$o" tx "$o" sg "$o"
 	done
-	local tmp
+	local tmp a
+	a=$(payload)
 	tmp=$(mktemp -d)
-	head -c 64M /dev/urandom >"$tmp/in"
 	timeout 300 ip netns exec $NS2 socat -u TCP-LISTEN:5001,reuseaddr "OPEN:$tmp/out,creat,trunc" \
 		</dev/null >/dev/null 2>&1 &
 	local srv=$!
 	wait_for 50 sh -c "ip netns exec $NS2 ss -ltn | grep -q :5001" || fail "no listener"
-	timeout 300 ip netns exec $NS1 socat -u "OPEN:$tmp/in" TCP:10.23.0.2:5001 || fail "client failed"
+	timeout 300 ip netns exec $NS1 socat -u "OPEN:$PAYLOAD" TCP:10.23.0.2:5001 || fail "client failed"
 	wait $srv || fail "server failed"
-	local a b
-	a=$(sha256sum <"$tmp/in" | cut -c1-64)
+	local b
 	b=$(sha256sum <"$tmp/out" | cut -c1-64)
 	rm -rf "$tmp"
 	[ "$a" = "$b" ] || fail "sha256 mismatch"
@@ -220,18 +234,17 @@ udp_sha() {
 	for ns in $NS1:rv1 $NS2:rv2; do
 		ip netns exec "${ns%%:*}" ethtool -K "${ns##*:}" tso "$o" gso "$o" gro "$o" tx "$o" sg "$o"
 	done
-	local tmp
+	local tmp a
+	a=$(payload)
 	tmp=$(mktemp -d)
-	head -c 64M /dev/urandom >"$tmp/in"
 	timeout 300 ip netns exec $NS2 python3 "$(dirname "$0")/udp_xfer.py" recv 5003 "$tmp/out" \
 		</dev/null >/dev/null 2>&1 &
 	local srv=$!
 	wait_for 50 sh -c "ip netns exec $NS2 ss -lun | grep -q :5003" || fail "no listener"
-	timeout 300 ip netns exec $NS1 python3 "$(dirname "$0")/udp_xfer.py" send 10.23.0.2 5003 "$tmp/in" ||
+	timeout 300 ip netns exec $NS1 python3 "$(dirname "$0")/udp_xfer.py" send 10.23.0.2 5003 "$PAYLOAD" ||
 		fail "sender failed"
 	wait $srv || fail "receiver failed"
-	local a b
-	a=$(sha256sum <"$tmp/in" | cut -c1-64)
+	local b
 	b=$(sha256sum <"$tmp/out" | cut -c1-64)
 	rm -rf "$tmp"
 	[ "$a" = "$b" ] || fail "sha256 mismatch"
@@ -322,5 +335,6 @@ run_case "veth_jumbo_9000_and_peer_mtu_enforced" t_jumbo veth
 run_case "device_threaded_napi" t_threaded
 run_case "device_qstats_netdev_genl_ynl" t_qstats
 cleanup_all
+rm -f $PAYLOAD $PAYLOAD.sha256
 rvnet_unload
 ktap_finished
