@@ -13,19 +13,25 @@ setup_mq() {
 	ip netns add $NS2
 	if [ "$kind" = rvnet ]; then
 		ip link add rv1 numtxqueues "$q" numrxqueues "$q" type rvnet
-		ip link set "$(ip -o link show rv1 | sed -n 's/.*rv1@\([^:]*\):.*/\1/p')" name rv2
+		ip link set "$(peer_name rv1)" name rv2
 	else
 		ip link add rv1 numtxqueues "$q" numrxqueues "$q" type veth peer name rv2 \
 			numtxqueues "$q" numrxqueues "$q"
 	fi
-	ip link set rv1 netns $NS1
-	ip link set rv2 netns $NS2
-	ip -n $NS1 addr add 10.23.0.1/24 dev rv1
-	ip -n $NS2 addr add 10.23.0.2/24 dev rv2
-	ip -n $NS1 link set rv1 up
-	ip -n $NS2 link set rv2 up
-	ip -n $NS1 link set lo up
-	ip -n $NS2 link set lo up
+	ip -batch - <<-EOF
+	link set rv1 netns $NS1
+	link set rv2 netns $NS2
+	EOF
+	ip -n $NS1 -batch - <<-EOF
+	addr add 10.23.0.1/24 dev rv1
+	link set rv1 up
+	link set lo up
+	EOF
+	ip -n $NS2 -batch - <<-EOF
+	addr add 10.23.0.2/24 dev rv2
+	link set rv2 up
+	link set lo up
+	EOF
 	wait_for 50 sh -c "ip -n $NS1 link show rv1 | grep -q LOWER_UP"
 }
 

@@ -5,7 +5,7 @@
 # fail with an error and leave nothing behind.
 . "$(dirname "$0")/lib.sh"
 
-peer_of() { ip -o link show "$1" | sed -n "s/.*$1@\([^:]*\):.*/\1/p"; }
+peer_of() { peer_name "$1"; }
 
 t_auto_peer_name() {
 	ip link add rva type rvnet || fail "add failed"
