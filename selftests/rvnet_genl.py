@@ -94,6 +94,9 @@ def route_cmp(cases):
             "dev": r.get("dev"),
             "prefsrc": r.get("prefsrc"),
         }
+        if "from" in opts and want["prefsrc"] is None:
+            # ip prints prefsrc only when it differs from the given source.
+            want["prefsrc"] = opts["from"]
         got = {
             "type": ans.get("type"),
             "table": ans.get("table"),

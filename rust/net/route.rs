@@ -317,7 +317,14 @@ fn lookup4(net: &Net, q: &RouteQuery, dst: [u8; 4]) -> Result<Route, Failure> {
         unsafe {
             r.dev = dev_ref((*rt).dst.__bindgen_anon_1.dev);
             let gw = &(*rt).__bindgen_anon_1;
-            r.gateway = match u32::from((*rt).rt_gw_family) {
+            // As rt_fill_info(): a gateway only if the route uses one (local
+            // and broadcast routes carry the destination as rt_gw4).
+            let family = if (*rt).rt_uses_gateway != 0 {
+                u32::from((*rt).rt_gw_family)
+            } else {
+                0
+            };
+            r.gateway = match family {
                 b::AF_INET => Some(Addr::V4(gw.rt_gw4.to_ne_bytes())),
                 b::AF_INET6 => Some(Addr::V6(gw.rt_gw6.in6_u.u6_addr8)),
                 _ => None,
