@@ -6,6 +6,7 @@
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
 #include <linux/if_link.h>
+#include <linux/inetdevice.h>
 #include <linux/netdevice.h>
 #include <linux/ptr_ring.h>
 #include <linux/u64_stats_sync.h>
@@ -19,3 +20,5 @@
 #include <net/route.h>
 #include <net/rtnetlink.h>
 #include "rvnet_shim.h"
+/* Generated from Documentation/netlink/specs/rvnet.yaml (qemu/module). */
+#include "rvnet_nl_gen.h"

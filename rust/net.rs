@@ -11,9 +11,11 @@
 pub(crate) mod bindings;
 pub(crate) mod device;
 pub(crate) mod ethtool;
+pub(crate) mod genl;
 pub(crate) mod layout;
 pub(crate) mod napi;
 pub(crate) mod rcu;
+pub(crate) mod route;
 pub(crate) mod rtnl;
 pub(crate) mod skb;
 pub(crate) mod stats;

@@ -21,6 +21,9 @@ module! {
 }
 
 struct RvnetModule {
+    // Dropped first: no genl handler runs once the link type (and with it
+    // every rvnet device) goes away.
+    _genl: net::genl::Registration,
     _link: Pin<KBox<net::rtnl::Registration<driver::Rvnet>>>,
 }
 
@@ -28,7 +31,11 @@ impl kernel::Module for RvnetModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         net::layout::check()?;
         let link = net::rtnl::Registration::new()?;
+        let genl = net::genl::Registration::new()?;
         pr_info!("rvnet {} loaded\n", driver::VERSION);
-        Ok(Self { _link: link })
+        Ok(Self {
+            _genl: genl,
+            _link: link,
+        })
     }
 }

@@ -221,3 +221,167 @@ void *rvnet_nla_data(const struct nlattr *nla)
 {
 	return nla_data(nla);
 }
+
+int rvnet_nla_len(const struct nlattr *nla)
+{
+	return nla_len(nla);
+}
+
+int rvnet_nla_put_u8(struct sk_buff *skb, int type, u8 value)
+{
+	return nla_put_u8(skb, type, value);
+}
+
+int rvnet_nla_put_u16(struct sk_buff *skb, int type, u16 value)
+{
+	return nla_put_u16(skb, type, value);
+}
+
+int rvnet_nla_put_u32(struct sk_buff *skb, int type, u32 value)
+{
+	return nla_put_u32(skb, type, value);
+}
+
+int rvnet_nla_put_uint(struct sk_buff *skb, int type, u64 value)
+{
+	return nla_put_uint(skb, type, value);
+}
+
+int rvnet_nla_put_flag(struct sk_buff *skb, int type)
+{
+	return nla_put_flag(skb, type);
+}
+
+struct nlattr *rvnet_nla_nest_start(struct sk_buff *skb, int type)
+{
+	return nla_nest_start(skb, type);
+}
+
+int rvnet_nla_nest_end(struct sk_buff *skb, struct nlattr *start)
+{
+	return nla_nest_end(skb, start);
+}
+
+void rvnet_nla_nest_cancel(struct sk_buff *skb, struct nlattr *start)
+{
+	nla_nest_cancel(skb, start);
+}
+
+void rvnet_nlmsg_free(struct sk_buff *skb)
+{
+	nlmsg_free(skb);
+}
+
+/* net/genetlink.h */
+struct sk_buff *rvnet_genlmsg_new(size_t payload, gfp_t flags)
+{
+	return genlmsg_new(payload, flags);
+}
+
+void *rvnet_genlmsg_iput(struct sk_buff *skb, const struct genl_info *info)
+{
+	return genlmsg_iput(skb, info);
+}
+
+void rvnet_genlmsg_end(struct sk_buff *skb, void *hdr)
+{
+	genlmsg_end(skb, hdr);
+}
+
+void rvnet_genlmsg_cancel(struct sk_buff *skb, void *hdr)
+{
+	genlmsg_cancel(skb, hdr);
+}
+
+int rvnet_genlmsg_reply(struct sk_buff *skb, struct genl_info *info)
+{
+	return genlmsg_reply(skb, info);
+}
+
+struct net *rvnet_genl_info_net(const struct genl_info *info)
+{
+	return genl_info_net(info);
+}
+
+const struct genl_info *rvnet_genl_info_dump(struct netlink_callback *cb)
+{
+	return genl_info_dump(cb);
+}
+
+struct net *rvnet_sock_net_skb(const struct sk_buff *skb)
+{
+	return sock_net(skb->sk);
+}
+
+/* linux/netdevice.h (device iteration, root qdisc) */
+struct net_device *rvnet_netdev_find_from(struct net *net, unsigned long *index)
+{
+	return xa_find(&net->dev_by_index, index, ULONG_MAX, XA_PRESENT);
+}
+
+const char *rvnet_dev_root_qdisc_kind(const struct net_device *dev)
+{
+	return rcu_dereference(dev->qdisc)->ops->id;
+}
+
+unsigned long rvnet_jiffies(void)
+{
+	return jiffies;
+}
+
+/* net/route.h, net/ip_fib.h */
+int rvnet_fib_lookup(struct net *net, struct flowi4 *flp, struct fib_result *res,
+		     unsigned int flags)
+{
+	return fib_lookup(net, flp, res, flags);
+}
+
+struct rtable *rvnet_ip_route_output_key(struct net *net, struct flowi4 *flp)
+{
+	return ip_route_output_key(net, flp);
+}
+
+void rvnet_ip_rt_put(struct rtable *rt)
+{
+	ip_rt_put(rt);
+}
+
+u32 rvnet_dst_mtu(const struct dst_entry *dst)
+{
+	return dst_mtu(dst);
+}
+
+/* net/ip6_route.h */
+struct dst_entry *rvnet_ip6_route_output(struct net *net, struct flowi6 *fl6)
+{
+	return ip6_route_output(net, NULL, fl6);
+}
+
+struct fib6_info *rvnet_rt6_from(struct rt6_info *rt)
+{
+	return rcu_dereference(rt->from);
+}
+
+int rvnet_ip6_route_get_saddr(struct net *net, struct fib6_info *f6i,
+			      const struct in6_addr *daddr, unsigned int prefs,
+			      struct in6_addr *saddr)
+{
+	return ip6_route_get_saddr(net, f6i, daddr, prefs, 0, saddr);
+}
+
+/* net/neighbour.h */
+void rvnet_neigh_release(struct neighbour *neigh)
+{
+	neigh_release(neigh);
+}
+
+int rvnet_neigh_event_send(struct neighbour *neigh)
+{
+	return neigh_event_send(neigh, NULL);
+}
+
+void rvnet_neigh_ha_snapshot(char *dst, const struct neighbour *n,
+			     const struct net_device *dev)
+{
+	neigh_ha_snapshot(dst, n, dev);
+}

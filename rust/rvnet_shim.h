@@ -19,6 +19,13 @@
 #include <linux/u64_stats_sync.h>
 #include <net/rtnetlink.h>
 #include <net/net_namespace.h>
+#include <net/genetlink.h>
+#include <net/route.h>
+#include <net/ip_fib.h>
+#include <net/ip6_route.h>
+#include <net/ip6_fib.h>
+#include <net/neighbour.h>
+#include <net/sch_generic.h>
 
 /* Sizes as the C compiler sees them for this .config (build-time check). */
 enum rvnet_c_sizes {
@@ -28,6 +35,12 @@ enum rvnet_c_sizes {
 	RVNET_C_SIZEOF_PTR_RING = sizeof(struct ptr_ring),
 	RVNET_C_SIZEOF_NETDEV_QUEUE = sizeof(struct netdev_queue),
 	RVNET_C_SIZEOF_RTNL_LINK_OPS = sizeof(struct rtnl_link_ops),
+};
+
+/* Constants from expressions bindgen cannot evaluate. */
+enum rvnet_c_consts {
+	RVNET_C_GENLMSG_DEFAULT_SIZE = GENLMSG_DEFAULT_SIZE,
+	RVNET_C_FIB_TABLE_HASHSZ = FIB_TABLE_HASHSZ,
 };
 
 /* Sizes as the compiled shim object sees them (load-time check). */
@@ -94,5 +107,50 @@ void rvnet_put_net(struct net *net);
 
 /* net/netlink.h */
 void *rvnet_nla_data(const struct nlattr *nla);
+int rvnet_nla_len(const struct nlattr *nla);
+int rvnet_nla_put_u8(struct sk_buff *skb, int type, u8 value);
+int rvnet_nla_put_u16(struct sk_buff *skb, int type, u16 value);
+int rvnet_nla_put_u32(struct sk_buff *skb, int type, u32 value);
+int rvnet_nla_put_uint(struct sk_buff *skb, int type, u64 value);
+int rvnet_nla_put_flag(struct sk_buff *skb, int type);
+struct nlattr *rvnet_nla_nest_start(struct sk_buff *skb, int type);
+int rvnet_nla_nest_end(struct sk_buff *skb, struct nlattr *start);
+void rvnet_nla_nest_cancel(struct sk_buff *skb, struct nlattr *start);
+void rvnet_nlmsg_free(struct sk_buff *skb);
+
+/* net/genetlink.h */
+struct sk_buff *rvnet_genlmsg_new(size_t payload, gfp_t flags);
+void *rvnet_genlmsg_iput(struct sk_buff *skb, const struct genl_info *info);
+void rvnet_genlmsg_end(struct sk_buff *skb, void *hdr);
+void rvnet_genlmsg_cancel(struct sk_buff *skb, void *hdr);
+int rvnet_genlmsg_reply(struct sk_buff *skb, struct genl_info *info);
+struct net *rvnet_genl_info_net(const struct genl_info *info);
+const struct genl_info *rvnet_genl_info_dump(struct netlink_callback *cb);
+struct net *rvnet_sock_net_skb(const struct sk_buff *skb);
+
+/* linux/netdevice.h (device iteration, root qdisc) */
+struct net_device *rvnet_netdev_find_from(struct net *net, unsigned long *index);
+const char *rvnet_dev_root_qdisc_kind(const struct net_device *dev);
+unsigned long rvnet_jiffies(void);
+
+/* net/route.h, net/ip_fib.h */
+int rvnet_fib_lookup(struct net *net, struct flowi4 *flp, struct fib_result *res,
+		     unsigned int flags);
+struct rtable *rvnet_ip_route_output_key(struct net *net, struct flowi4 *flp);
+void rvnet_ip_rt_put(struct rtable *rt);
+u32 rvnet_dst_mtu(const struct dst_entry *dst);
+
+/* net/ip6_route.h */
+struct dst_entry *rvnet_ip6_route_output(struct net *net, struct flowi6 *fl6);
+struct fib6_info *rvnet_rt6_from(struct rt6_info *rt);
+int rvnet_ip6_route_get_saddr(struct net *net, struct fib6_info *f6i,
+			      const struct in6_addr *daddr, unsigned int prefs,
+			      struct in6_addr *saddr);
+
+/* net/neighbour.h */
+void rvnet_neigh_release(struct neighbour *neigh);
+int rvnet_neigh_event_send(struct neighbour *neigh);
+void rvnet_neigh_ha_snapshot(char *dst, const struct neighbour *n,
+			     const struct net_device *dev);
 
 #endif /* RVNET_SHIM_H */

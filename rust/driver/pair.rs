@@ -42,6 +42,8 @@ pub(crate) struct RvnetDev {
     pub(crate) rxq: KVec<Pin<KBox<RxQueue<RxData>>>>,
     /// State of each allocated tx queue.
     pub(crate) txs: KVec<TxState>,
+    /// Observation settings and counters (generic netlink `dev-get/set`).
+    pub(crate) obs: super::decisions::Observe,
 }
 
 impl RvnetDev {
@@ -112,6 +114,7 @@ impl Driver for Rvnet {
             peer: PeerPtr::new(),
             rxq,
             txs,
+            obs: super::decisions::Observe::new(),
         })
     }
 

@@ -338,6 +338,75 @@ impl Net {
     pub(crate) fn as_raw(&self) -> *mut b::net {
         self.0.get()
     }
+
+    /// The `D` device with `ifindex` in this namespace, if there is one
+    /// (`dev_get_by_index_rcu`); valid while the RCU guard is held.
+    pub(crate) fn device_rcu<'g, D: Driver>(
+        &self,
+        ifindex: i32,
+        _guard: &'g rcu::Guard,
+    ) -> Option<&'g Device<D>> {
+        // SAFETY: RCU read side held by the guard; the namespace is valid.
+        let p = unsafe { b::dev_get_by_index_rcu(self.as_raw(), ifindex) };
+        // SAFETY: `p` is NULL or a device listed in the namespace, valid
+        // under the guard.
+        unsafe { Device::<D>::of_kind(p) }
+    }
+
+    /// The first `D` device with an ifindex of at least `from`, and its
+    /// ifindex, in ifindex order (for dumps).
+    pub(crate) fn next_device_rcu<'g, D: Driver>(
+        &self,
+        mut from: u64,
+        _guard: &'g rcu::Guard,
+    ) -> Option<(u64, &'g Device<D>)> {
+        loop {
+            let mut idx = kernel::ffi::c_ulong::try_from(from).ok()?;
+            // SAFETY: RCU read side held by the guard (xa_find takes it
+            // again internally); the namespace is valid.
+            let p = unsafe { b::rvnet_netdev_find_from(self.as_raw(), &mut idx) };
+            if p.is_null() {
+                return None;
+            }
+            // SAFETY: a listed device, valid under the guard.
+            if let Some(d) = unsafe { Device::<D>::of_kind(p) } {
+                return Some((idx as u64, d));
+            }
+            from = (idx as u64).checked_add(1)?;
+        }
+    }
+}
+
+impl<D: Driver> Device<D> {
+    /// `p` as a `D` device if its link kind is `D::KIND` (compared by
+    /// pointer: the kind string is ours, so no other driver's device
+    /// matches).
+    ///
+    /// # Safety
+    ///
+    /// `p` must be NULL or a registered device valid for `'g`.
+    unsafe fn of_kind<'g>(p: *mut b::net_device) -> Option<&'g Self> {
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: `p` is valid per the caller; rtnl_link_ops is set before
+        // registration and never changes.
+        let ops = unsafe { (*p).rtnl_link_ops };
+        // SAFETY: a non-NULL ops table is a registered, live link type.
+        if ops.is_null() || unsafe { (*ops).kind }.cast() != D::KIND.as_char_ptr() {
+            return None;
+        }
+        // SAFETY: registered (so ndo_init succeeded) device of our kind,
+        // valid for 'g per the caller.
+        Some(unsafe { Device::from_raw(p) })
+    }
+
+    /// The device name (`dev->name`, NUL-padded).
+    pub(crate) fn name(&self) -> [u8; b::IFNAMSIZ as usize] {
+        // SAFETY: the device is valid; the name is a fixed array (renames
+        // under rtnl may race, giving an old or new name).
+        unsafe { (*self.as_raw()).name }
+    }
 }
 
 /// Device features (`NETIF_F_*`), built from the kernel's bit numbers.

@@ -1,0 +1,615 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Generic netlink (`include/net/genetlink.h`, `include/net/netlink.h`):
+//! the `rvnet` family.
+//!
+//! The policy and op tables are not written here: `qemu/module` generates
+//! them from `Documentation/netlink/specs/rvnet.yaml` with the kernel's own
+//! `tools/net/ynl/ynl-gen-c.py --mode kernel` into `rvnet_nl_gen.c`, a C
+//! object of the composite module, exactly as in-tree families do, so the
+//! spec and the kernel side cannot disagree. The generated ops call
+//! fixed-name handlers `rvnet_nl_<op>_doit` / `_dumpit`; they are the
+//! `extern "C"` trampolines at the end of this file, which dispatch to the
+//! driver's safe [`Handlers`] implementation.
+//!
+//! # Context
+//!
+//! Handlers run in process context, without rtnl, with `parallel_ops` (no
+//! genl mutex): they may sleep, and must take RCU or references for any
+//! device they look at. Before a doit runs, the core has parsed and
+//! strictly validated the request against the op's policy (unknown and
+//! unexpected attributes, wrong types and out-of-range values are rejected
+//! with an extack message), and checked `GENL_ADMIN_PERM`.
+//!
+//! # Errors
+//!
+//! Every error returned to userspace carries an extack message: handlers set
+//! a specific one with [`Request::error`] / [`Request::missing`]; the
+//! trampoline adds a generic one if a handler returned an error without one.
+
+use super::bindings as b;
+use super::device::Net;
+use core::ffi::{c_int, CStr};
+use core::marker::PhantomData;
+use core::ptr;
+use kernel::error::from_result;
+use kernel::prelude::*;
+
+/// An errno from the bindings as an [`Error`] (for codes the kernel crate
+/// does not name).
+pub(crate) fn errno(code: u32) -> Error {
+    Error::from_errno(-(code as i32))
+}
+
+/// `EMSGSIZE`: the message buffer is full.
+pub(crate) fn emsgsize() -> Error {
+    errno(b::EMSGSIZE)
+}
+
+/// Attribute numbers of the family, from the uAPI header generated from the
+/// spec.
+pub(crate) mod attr {
+    #![allow(missing_docs)]
+    /// `route` attribute set.
+    pub(crate) mod route {
+        pub(crate) const DST: u32 = crate::net::bindings::RVNET_A_ROUTE_DST;
+        pub(crate) const SRC: u32 = crate::net::bindings::RVNET_A_ROUTE_SRC;
+        pub(crate) const IIF: u32 = crate::net::bindings::RVNET_A_ROUTE_IIF;
+        pub(crate) const OIF: u32 = crate::net::bindings::RVNET_A_ROUTE_OIF;
+        pub(crate) const MARK: u32 = crate::net::bindings::RVNET_A_ROUTE_MARK;
+        pub(crate) const UID: u32 = crate::net::bindings::RVNET_A_ROUTE_UID;
+        pub(crate) const TOS: u32 = crate::net::bindings::RVNET_A_ROUTE_TOS;
+        pub(crate) const TABLE: u32 = crate::net::bindings::RVNET_A_ROUTE_TABLE;
+        pub(crate) const FAMILY: u32 = crate::net::bindings::RVNET_A_ROUTE_FAMILY;
+        pub(crate) const TYPE: u32 = crate::net::bindings::RVNET_A_ROUTE_TYPE;
+        pub(crate) const SCOPE: u32 = crate::net::bindings::RVNET_A_ROUTE_SCOPE;
+        pub(crate) const PREFIX: u32 = crate::net::bindings::RVNET_A_ROUTE_PREFIX;
+        pub(crate) const PREFIX_LEN: u32 = crate::net::bindings::RVNET_A_ROUTE_PREFIX_LEN;
+        pub(crate) const GATEWAY: u32 = crate::net::bindings::RVNET_A_ROUTE_GATEWAY;
+        pub(crate) const OIF_NAME: u32 = crate::net::bindings::RVNET_A_ROUTE_OIF_NAME;
+        pub(crate) const PREFSRC: u32 = crate::net::bindings::RVNET_A_ROUTE_PREFSRC;
+        pub(crate) const PRIORITY: u32 = crate::net::bindings::RVNET_A_ROUTE_PRIORITY;
+        pub(crate) const MTU: u32 = crate::net::bindings::RVNET_A_ROUTE_MTU;
+    }
+    /// `neigh` attribute set.
+    pub(crate) mod neigh {
+        pub(crate) const ADDR: u32 = crate::net::bindings::RVNET_A_NEIGH_ADDR;
+        pub(crate) const IFINDEX: u32 = crate::net::bindings::RVNET_A_NEIGH_IFINDEX;
+        pub(crate) const RESOLVE: u32 = crate::net::bindings::RVNET_A_NEIGH_RESOLVE;
+        pub(crate) const STATE: u32 = crate::net::bindings::RVNET_A_NEIGH_STATE;
+        pub(crate) const STATE_NAME: u32 = crate::net::bindings::RVNET_A_NEIGH_STATE_NAME;
+        pub(crate) const LLADDR: u32 = crate::net::bindings::RVNET_A_NEIGH_LLADDR;
+        pub(crate) const FLAGS: u32 = crate::net::bindings::RVNET_A_NEIGH_FLAGS;
+        pub(crate) const CONFIRMED_MS: u32 = crate::net::bindings::RVNET_A_NEIGH_CONFIRMED_MS;
+        pub(crate) const USED_MS: u32 = crate::net::bindings::RVNET_A_NEIGH_USED_MS;
+        pub(crate) const UPDATED_MS: u32 = crate::net::bindings::RVNET_A_NEIGH_UPDATED_MS;
+        pub(crate) const PROBES: u32 = crate::net::bindings::RVNET_A_NEIGH_PROBES;
+    }
+    /// `path` attribute set.
+    pub(crate) mod path {
+        pub(crate) const DST: u32 = crate::net::bindings::RVNET_A_PATH_DST;
+        pub(crate) const SRC: u32 = crate::net::bindings::RVNET_A_PATH_SRC;
+        pub(crate) const MARK: u32 = crate::net::bindings::RVNET_A_PATH_MARK;
+        pub(crate) const ROUTE: u32 = crate::net::bindings::RVNET_A_PATH_ROUTE;
+        pub(crate) const NEIGH: u32 = crate::net::bindings::RVNET_A_PATH_NEIGH;
+        pub(crate) const IFINDEX: u32 = crate::net::bindings::RVNET_A_PATH_IFINDEX;
+        pub(crate) const TX_QUEUE: u32 = crate::net::bindings::RVNET_A_PATH_TX_QUEUE;
+        pub(crate) const QDISC_KIND: u32 = crate::net::bindings::RVNET_A_PATH_QDISC_KIND;
+    }
+    /// `dev` attribute set.
+    pub(crate) mod dev {
+        pub(crate) const IFINDEX: u32 = crate::net::bindings::RVNET_A_DEV_IFINDEX;
+        pub(crate) const IFNAME: u32 = crate::net::bindings::RVNET_A_DEV_IFNAME;
+        pub(crate) const SAMPLE: u32 = crate::net::bindings::RVNET_A_DEV_SAMPLE;
+        pub(crate) const RING_SIZE: u32 = crate::net::bindings::RVNET_A_DEV_RING_SIZE;
+        pub(crate) const EVENTS_SENT: u32 = crate::net::bindings::RVNET_A_DEV_EVENTS_SENT;
+        pub(crate) const EVENTS_DROPPED: u32 = crate::net::bindings::RVNET_A_DEV_EVENTS_DROPPED;
+    }
+}
+
+/// The driver's implementation of the family's operations.
+pub(crate) trait Handlers {
+    /// `route-get` (do).
+    fn route_get(req: &Request<'_>, reply: &mut Writer<'_>) -> Result;
+    /// `neigh-get` (do).
+    fn neigh_get(req: &Request<'_>, reply: &mut Writer<'_>) -> Result;
+    /// `path-get` (do).
+    fn path_get(req: &Request<'_>, reply: &mut Writer<'_>) -> Result;
+    /// `dev-get` (do).
+    fn dev_get(req: &Request<'_>, reply: &mut Writer<'_>) -> Result;
+    /// `dev-get` (dump).
+    fn dev_dump(dump: &mut Dump<'_>) -> Result;
+    /// `dev-set` (do, `GENL_ADMIN_PERM`).
+    fn dev_set(req: &Request<'_>, reply: &mut Writer<'_>) -> Result;
+}
+
+/// The implementation the generated ops dispatch to.
+type Impl = crate::driver::Decisions;
+
+/// The registered `rvnet` family; unregistered on drop.
+///
+/// # Invariants
+///
+/// `rvnet_nl_family` was registered by `new` and not yet unregistered.
+pub(crate) struct Registration(());
+
+impl Registration {
+    /// Registers the generated family (`genl_register_family`).
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: the family is a static of the generated C object; the
+        // core owns it from here until `genl_unregister_family` in `drop`.
+        super::device::check(unsafe {
+            b::genl_register_family(ptr::addr_of_mut!(b::rvnet_nl_family))
+        })?;
+        // INVARIANT: registered just now.
+        Ok(Self(()))
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // SAFETY: registered by `new` (type invariant); waits for running
+        // handlers of the family.
+        unsafe { b::genl_unregister_family(ptr::addr_of_mut!(b::rvnet_nl_family)) };
+    }
+}
+
+/// A parsed, policy-validated request of one doit call.
+///
+/// # Invariants
+///
+/// `skb` and `info` are the request of a running doit of our family; `info`
+/// has an attribute table of `maxattr + 1` entries. Both outlive `'a`.
+pub(crate) struct Request<'a> {
+    skb: *mut b::sk_buff,
+    info: *mut b::genl_info,
+    maxattr: u32,
+    _p: PhantomData<&'a ()>,
+}
+
+impl<'a> Request<'a> {
+    /// # Safety
+    ///
+    /// `skb` and `info` must be the arguments of a doit of our family that
+    /// runs for at least `'a`.
+    unsafe fn from_raw(skb: *mut b::sk_buff, info: *mut b::genl_info) -> Self {
+        // SAFETY: per the caller info, its header and family are valid.
+        let maxattr = unsafe { op_maxattr(info) };
+        // INVARIANT: the core allocated attrs[] with op maxattr + 1 entries.
+        Self {
+            skb,
+            info,
+            maxattr,
+            _p: PhantomData,
+        }
+    }
+
+    fn raw_attr(&self, ty: u32) -> Option<*const b::nlattr> {
+        if ty > self.maxattr {
+            return None;
+        }
+        // SAFETY: by the invariant attrs[] has maxattr + 1 entries (or is
+        // NULL for an op without policy); `ty <= maxattr`.
+        let a = unsafe {
+            let attrs = (*self.info).attrs;
+            if attrs.is_null() {
+                return None;
+            }
+            *attrs.add(ty as usize)
+        };
+        (!a.is_null()).then_some(a.cast_const())
+    }
+
+    /// Payload of attribute `ty`, if present.
+    pub(crate) fn bytes(&self, ty: u32) -> Option<&'a [u8]> {
+        let a = self.raw_attr(ty)?;
+        // SAFETY: `a` is a validated attribute of the request, which
+        // outlives 'a; nla_len() bytes of payload follow the header.
+        unsafe {
+            let len = usize::try_from(b::rvnet_nla_len(a)).ok()?;
+            Some(core::slice::from_raw_parts(
+                b::rvnet_nla_data(a).cast::<u8>(),
+                len,
+            ))
+        }
+    }
+
+    /// Attribute `ty` as `u32` (the policy guarantees the exact length).
+    pub(crate) fn u32(&self, ty: u32) -> Option<u32> {
+        let p = self.bytes(ty)?;
+        Some(u32::from_ne_bytes(p.get(..4)?.try_into().ok()?))
+    }
+
+    /// Attribute `ty` as `u8`.
+    pub(crate) fn u8(&self, ty: u32) -> Option<u8> {
+        self.bytes(ty)?.first().copied()
+    }
+
+    /// Whether attribute (or flag) `ty` is present.
+    pub(crate) fn has(&self, ty: u32) -> bool {
+        self.raw_attr(ty).is_some()
+    }
+
+    /// The namespace the request was sent in.
+    pub(crate) fn net(&self) -> &'a Net {
+        // SAFETY: the request's namespace is pinned by the socket for the
+        // duration of the call.
+        unsafe { Net::from_raw(b::rvnet_genl_info_net(self.info)) }
+    }
+
+    /// Whether the sender has CAP_NET_ADMIN over the request's namespace.
+    pub(crate) fn net_admin(&self) -> bool {
+        // SAFETY: `skb` is the request skb (invariant).
+        unsafe { b::netlink_net_capable(self.skb, b::CAP_NET_ADMIN as c_int) }
+    }
+
+    fn extack(&self) -> *mut b::netlink_ext_ack {
+        // SAFETY: `info` is valid (invariant).
+        unsafe { (*self.info).extack }
+    }
+
+    /// Sets the extack message, pointing at attribute `ty` if present
+    /// (`NL_SET_ERR_MSG_ATTR`), and returns `err` for `?`-chaining.
+    pub(crate) fn error(&self, ty: Option<u32>, msg: &'static CStr, err: Error) -> Error {
+        let ext = self.extack();
+        if !ext.is_null() {
+            let bad = ty.and_then(|t| self.raw_attr(t)).unwrap_or(ptr::null());
+            // SAFETY: a non-NULL extack is valid for the request; the message
+            // is 'static and `bad` NULL or an attribute of the request, as
+            // the core requires.
+            unsafe {
+                (*ext)._msg = msg.as_ptr().cast();
+                (*ext).bad_attr = bad;
+            }
+        }
+        err
+    }
+
+    /// Reports a missing required attribute `ty` (`NL_SET_ERR_ATTR_MISS`
+    /// plus a message) and returns `EINVAL`.
+    pub(crate) fn missing(&self, ty: u32, msg: &'static CStr) -> Error {
+        let ext = self.extack();
+        if !ext.is_null() {
+            // SAFETY: as in `error`; top-level attribute, so no nest.
+            unsafe {
+                (*ext)._msg = msg.as_ptr().cast();
+                (*ext).miss_type = u16::try_from(ty).unwrap_or(0);
+                (*ext).miss_nest = ptr::null();
+            }
+        }
+        EINVAL
+    }
+}
+
+/// `maxattr` of the running doit op, looked up in the family's split ops
+/// (the generated table), so attribute accesses stay inside `attrs[]`.
+///
+/// # Safety
+///
+/// `info` must be the info of a running doit of a registered family.
+unsafe fn op_maxattr(info: *const b::genl_info) -> u32 {
+    // SAFETY: per the caller, family, header and ops table are valid.
+    unsafe {
+        let fam = (*info).family;
+        let cmd = (*(*info).genlhdr).cmd;
+        let n = usize::from((*fam).n_split_ops);
+        let ops = core::slice::from_raw_parts((*fam).split_ops, n);
+        ops.iter()
+            .find(|o| o.cmd == cmd && u32::from(o.flags) & b::GENL_CMD_CAP_DO != 0)
+            .map_or(0, |o| o.maxattr)
+    }
+}
+
+/// Writes attributes into a message being built (a doit reply or one dump
+/// entry).
+///
+/// # Invariants
+///
+/// `skb` is a netlink message being built by us with an open genl header.
+pub(crate) struct Writer<'a> {
+    skb: *mut b::sk_buff,
+    _p: PhantomData<&'a mut ()>,
+}
+
+fn put_result(ret: c_int) -> Result {
+    if ret < 0 {
+        Err(emsgsize())
+    } else {
+        Ok(())
+    }
+}
+
+impl Writer<'_> {
+    /// `nla_put_u8`.
+    pub(crate) fn u8(&mut self, ty: u32, v: u8) -> Result {
+        // SAFETY: `skb` is a message under construction (invariant).
+        put_result(unsafe { b::rvnet_nla_put_u8(self.skb, ty as c_int, v) })
+    }
+
+    /// `nla_put_u16`.
+    pub(crate) fn u16(&mut self, ty: u32, v: u16) -> Result {
+        // SAFETY: as above.
+        put_result(unsafe { b::rvnet_nla_put_u16(self.skb, ty as c_int, v) })
+    }
+
+    /// `nla_put_u32`.
+    pub(crate) fn u32(&mut self, ty: u32, v: u32) -> Result {
+        // SAFETY: as above.
+        put_result(unsafe { b::rvnet_nla_put_u32(self.skb, ty as c_int, v) })
+    }
+
+    /// `nla_put_uint` (32 or 64 bits, as needed).
+    pub(crate) fn uint(&mut self, ty: u32, v: u64) -> Result {
+        // SAFETY: as above.
+        put_result(unsafe { b::rvnet_nla_put_uint(self.skb, ty as c_int, v) })
+    }
+
+    /// `nla_put` of raw bytes.
+    pub(crate) fn bytes(&mut self, ty: u32, v: &[u8]) -> Result {
+        let len = c_int::try_from(v.len()).map_err(|_| emsgsize())?;
+        // SAFETY: as above; `v` is valid for `len` bytes and copied.
+        put_result(unsafe { b::nla_put(self.skb, ty as c_int, len, v.as_ptr().cast()) })
+    }
+
+    /// A NUL-terminated string attribute from a byte string without the NUL
+    /// (e.g. a device name).
+    pub(crate) fn string(&mut self, ty: u32, v: &[u8]) -> Result {
+        let n = v.iter().position(|&c| c == 0).unwrap_or(v.len());
+        let mut buf = [0u8; 64];
+        let s = buf.get_mut(..n).ok_or_else(emsgsize)?;
+        s.copy_from_slice(v.get(..n).ok_or_else(emsgsize)?);
+        self.bytes(ty, buf.get(..n + 1).ok_or_else(emsgsize)?)
+    }
+
+    /// A nested attribute `ty` whose content `f` writes; cancelled if `f`
+    /// fails.
+    pub(crate) fn nest(&mut self, ty: u32, f: impl FnOnce(&mut Self) -> Result) -> Result {
+        // SAFETY: as above.
+        let start = unsafe { b::rvnet_nla_nest_start(self.skb, ty as c_int) };
+        if start.is_null() {
+            return Err(emsgsize());
+        }
+        match f(self) {
+            Ok(()) => {
+                // SAFETY: `start` was opened on this skb just above.
+                unsafe { b::rvnet_nla_nest_end(self.skb, start) };
+                Ok(())
+            }
+            Err(e) => {
+                // SAFETY: as above.
+                unsafe { b::rvnet_nla_nest_cancel(self.skb, start) };
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The reply message of a doit: allocated, headed, and either sent or
+/// freed.
+///
+/// # Invariants
+///
+/// `skb` is an unsent genl message we own, with the header `hdr` open.
+struct Reply {
+    skb: *mut b::sk_buff,
+    hdr: *mut core::ffi::c_void,
+}
+
+impl Reply {
+    fn new(req: &Request<'_>) -> Result<Self> {
+        // SAFETY: process context; GFP_KERNEL allowed.
+        let skb = unsafe {
+            b::rvnet_genlmsg_new(
+                b::rvnet_c_consts_RVNET_C_GENLMSG_DEFAULT_SIZE as usize,
+                kernel::bindings::GFP_KERNEL,
+            )
+        };
+        if skb.is_null() {
+            return Err(req.error(None, c"rvnet: out of memory for the reply", ENOMEM));
+        }
+        // SAFETY: fresh message; `info` is the running request.
+        let hdr = unsafe { b::rvnet_genlmsg_iput(skb, req.info) };
+        if hdr.is_null() {
+            // SAFETY: we own the unsent message.
+            unsafe { b::rvnet_nlmsg_free(skb) };
+            return Err(req.error(None, c"rvnet: reply header does not fit", emsgsize()));
+        }
+        // INVARIANT: owned message with an open header.
+        Ok(Self { skb, hdr })
+    }
+
+    fn writer(&mut self) -> Writer<'_> {
+        // INVARIANT: our message under construction.
+        Writer {
+            skb: self.skb,
+            _p: PhantomData,
+        }
+    }
+
+    fn send(self, req: &Request<'_>) -> Result {
+        let me = core::mem::ManuallyDrop::new(self);
+        // SAFETY: our message with an open header; genlmsg_reply consumes
+        // the skb whatever it returns.
+        super::device::check(unsafe {
+            b::rvnet_genlmsg_end(me.skb, me.hdr);
+            b::rvnet_genlmsg_reply(me.skb, req.info)
+        })
+    }
+}
+
+impl Drop for Reply {
+    fn drop(&mut self) {
+        // SAFETY: owned and unsent (invariant; `send` skips this).
+        unsafe { b::rvnet_nlmsg_free(self.skb) };
+    }
+}
+
+/// One dump call: a message buffer to fill with entries and a cursor that
+/// survives between calls.
+///
+/// # Invariants
+///
+/// `skb` and `cb` are the arguments of a running dumpit of our family.
+pub(crate) struct Dump<'a> {
+    skb: *mut b::sk_buff,
+    cb: *mut b::netlink_callback,
+    _p: PhantomData<&'a ()>,
+}
+
+impl<'a> Dump<'a> {
+    /// The namespace the dump was requested in.
+    pub(crate) fn net(&self) -> &'a Net {
+        // SAFETY: cb->skb is the request skb, whose socket pins the
+        // namespace for the dump (invariant).
+        unsafe { Net::from_raw(b::rvnet_sock_net_skb((*self.cb).skb)) }
+    }
+
+    /// Cursor kept in `cb->ctx` between calls of the same dump (0 at start).
+    pub(crate) fn cursor(&mut self) -> &mut u64 {
+        // SAFETY: cb->ctx is 48 bytes, long-aligned and zeroed at dump start;
+        // only this dump uses it.
+        unsafe { &mut *ptr::addr_of_mut!((*self.cb).__bindgen_anon_1.ctx).cast::<u64>() }
+    }
+
+    /// Appends one entry that `f` fills. `Err(emsgsize())` means the buffer is
+    /// full: stop, and continue from the same cursor in the next call.
+    pub(crate) fn entry(&mut self, f: impl FnOnce(&mut Writer<'_>) -> Result) -> Result {
+        // SAFETY: running dump (invariant): the dump info and skb are valid.
+        let hdr = unsafe { b::rvnet_genlmsg_iput(self.skb, b::rvnet_genl_info_dump(self.cb)) };
+        if hdr.is_null() {
+            return Err(emsgsize());
+        }
+        // INVARIANT: message with an open header in the dump skb.
+        let mut w = Writer {
+            skb: self.skb,
+            _p: PhantomData,
+        };
+        match f(&mut w) {
+            Ok(()) => {
+                // SAFETY: header opened above on this skb.
+                unsafe { b::rvnet_genlmsg_end(self.skb, hdr) };
+                Ok(())
+            }
+            Err(e) => {
+                // SAFETY: as above.
+                unsafe { b::rvnet_genlmsg_cancel(self.skb, hdr) };
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Runs one doit: request view, reply allocation, handler, send.
+///
+/// # Safety
+///
+/// `skb` and `info` are the arguments of a doit of our family.
+unsafe fn doit(
+    skb: *mut b::sk_buff,
+    info: *mut b::genl_info,
+    f: fn(&Request<'_>, &mut Writer<'_>) -> Result,
+) -> c_int {
+    // SAFETY: per the caller.
+    let req = unsafe { Request::from_raw(skb, info) };
+    let ret = (|| {
+        let mut reply = Reply::new(&req)?;
+        f(&req, &mut reply.writer())?;
+        reply.send(&req)
+    })();
+    if ret.is_err() {
+        let ext = req.extack();
+        // SAFETY: a non-NULL extack is valid for the request.
+        if !ext.is_null() && unsafe { (*ext)._msg.is_null() } {
+            // SAFETY: as above; 'static message.
+            unsafe { (*ext)._msg = c"rvnet: request failed".as_ptr().cast() };
+        }
+    }
+    from_result(|| ret.map(|()| 0))
+}
+
+// The handlers the generated ops table (`rvnet_nl_gen.c`) calls. Their
+// prototypes are in the generated `rvnet_nl_gen.h`.
+
+/// `route-get` doit.
+///
+/// # Safety
+///
+/// Called by the genetlink core for our family.
+#[no_mangle]
+unsafe extern "C" fn rvnet_nl_route_get_doit(
+    skb: *mut b::sk_buff,
+    info: *mut b::genl_info,
+) -> c_int {
+    // SAFETY: called by the core with a valid request.
+    unsafe { doit(skb, info, <Impl as Handlers>::route_get) }
+}
+
+/// `neigh-get` doit.
+///
+/// # Safety
+///
+/// Called by the genetlink core for our family.
+#[no_mangle]
+unsafe extern "C" fn rvnet_nl_neigh_get_doit(
+    skb: *mut b::sk_buff,
+    info: *mut b::genl_info,
+) -> c_int {
+    // SAFETY: called by the core with a valid request.
+    unsafe { doit(skb, info, <Impl as Handlers>::neigh_get) }
+}
+
+/// `path-get` doit.
+///
+/// # Safety
+///
+/// Called by the genetlink core for our family.
+#[no_mangle]
+unsafe extern "C" fn rvnet_nl_path_get_doit(
+    skb: *mut b::sk_buff,
+    info: *mut b::genl_info,
+) -> c_int {
+    // SAFETY: called by the core with a valid request.
+    unsafe { doit(skb, info, <Impl as Handlers>::path_get) }
+}
+
+/// `dev-get` doit.
+///
+/// # Safety
+///
+/// Called by the genetlink core for our family.
+#[no_mangle]
+unsafe extern "C" fn rvnet_nl_dev_get_doit(skb: *mut b::sk_buff, info: *mut b::genl_info) -> c_int {
+    // SAFETY: called by the core with a valid request.
+    unsafe { doit(skb, info, <Impl as Handlers>::dev_get) }
+}
+
+/// `dev-set` doit (the core checked CAP_NET_ADMIN: `GENL_ADMIN_PERM`).
+///
+/// # Safety
+///
+/// Called by the genetlink core for our family.
+#[no_mangle]
+unsafe extern "C" fn rvnet_nl_dev_set_doit(skb: *mut b::sk_buff, info: *mut b::genl_info) -> c_int {
+    // SAFETY: called by the core with a valid request.
+    unsafe { doit(skb, info, <Impl as Handlers>::dev_set) }
+}
+
+/// `dev-get` dumpit: returns 0 when done; `-EMSGSIZE` with entries in the
+/// skb makes the core send them and call again.
+///
+/// # Safety
+///
+/// Called by the genetlink core for our family.
+#[no_mangle]
+unsafe extern "C" fn rvnet_nl_dev_get_dumpit(
+    skb: *mut b::sk_buff,
+    cb: *mut b::netlink_callback,
+) -> c_int {
+    // INVARIANT: the arguments of a running dumpit.
+    let mut d = Dump {
+        skb,
+        cb,
+        _p: PhantomData,
+    };
+    from_result(|| <Impl as Handlers>::dev_dump(&mut d).map(|()| 0))
+}

@@ -1,0 +1,585 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Route and neighbour lookups (`include/net/route.h`, `include/net/ip_fib.h`,
+//! `include/net/ip6_route.h`, `include/net/neighbour.h`).
+//!
+//! The answers are computed with the kernel's own lookups, the same ones
+//! `ip route get` reaches through `inet_rtm_getroute` / `inet6_rtm_getroute`:
+//!
+//! - IPv4 output: `fib_lookup` (policy rules, then tables) for the matching
+//!   route (table, type, scope, prefix, priority) and `ip_route_output_key`
+//!   for what the output path makes of it (device, gateway, source address,
+//!   path MTU). With an input interface or an explicit table the answer is
+//!   the FIB result alone (`fib_lookup` with `iif`, or `fib_table_lookup` on
+//!   that table bypassing the rules), with the source address selected as
+//!   `fib_result_prefsrc` does.
+//! - IPv6: `ip6_route_output` and the `fib6_info` the route came from.
+//! - Neighbours: `neigh_lookup` in `arp_tbl` / `nd_tbl`; resolution with
+//!   `__neigh_create` + `neigh_event_send`, which sends the ARP request or
+//!   neighbour solicitation.
+//!
+//! Everything runs in process context under an RCU read-side section
+//! ([`rcu::Guard`]); FIB results are read without references
+//! (`FIB_LOOKUP_NOREF`) inside it; output routes (`ip_rt_put` /
+//! `dst_release`) and neighbours (`neigh_release`) are released before
+//! returning. Results are plain values.
+
+use super::bindings as b;
+use super::device::Net;
+use super::rcu;
+use core::ffi::CStr;
+use core::ptr;
+use kernel::error::from_err_ptr;
+use kernel::prelude::*;
+
+/// `RTN_*` route types.
+pub(crate) mod rtn {
+    /// Unicast route.
+    pub(crate) const UNICAST: u8 = 1;
+    /// Blackhole (silently discard).
+    pub(crate) const BLACKHOLE: u8 = 6;
+    /// Unreachable (ICMP host unreachable).
+    pub(crate) const UNREACHABLE: u8 = 7;
+    /// Prohibit (ICMP administratively prohibited).
+    pub(crate) const PROHIBIT: u8 = 8;
+}
+
+/// An IPv4 or IPv6 address, network byte order.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Addr {
+    /// IPv4.
+    V4([u8; 4]),
+    /// IPv6.
+    V6([u8; 16]),
+}
+
+impl Addr {
+    /// From 4 or 16 bytes.
+    pub(crate) fn from_bytes(b: &[u8]) -> Option<Self> {
+        match b.len() {
+            4 => Some(Self::V4(b.try_into().ok()?)),
+            16 => Some(Self::V6(b.try_into().ok()?)),
+            _ => None,
+        }
+    }
+
+    /// The address bytes.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::V4(a) => a,
+            Self::V6(a) => a,
+        }
+    }
+
+    /// `AF_INET` or `AF_INET6`.
+    pub(crate) fn family(&self) -> u8 {
+        match self {
+            Self::V4(_) => b::AF_INET as u8,
+            Self::V6(_) => b::AF_INET6 as u8,
+        }
+    }
+}
+
+/// A failed lookup: the errno and the extack message that explains it.
+pub(crate) struct Failure {
+    /// Error for userspace.
+    pub(crate) err: Error,
+    /// Message for userspace (extack).
+    pub(crate) msg: &'static CStr,
+}
+
+fn fail(err: Error, msg: &'static CStr) -> Failure {
+    Failure { err, msg }
+}
+
+/// The inputs of a route lookup (what `ip route get` takes).
+#[derive(Clone, Copy)]
+pub(crate) struct RouteQuery {
+    /// Destination.
+    pub(crate) dst: Addr,
+    /// Source (same family as `dst`).
+    pub(crate) src: Option<Addr>,
+    /// Input interface (0 = output lookup).
+    pub(crate) iif: i32,
+    /// Output interface constraint (0 = any).
+    pub(crate) oif: i32,
+    /// Firewall mark.
+    pub(crate) mark: u32,
+    /// Socket uid (rules by uidrange); 0 if not given.
+    pub(crate) uid: u32,
+    /// TOS / traffic class.
+    pub(crate) tos: u8,
+    /// Look up this table only (IPv4).
+    pub(crate) table: Option<u32>,
+}
+
+/// An output device: index and name.
+#[derive(Clone, Copy)]
+pub(crate) struct DevRef {
+    /// `ifindex`.
+    pub(crate) ifindex: i32,
+    /// Name, NUL-padded.
+    pub(crate) name: [u8; b::IFNAMSIZ as usize],
+}
+
+/// A route answer.
+#[derive(Clone, Copy)]
+pub(crate) struct Route {
+    /// `AF_INET` / `AF_INET6`.
+    pub(crate) family: u8,
+    /// `RTN_*`.
+    pub(crate) rtype: u8,
+    /// Table the route was found in.
+    pub(crate) table: Option<u32>,
+    /// Route scope.
+    pub(crate) scope: Option<u8>,
+    /// Matched prefix and length.
+    pub(crate) prefix: Option<(Addr, u8)>,
+    /// Gateway; `None` when directly connected.
+    pub(crate) gateway: Option<Addr>,
+    /// Output device.
+    pub(crate) dev: Option<DevRef>,
+    /// Preferred source address.
+    pub(crate) prefsrc: Option<Addr>,
+    /// Metric.
+    pub(crate) priority: Option<u32>,
+    /// Path MTU.
+    pub(crate) mtu: Option<u32>,
+}
+
+impl Route {
+    fn reject(family: u8, rtype: u8) -> Self {
+        Self {
+            family,
+            rtype,
+            table: None,
+            scope: None,
+            prefix: None,
+            gateway: None,
+            dev: None,
+            prefsrc: None,
+            priority: None,
+            mtu: None,
+        }
+    }
+}
+
+/// The reject route type behind a lookup errno (`fib_props[].error`), if
+/// the errno is one.
+fn reject_type(err: i32) -> Option<u8> {
+    let e = err.unsigned_abs();
+    if e == b::EINVAL {
+        Some(rtn::BLACKHOLE)
+    } else if e == b::EHOSTUNREACH {
+        Some(rtn::UNREACHABLE)
+    } else if e == b::EACCES {
+        Some(rtn::PROHIBIT)
+    } else {
+        None
+    }
+}
+
+fn lookup_error(err: i32) -> Failure {
+    if err.unsigned_abs() == b::ENETUNREACH {
+        fail(
+            Error::from_errno(err),
+            c"rvnet: no route to the destination (network unreachable)",
+        )
+    } else {
+        fail(Error::from_errno(err), c"rvnet: route lookup failed")
+    }
+}
+
+/// # Safety
+///
+/// `dev` must be NULL or a device valid under the caller's RCU section.
+unsafe fn dev_ref(dev: *const b::net_device) -> Option<DevRef> {
+    if dev.is_null() {
+        return None;
+    }
+    // SAFETY: valid per the caller; name and ifindex are plain fields.
+    unsafe {
+        Some(DevRef {
+            ifindex: (*dev).ifindex,
+            name: (*dev).name,
+        })
+    }
+}
+
+/// Looks up the route for `q` in `net`.
+pub(crate) fn lookup(net: &Net, q: &RouteQuery) -> Result<Route, Failure> {
+    if q.src.is_some_and(|s| s.family() != q.dst.family()) {
+        return Err(fail(EINVAL, c"rvnet: src and dst address families differ"));
+    }
+    let _guard = rcu::Guard::new();
+    match q.dst {
+        Addr::V4(d) => lookup4(net, q, d),
+        Addr::V6(d) => lookup6(net, q, d),
+    }
+}
+
+/// The IPv4 FIB table `id` (`fib_get_table`, not exported): a walk of the
+/// namespace's table hash under RCU.
+///
+/// # Safety
+///
+/// RCU read side held; `net` valid.
+unsafe fn fib_table(net: *mut b::net, id: u32) -> *mut b::fib_table {
+    let sz = b::rvnet_c_consts_RVNET_C_FIB_TABLE_HASHSZ;
+    let off = core::mem::offset_of!(b::fib_table, tb_hlist);
+    // SAFETY: the hash has FIB_TABLE_HASHSZ (a power of two) heads; entries
+    // are RCU-protected hlist nodes embedded in fib_table at `off`.
+    unsafe {
+        let head = (*net).ipv4.fib_table_hash.add((id & (sz - 1)) as usize);
+        let mut node = ptr::read_volatile(ptr::addr_of!((*head).first));
+        while !node.is_null() {
+            let tb = node.cast::<u8>().sub(off).cast::<b::fib_table>();
+            if (*tb).tb_id == id {
+                return tb;
+            }
+            node = ptr::read_volatile(ptr::addr_of!((*node).next));
+        }
+    }
+    ptr::null_mut()
+}
+
+fn lookup4(net: &Net, q: &RouteQuery, dst: [u8; 4]) -> Result<Route, Failure> {
+    let mut fl4 = b::flowi4 {
+        daddr: u32::from_ne_bytes(dst),
+        saddr: match q.src {
+            Some(Addr::V4(s)) => u32::from_ne_bytes(s),
+            _ => 0,
+        },
+        ..Default::default()
+    };
+    let c = &mut fl4.__fl_common;
+    c.flowic_oif = q.oif;
+    // Output lookups come "from" loopback for iif rules, as in
+    // ip_route_output_key_hash().
+    c.flowic_iif = if q.iif != 0 {
+        q.iif
+    } else {
+        b::LOOPBACK_IFINDEX as i32
+    };
+    c.flowic_mark = q.mark;
+    c.flowic_tos = q.tos & 0x1c; // IPTOS_RT_MASK
+    c.flowic_uid.val = q.uid;
+    let orig = fl4;
+
+    // SAFETY: all-zero is a valid empty fib_result.
+    let mut res: b::fib_result = unsafe { core::mem::zeroed() };
+    let err = match q.table {
+        Some(id) => {
+            // SAFETY: RCU held by `lookup`; `net` is valid.
+            let tb = unsafe { fib_table(net.as_raw(), id) };
+            if tb.is_null() {
+                return Err(fail(ENOENT, c"rvnet: no such routing table"));
+            }
+            // SAFETY: `tb` is a live table under RCU; NOREF results are
+            // valid until the RCU section ends.
+            unsafe { b::fib_table_lookup(tb, &fl4, &mut res, b::FIB_LOOKUP_NOREF as i32) }
+        }
+        // SAFETY: RCU held; NOREF as above.
+        None => unsafe {
+            b::rvnet_fib_lookup(net.as_raw(), &mut fl4, &mut res, b::FIB_LOOKUP_NOREF)
+        },
+    };
+    if err != 0 {
+        return match reject_type(err) {
+            Some(t) => Ok(Route::reject(b::AF_INET as u8, t)),
+            None => Err(lookup_error(err)),
+        };
+    }
+    let fi = res.fi;
+    let nhc = res.nhc;
+    let mut r = Route::reject(b::AF_INET as u8, res.type_);
+    r.scope = Some(res.scope);
+    r.prefix = Some((Addr::V4(res.prefix.to_ne_bytes()), res.prefixlen));
+    // SAFETY: a successful lookup sets a live table, fib_info and nexthop,
+    // valid under RCU (NOREF).
+    unsafe {
+        if !res.table.is_null() {
+            r.table = Some((*res.table).tb_id);
+        }
+        if !fi.is_null() {
+            r.priority = Some((*fi).fib_priority);
+        }
+    }
+
+    if q.iif == 0 && q.table.is_none() {
+        // What the output path makes of it, exactly as `ip route get`.
+        let mut fo = orig;
+        // SAFETY: process context under RCU; the result holds a reference
+        // we drop with ip_rt_put below.
+        let rt = from_err_ptr(unsafe { b::rvnet_ip_route_output_key(net.as_raw(), &mut fo) })
+            .map_err(|e| lookup_error(e.to_errno()))?;
+        // SAFETY: `rt` is a referenced rtable until ip_rt_put.
+        unsafe {
+            r.dev = dev_ref((*rt).dst.__bindgen_anon_1.dev);
+            let gw = &(*rt).__bindgen_anon_1;
+            // As rt_fill_info(): a gateway only if the route uses one (local
+            // and broadcast routes carry the destination as rt_gw4).
+            let family = if (*rt).rt_uses_gateway != 0 {
+                u32::from((*rt).rt_gw_family)
+            } else {
+                0
+            };
+            r.gateway = match family {
+                b::AF_INET => Some(Addr::V4(gw.rt_gw4.to_ne_bytes())),
+                b::AF_INET6 => Some(Addr::V6(gw.rt_gw6.in6_u.u6_addr8)),
+                _ => None,
+            };
+            r.mtu = Some(b::rvnet_dst_mtu(ptr::addr_of!((*rt).dst)));
+            b::rvnet_ip_rt_put(rt);
+        }
+        r.prefsrc = Some(Addr::V4(fo.saddr.to_ne_bytes()));
+        return Ok(r);
+    }
+
+    // FIB result only (input interface or explicit table).
+    if nhc.is_null() {
+        return Ok(r);
+    }
+    // SAFETY: nexthop and fib_info of a successful NOREF lookup, valid
+    // under RCU.
+    unsafe {
+        let dev = (*nhc).nhc_dev;
+        r.dev = dev_ref(dev);
+        let gw4 = match u32::from((*nhc).nhc_gw_family) {
+            b::AF_INET => {
+                let g = (*nhc).nhc_gw.ipv4;
+                r.gateway = Some(Addr::V4(g.to_ne_bytes()));
+                g
+            }
+            b::AF_INET6 => {
+                r.gateway = Some(Addr::V6((*nhc).nhc_gw.ipv6.in6_u.u6_addr8));
+                0
+            }
+            _ => 0,
+        };
+        // As fib_result_prefsrc(): the route's prefsrc, else the address
+        // selected on the nexthop device for the gateway and route scope.
+        let src = if !fi.is_null() && (*fi).fib_prefsrc != 0 {
+            (*fi).fib_prefsrc
+        } else if !dev.is_null() && !fi.is_null() {
+            b::inet_select_addr(dev, gw4, i32::from((*fi).fib_scope))
+        } else {
+            0
+        };
+        if src != 0 {
+            r.prefsrc = Some(Addr::V4(src.to_ne_bytes()));
+        }
+        if !dev.is_null() {
+            r.mtu = Some((*dev).mtu);
+        }
+    }
+    Ok(r)
+}
+
+fn lookup6(net: &Net, q: &RouteQuery, dst: [u8; 16]) -> Result<Route, Failure> {
+    if q.table.is_some() {
+        return Err(fail(
+            b_err(b::EOPNOTSUPP),
+            c"rvnet: a table is only supported for IPv4 lookups",
+        ));
+    }
+    if q.iif != 0 {
+        return Err(fail(
+            b_err(b::EOPNOTSUPP),
+            c"rvnet: iif is only supported for IPv4 lookups",
+        ));
+    }
+    let mut fl6 = b::flowi6::default();
+    fl6.daddr.in6_u.u6_addr8 = dst;
+    if let Some(Addr::V6(s)) = q.src {
+        fl6.saddr.in6_u.u6_addr8 = s;
+    }
+    fl6.__fl_common.flowic_oif = q.oif;
+    fl6.__fl_common.flowic_mark = q.mark;
+    fl6.__fl_common.flowic_uid.val = q.uid;
+    // ip6_make_flowinfo(tclass, 0)
+    fl6.flowlabel = (u32::from(q.tos) << 20).to_be();
+
+    // SAFETY: process context under RCU; the result is never NULL (a
+    // null/reject entry carries the error) and holds a reference released
+    // with dst_release below.
+    let dst_e = unsafe { b::rvnet_ip6_route_output(net.as_raw(), &mut fl6) };
+    // SAFETY: rt6_info embeds its dst_entry first; `dst_e` is referenced
+    // until dst_release; `from` is read under RCU.
+    let r = unsafe {
+        let rt = dst_e.cast::<b::rt6_info>();
+        let err = i32::from((*dst_e).error);
+        let from = b::rvnet_rt6_from(rt);
+        let mut r = Route::reject(b::AF_INET6 as u8, rtn::UNICAST);
+        if !from.is_null() {
+            r.rtype = (*from).fib6_type;
+            if !(*from).fib6_table.is_null() {
+                r.table = Some((*(*from).fib6_table).tb6_id);
+            }
+            let p = &(*from).fib6_dst;
+            r.prefix = Some((
+                Addr::V6(p.addr.in6_u.u6_addr8),
+                u8::try_from(p.plen).unwrap_or(0),
+            ));
+            r.priority = Some((*from).fib6_metric);
+        }
+        if err != 0 && (from.is_null() || reject_type(err).is_none()) {
+            b::dst_release(dst_e);
+            return Err(lookup_error(err));
+        }
+        if err == 0 {
+            r.dev = dev_ref((*dst_e).__bindgen_anon_1.dev);
+            if (*rt).rt6i_flags & b::RTF_GATEWAY != 0 {
+                r.gateway = Some(Addr::V6((*rt).rt6i_gateway.in6_u.u6_addr8));
+            }
+            r.mtu = Some(b::rvnet_dst_mtu(dst_e));
+            let mut saddr = b::in6_addr::default();
+            if b::rvnet_ip6_route_get_saddr(net.as_raw(), from, &fl6.daddr, 0, &mut saddr) == 0 {
+                r.prefsrc = Some(Addr::V6(saddr.in6_u.u6_addr8));
+            }
+        }
+        b::dst_release(dst_e);
+        r
+    };
+    Ok(r)
+}
+
+fn b_err(code: u32) -> Error {
+    super::genl::errno(code)
+}
+
+/// A neighbour entry.
+#[derive(Clone, Copy)]
+pub(crate) struct Neigh {
+    /// `NUD_*` bits.
+    pub(crate) state: u8,
+    /// `NTF_*` flags.
+    pub(crate) flags: u8,
+    /// Link-layer address bytes (`lladdr_len` of them are valid).
+    pub(crate) lladdr: [u8; 32],
+    /// Valid bytes in `lladdr`; 0 when not known.
+    pub(crate) lladdr_len: usize,
+    /// Milliseconds since last confirmed.
+    pub(crate) confirmed_ms: u32,
+    /// Milliseconds since last used.
+    pub(crate) used_ms: u32,
+    /// Milliseconds since last updated.
+    pub(crate) updated_ms: u32,
+    /// Probes sent.
+    pub(crate) probes: u32,
+}
+
+/// `ip neigh`'s name for a `NUD_*` state.
+pub(crate) fn nud_name(state: u8) -> &'static [u8] {
+    match u32::from(state) {
+        0 => b"NONE",
+        b::NUD_INCOMPLETE => b"INCOMPLETE",
+        b::NUD_REACHABLE => b"REACHABLE",
+        b::NUD_STALE => b"STALE",
+        b::NUD_DELAY => b"DELAY",
+        b::NUD_PROBE => b"PROBE",
+        b::NUD_FAILED => b"FAILED",
+        b::NUD_NOARP => b"NOARP",
+        b::NUD_PERMANENT => b"PERMANENT",
+        _ => b"UNKNOWN",
+    }
+}
+
+/// The neighbour entry for `addr` on interface `ifindex` (`None` if there
+/// is none). With `resolve`, creates the entry if needed and starts
+/// resolution first (`neigh_event_send`); the caller checks privileges.
+pub(crate) fn neighbour(
+    net: &Net,
+    addr: Addr,
+    ifindex: i32,
+    resolve: bool,
+) -> Result<Option<Neigh>, Failure> {
+    let _guard = rcu::Guard::new();
+    // SAFETY: RCU held; the device stays valid until the guard drops.
+    let dev = unsafe { b::dev_get_by_index_rcu(net.as_raw(), ifindex) };
+    if dev.is_null() {
+        return Err(fail(
+            ENODEV,
+            c"rvnet: no device with this ifindex in this namespace",
+        ));
+    }
+    let tbl = match addr {
+        Addr::V4(_) => ptr::addr_of_mut!(b::arp_tbl),
+        Addr::V6(_) => ptr::addr_of_mut!(b::nd_tbl),
+    };
+    let key = addr.as_bytes().as_ptr().cast();
+    // SAFETY: `tbl` is a registered neighbour table with `key_len` equal to
+    // the address length; `dev` is valid under RCU. The result is NULL or
+    // holds a reference.
+    let mut n = unsafe { b::neigh_lookup(tbl, key, dev) };
+    if resolve {
+        if n.is_null() {
+            // SAFETY: as above; want_ref gives us a reference.
+            n = from_err_ptr(unsafe { b::__neigh_create(tbl, key, dev, true) })
+                .map_err(|e| fail(e, c"rvnet: cannot create the neighbour entry"))?;
+        }
+        // SAFETY: `n` is a referenced entry; this may send a solicitation.
+        unsafe { b::rvnet_neigh_event_send(n) };
+    }
+    if n.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: `n` is referenced until neigh_release; plain fields are read
+    // racily as `ip neigh` dumps do, the address via its seqlock.
+    let out = unsafe {
+        // SAFETY: jiffies is readable in any context.
+        let now = b::rvnet_jiffies();
+        let age = |t: kernel::ffi::c_ulong| b::jiffies_to_msecs(now.wrapping_sub(t));
+        let mut out = Neigh {
+            state: ptr::read_volatile(ptr::addr_of!((*n).nud_state)),
+            flags: ((*n).flags & 0xff) as u8,
+            lladdr: [0; 32],
+            lladdr_len: 0,
+            confirmed_ms: age((*n).confirmed),
+            used_ms: age(ptr::read_volatile(ptr::addr_of!((*n).used))),
+            updated_ms: age((*n).updated),
+            probes: ptr::read_volatile(ptr::addr_of!((*n).probes.counter)) as u32,
+        };
+        if u32::from(out.state) & b::NUD_VALID != 0 {
+            b::rvnet_neigh_ha_snapshot(out.lladdr.as_mut_ptr(), n, dev);
+            out.lladdr_len = usize::from((*dev).addr_len).min(out.lladdr.len());
+        }
+        b::rvnet_neigh_release(n);
+        out
+    };
+    Ok(Some(out))
+}
+
+/// Output device facts for `path-get`.
+#[derive(Clone, Copy)]
+pub(crate) struct DevFacts {
+    /// Real tx queues.
+    pub(crate) real_num_tx_queues: u32,
+    /// Root qdisc kind, NUL-padded.
+    pub(crate) qdisc_kind: [u8; b::IFNAMSIZ as usize],
+}
+
+/// Tx queue count and root qdisc kind of device `ifindex`.
+pub(crate) fn dev_facts(net: &Net, ifindex: i32) -> Option<DevFacts> {
+    let _guard = rcu::Guard::new();
+    // SAFETY: RCU held.
+    let dev = unsafe { b::dev_get_by_index_rcu(net.as_raw(), ifindex) };
+    if dev.is_null() {
+        return None;
+    }
+    let mut kind = [0u8; b::IFNAMSIZ as usize];
+    // SAFETY: `dev` is valid under RCU; a device always has a root qdisc
+    // (noop_qdisc at least) whose ops id is a NUL-terminated IFNAMSIZ string.
+    unsafe {
+        let id = b::rvnet_dev_root_qdisc_kind(dev);
+        if !id.is_null() {
+            let s = CStr::from_ptr(id.cast()).to_bytes();
+            let n = s.len().min(kind.len() - 1);
+            kind[..n].copy_from_slice(&s[..n]);
+        }
+        Some(DevFacts {
+            real_num_tx_queues: ptr::read_volatile(ptr::addr_of!((*dev).real_num_tx_queues)),
+            qdisc_kind: kind,
+        })
+    }
+}

@@ -1,0 +1,286 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The rvnet generic netlink family, driven through the kernel's own YNL CLI
+# (tools/net/ynl/cli.py) with Documentation/netlink/specs/rvnet.yaml:
+# route-get equals `ip route get`, neigh-get follows `ip neigh`, resolve
+# sends an ARP request, path-get, dev-get/dump/set, errors with extack
+# messages that change nothing, unprivileged calls, and a bounded fuzz.
+. "$(dirname "$0")/lib.sh"
+
+here=$(cd "$(dirname "$0")" && pwd)
+SPEC=$here/../Documentation/netlink/specs/rvnet.yaml
+CLI=$KSFT_DIR/../../net/ynl/cli.py
+HELPER=$here/rvnet_genl.py
+
+# ynl [--ns NS] ARGS...: cli.py on the rvnet family, JSON output.
+ynl() {
+	local pre=()
+	if [ "$1" = --ns ]; then pre=(ip netns exec "$2"); shift 2; fi
+	"${pre[@]}" python3 "$CLI" --no-schema --spec "$SPEC" --output-json "$@"
+}
+
+# Hex of an IPv4 address, as YNL takes binary attributes.
+h4() { local IFS=.; set -- $1; printf '%02x%02x%02x%02x' "$1" "$2" "$3" "$4"; }
+h6() { python3 -c 'import ipaddress,sys; print(ipaddress.ip_address(sys.argv[1]).packed.hex())' "$1"; }
+ifindex() { ip netns exec "$1" cat "/sys/class/net/$2/ifindex"; }
+
+# jget JSON KEY: one field of a JSON object.
+jget() { echo "$1" | jq -r ".\"$2\" // empty"; }
+
+# expect_err OUT ERRNAME: a cli.py failure with this errno text and an
+# extack message from rvnet or the netlink core.
+expect_err() {
+	echo "$1" | grep -q "$2" || fail "wanted '$2', got: $1"
+	echo "$1" | grep -q "'msg'" || fail "no extack message: $1"
+}
+
+t_family() {
+	local nlctrl=$KSFT_DIR/../../../Documentation/netlink/specs/nlctrl.yaml out
+	out=$(python3 "$CLI" --no-schema --spec "$nlctrl" --output-json \
+		--do getfamily --json '{"family-name": "rvnet"}')
+	[ "$(jget "$out" version)" = 1 ] || fail "family version: $out"
+	# route-get, neigh-get, path-get, dev-get, dev-set; dev-set admin-perm.
+	[ "$(echo "$out" | jq '.ops | length')" = 5 ] || fail "ops: $out"
+	echo "$out" | jq -e '.ops[] | ."5" // empty | .flags | index("admin-perm")' \
+		>/dev/null || fail "dev-set is not admin-perm: $out"
+}
+
+# The routing setup of NS1 for the route cases.
+setup_routes() {
+	setup_pair_netns
+	local n="ip -n $NS1"
+	$n addr add 10.23.0.11/24 dev rv1
+	$n route add default via 10.23.0.2
+	$n route add 192.0.2.0/24 via 10.23.0.2
+	$n route add 192.0.2.128/25 via 10.23.0.3 metric 7
+	$n rule add from 10.23.0.11 table 100
+	$n route add default via 10.23.0.4 table 100
+	$n rule add fwmark 7 table 101
+	$n route add default via 10.23.0.5 table 101
+	$n route add blackhole 198.51.100.0/24
+	$n route add unreachable 198.51.101.0/24
+	$n route add prohibit 198.51.102.0/24
+	$n -6 route add default via fd23::2
+	$n -6 route add fd99::/64 via fd23::3
+	$n -6 route add blackhole fd66::/64
+	$n -6 route add fd77::/64 dev rv1 table 102
+	$n -6 rule add from fd23::11 table 102
+	$n addr add fd23::11/64 dev rv1 nodad
+}
+
+t_route_v4() {
+	setup_routes
+	ip netns exec $NS1 python3 "$HELPER" route-cmp \
+		10.23.0.2 8.8.8.8 192.0.2.5 192.0.2.200 \
+		8.8.8.8,from=10.23.0.11 8.8.8.8,mark=7 8.8.8.8,oif=rv1 \
+		198.51.100.1 198.51.101.1 198.51.102.1 \
+		10.23.0.1 10.23.0.255 127.0.0.1
+}
+
+t_route_v6() {
+	setup_routes
+	ip netns exec $NS1 python3 "$HELPER" route-cmp \
+		fd23::2 2001:db8::1 fd99::5 fd23::1 fd77::1,from=fd23::11 fd66::1
+}
+
+t_route_details() {
+	setup_routes
+	local out
+	# Prefix, length and metric of the more specific route.
+	out=$(ynl --ns $NS1 --do route-get --json "{\"dst\": \"$(h4 192.0.2.200)\"}")
+	[ "$(jget "$out" prefix)" = 192.0.2.128 ] || fail "prefix: $out"
+	[ "$(jget "$out" prefix-len)" = 25 ] || fail "prefix-len: $out"
+	[ "$(jget "$out" priority)" = 7 ] || fail "priority: $out"
+	[ "$(jget "$out" mtu)" = 1500 ] || fail "mtu: $out"
+	# An explicit table bypasses the rules (ip route show table 100).
+	out=$(ynl --ns $NS1 --do route-get --json "{\"dst\": \"$(h4 8.8.8.8)\", \"table\": 100}")
+	[ "$(jget "$out" table)" = 100 ] || fail "table: $out"
+	[ "$(jget "$out" gateway)" = 10.23.0.4 ] || fail "table 100 gateway: $out"
+	out=$(ynl --ns $NS1 --do route-get --json "{\"dst\": \"$(h4 8.8.8.8)\", \"table\": 4242}" 2>&1) &&
+		fail "unknown table accepted: $out"
+	expect_err "$out" "No such file"
+	# Input-side lookup, as for a packet received on rv1.
+	out=$(ynl --ns $NS1 --do route-get --json \
+		"{\"dst\": \"$(h4 192.0.2.5)\", \"src\": \"$(h4 10.23.0.2)\", \"iif\": $(ifindex $NS1 rv1)}")
+	[ "$(jget "$out" gateway)" = 10.23.0.2 ] || fail "iif lookup: $out"
+}
+
+nstate() { ip -n $NS1 neigh show "$1" dev rv1 | awk '{print $NF}'; }
+ystate() {
+	ynl --ns $NS1 --do neigh-get --json \
+		"{\"addr\": \"$2\", \"ifindex\": $1}" 2>&1 | jq -r '."state-name"' 2>/dev/null
+}
+
+t_neigh_states() {
+	setup_pair_netns
+	# REACHABLE for 5..15 s (long enough to look at it under TCG), then STALE.
+	ip netns exec $NS1 sysctl -qw net.ipv4.neigh.rv1.base_reachable_time_ms=10000
+	local idx out a i s1 s2 y
+	idx=$(ifindex $NS1 rv1)
+	a=$(h4 10.23.0.2)
+	out=$(ynl --ns $NS1 --do neigh-get --json "{\"addr\": \"$a\", \"ifindex\": $idx}" 2>&1) &&
+		fail "entry before any traffic: $out"
+	expect_err "$out" "No such file"
+	# INCOMPLETE: resolution of an address nobody answers.
+	out=$(ynl --ns $NS1 --do neigh-get --json \
+		"{\"addr\": \"$(h4 10.23.0.99)\", \"ifindex\": $idx, \"resolve\": true}")
+	[ "$(jget "$out" state-name)" = INCOMPLETE ] || fail "resolve of a silent address: $out"
+	[ "$(nstate 10.23.0.99)" = INCOMPLETE ] || fail "ip neigh: $(nstate 10.23.0.99)"
+	# REACHABLE after traffic, then STALE: each answer must equal what
+	# ip neigh says just before and after it (when those two agree).
+	ip netns exec $NS1 ping -c1 -W5 10.23.0.2 >/dev/null || fail "ping failed"
+	local seen=
+	for i in $(seq 40); do
+		s1=$(nstate 10.23.0.2)
+		out=$(ynl --ns $NS1 --do neigh-get --json "{\"addr\": \"$a\", \"ifindex\": $idx}")
+		s2=$(nstate 10.23.0.2)
+		y=$(jget "$out" state-name)
+		if [ "$s1" = "$s2" ]; then
+			[ "$y" = "$s1" ] || fail "neigh-get says $y, ip neigh $s1"
+			case "$seen:$y" in
+			:REACHABLE) seen=R ;;
+			R:STALE) seen=RS; break ;;
+			esac
+		fi
+		sleep 0.5
+	done
+	[ "$seen" = RS ] || fail "did not see REACHABLE then STALE (saw '$seen', now $s2)"
+	[ "$(jget "$out" lladdr)" = "$(ip netns exec $NS2 cat /sys/class/net/rv2/address)" ] ||
+		fail "lladdr: $out"
+}
+
+t_neigh_resolve_arp() {
+	setup_pair_netns
+	local idx out rx0 rx1
+	idx=$(ifindex $NS1 rv1)
+	rx0=$(link_stat $NS2 rv2 rx_packets)
+	out=$(ynl --ns $NS1 --do neigh-get --json \
+		"{\"addr\": \"$(h4 10.23.0.2)\", \"ifindex\": $idx, \"resolve\": true}")
+	case $(jget "$out" state-name) in
+	INCOMPLETE | REACHABLE) ;;
+	*) fail "state after resolve: $out" ;;
+	esac
+	# The ARP request reached the peer: it counts a packet and learned us.
+	wait_for 50 sh -c "ip -n $NS2 neigh show 10.23.0.1 | grep -q lladdr" ||
+		fail "peer never saw an ARP request: $(ip -n $NS2 neigh)"
+	rx1=$(link_stat $NS2 rv2 rx_packets)
+	[ "$rx1" -gt "$rx0" ] || fail "peer rx_packets $rx0 -> $rx1"
+	wait_for 50 sh -c "ip -n $NS1 neigh show 10.23.0.2 | grep -q REACHABLE" ||
+		fail "not REACHABLE after the reply: $(ip -n $NS1 neigh)"
+	# IPv6: a neighbour solicitation goes out the same way.
+	out=$(ynl --ns $NS1 --do neigh-get --json \
+		"{\"addr\": \"$(h6 fd23::2)\", \"ifindex\": $idx, \"resolve\": true}")
+	wait_for 50 sh -c "ip -n $NS1 -6 neigh show fd23::2 | grep -q REACHABLE" ||
+		fail "IPv6 not REACHABLE: $(ip -n $NS1 -6 neigh) / $out"
+}
+
+t_path() {
+	setup_pair_netns
+	ip netns exec $NS1 ping -c1 -W5 10.23.0.2 >/dev/null || fail "ping failed"
+	local out kind
+	out=$(ynl --ns $NS1 --do path-get --json "{\"dst\": \"$(h4 10.23.0.2)\"}")
+	[ "$(echo "$out" | jq -r '.route."oif-name"')" = rv1 ] || fail "route: $out"
+	[ "$(echo "$out" | jq -r '.neigh."state-name"')" = REACHABLE ] || fail "neigh: $out"
+	[ "$(jget "$out" ifindex)" = "$(ifindex $NS1 rv1)" ] || fail "ifindex: $out"
+	kind=$(tc -n $NS1 qdisc show dev rv1 root | awk '{print $2; exit}')
+	[ "$(jget "$out" qdisc-kind)" = "$kind" ] || fail "qdisc '$kind': $out"
+	[ "$(jget "$out" tx-queue)" = 0 ] || fail "tx-queue: $out"
+}
+
+t_dev() {
+	setup_pair_netns
+	local idx out
+	idx=$(ifindex $NS1 rv1)
+	out=$(ynl --ns $NS1 --do dev-get --json "{\"ifindex\": $idx}")
+	[ "$(jget "$out" ifname)" = rv1 ] || fail "dev-get: $out"
+	[ "$(jget "$out" sample)" = 0 ] || fail "sampling not off by default: $out"
+	out=$(ynl --ns $NS1 --do dev-set --json "{\"ifindex\": $idx, \"sample\": 1000, \"ring-size\": 128}")
+	[ "$(jget "$out" sample)" = 1000 ] || fail "dev-set reply: $out"
+	out=$(ynl --ns $NS1 --do dev-get --json "{\"ifindex\": $idx}")
+	[ "$(jget "$out" ring-size)" = 128 ] || fail "dev-set not applied: $out"
+	# Dump: the rvnet devices of the caller's namespace only (not lo).
+	out=$(ynl --ns $NS1 --dump dev-get)
+	[ "$(echo "$out" | jq -r '[.[].ifname] | join(",")')" = rv1 ] || fail "dump: $out"
+	ip link add rvx type rvnet
+	out=$(ynl --dump dev-get)
+	[ "$(echo "$out" | jq length)" = 2 ] || fail "init ns dump: $out"
+}
+
+t_errors() {
+	setup_pair_netns
+	local idx out
+	idx=$(ifindex $NS1 rv1)
+	ynl --ns $NS1 --do dev-set --json "{\"ifindex\": $idx, \"sample\": 5}" >/dev/null
+	out=$(ynl --ns $NS1 --do route-get --json '{}' 2>&1) && fail "missing dst accepted"
+	expect_err "$out" "Invalid argument"
+	out=$(ynl --ns $NS1 --do route-get --json '{"dst": "0a1700"}' 2>&1) && fail "3-byte dst accepted"
+	expect_err "$out" "Invalid argument"
+	out=$(ynl --ns $NS1 --do neigh-get --json "{\"addr\": \"$(h4 10.23.0.2)\", \"ifindex\": 4242}" 2>&1) &&
+		fail "unknown ifindex accepted"
+	expect_err "$out" "No such device"
+	out=$(ynl --ns $NS1 --do dev-get --json '{"ifindex": 1}' 2>&1) && fail "lo accepted as rvnet"
+	expect_err "$out" "No such device"
+	# ring-size out of range, with a valid sample: nothing may change.
+	out=$(ynl --ns $NS1 --do dev-set --json "{\"ifindex\": $idx, \"sample\": 9, \"ring-size\": 0}" 2>&1) &&
+		fail "ring-size 0 accepted"
+	expect_err "$out" "Numerical result out of range\|Invalid argument"
+	[ "$(jget "$(ynl --ns $NS1 --do dev-get --json "{\"ifindex\": $idx}")" sample)" = 5 ] ||
+		fail "failed dev-set changed sample"
+	# Unknown attribute type and wrong-sized u32, via raw requests.
+	out=$(ip netns exec $NS1 python3 "$HELPER" raw 4 "08001e0001000000")
+	echo "$out" | grep -q "errno=22 msg=." || fail "unknown attribute: $out"
+	out=$(ip netns exec $NS1 python3 "$HELPER" raw 4 "060001000100")
+	echo "$out" | grep -q "errno=22 msg=." || fail "2-byte ifindex: $out"
+	out=$(ip netns exec $NS1 python3 "$HELPER" raw 2 "")
+	echo "$out" | grep -q "errno=22 msg=rvnet" || fail "empty neigh-get: $out"
+}
+
+t_unprivileged() {
+	ip link add rvu type rvnet
+	local idx out nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
+	idx=$(cat /sys/class/net/rvu/ifindex)
+	ynl --do dev-set --json "{\"ifindex\": $idx, \"sample\": 3}" >/dev/null
+	out=$("${nobody[@]}" python3 "$CLI" --no-schema --spec "$SPEC" \
+		--do dev-set --json "{\"ifindex\": $idx, \"sample\": 1}" 2>&1) &&
+		fail "unprivileged dev-set accepted"
+	# GENL_ADMIN_PERM is enforced by the genetlink core before the handler,
+	# which sets no extack message: only the errno is checked here.
+	echo "$out" | grep -q "Operation not permitted" || fail "wanted EPERM: $out"
+	[ "$(jget "$(ynl --do dev-get --json "{\"ifindex\": $idx}")" sample)" = 3 ] ||
+		fail "unprivileged dev-set changed sample"
+	out=$("${nobody[@]}" python3 "$CLI" --no-schema --spec "$SPEC" \
+		--do neigh-get --json "{\"addr\": \"$(h4 10.9.9.9)\", \"ifindex\": $idx, \"resolve\": true}" 2>&1) &&
+		fail "unprivileged resolve accepted"
+	expect_err "$out" "Operation not permitted"
+	ip neigh show 10.9.9.9 dev rvu | grep -q . && fail "unprivileged resolve created an entry"
+	# Read-only questions are allowed.
+	"${nobody[@]}" python3 "$CLI" --no-schema --spec "$SPEC" \
+		--do route-get --json "{\"dst\": \"$(h4 127.0.0.1)\"}" >/dev/null ||
+		fail "unprivileged route-get failed"
+}
+
+t_fuzz() {
+	setup_routes
+	ip netns exec $NS1 python3 "$HELPER" fuzz 15 "$RANDOM"
+	# Still answering.
+	ynl --ns $NS1 --do dev-get --json "{\"ifindex\": $(ifindex $NS1 rv1)}" >/dev/null ||
+		fail "family broken after fuzz"
+}
+
+rvnet_load
+ktap_print_header
+ktap_set_plan 11
+run_case "genl_family_v1_ops_and_admin_perm" t_family
+run_case "genl_route_get_v4_equals_ip_route_get" t_route_v4
+run_case "genl_route_get_v6_equals_ip_route_get" t_route_v6
+run_case "genl_route_get_prefix_metric_table_iif" t_route_details
+run_case "genl_neigh_get_incomplete_reachable_stale" t_neigh_states
+run_case "genl_neigh_resolve_sends_arp_and_ns" t_neigh_resolve_arp
+run_case "genl_path_get_route_neigh_qdisc" t_path
+run_case "genl_dev_get_set_dump" t_dev
+run_case "genl_errors_errno_extack_no_change" t_errors
+run_case "genl_unprivileged_dev_set_and_resolve_fail" t_unprivileged
+run_case "genl_fuzz_15s_no_splat" t_fuzz
+cleanup_all
+rvnet_unload
+ktap_finished
