@@ -28,6 +28,7 @@ kernels: setup
 
 run: setup
 	@qemu/module >/dev/null
+	@tools/rvnetctl/build >/dev/null
 	@qemu/run -- qemu/demo
 
 check: setup
