@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //! A raw netlink attribute (type + value bytes) for building requests.
 
-use netlink_packet_core::{Emitable, Nla, NLA_F_NESTED};
+use netlink_packet_core::{Emitable, Nla};
 
 /// One attribute; `kind` may carry `NLA_F_NESTED`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,9 +19,10 @@ impl Attr {
     }
 
     /// A nest (`NLA_F_NESTED` set) of the given attributes.
+    #[cfg(test)]
     pub fn nest(kind: u16, inner: &[Attr]) -> Attr {
         Attr {
-            kind: kind | NLA_F_NESTED,
+            kind: kind | netlink_packet_core::NLA_F_NESTED,
             value: emit_all(inner),
         }
     }
@@ -40,6 +41,7 @@ impl Nla for Attr {
 }
 
 /// Emits a list of attributes, each padded to 4 bytes.
+#[cfg(test)]
 pub fn emit_all(attrs: &[Attr]) -> Vec<u8> {
     let mut buf = vec![0u8; attrs.buffer_len()];
     attrs.emit(&mut buf);

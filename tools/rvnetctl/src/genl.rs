@@ -10,9 +10,7 @@ use netlink_packet_generic::{GenlFamily, GenlHeader, GenlMessage};
 
 use crate::attr::Attr;
 use crate::nl::{NlError, NlSocket};
-
-/// Family name as registered by the module.
-pub const FAMILY: &str = "rvnet";
+use crate::spec::FAMILY;
 
 /// One message of the family: a request (`attrs`) or an answer (`payload`,
 /// the raw attribute bytes after the genetlink header).
@@ -159,14 +157,7 @@ pub fn resolve(sock: &mut NlSocket, name: &str) -> Result<Family, NlError> {
     answers
         .first()
         .map(|m| family_from_ctrl(&m.payload))
-        .ok_or_else(|| NlError {
-            errno: libc::EBADMSG,
-            ext: crate::nl::ExtAck {
-                msg: Some("empty CTRL_CMD_GETFAMILY answer".into()),
-                ..Default::default()
-            },
-            missing_name: None,
-        })
+        .ok_or_else(|| NlError::msg(libc::EBADMSG, "empty CTRL_CMD_GETFAMILY answer"))
 }
 
 /// A socket bound to the resolved `rvnet` family.

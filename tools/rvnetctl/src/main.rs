@@ -4,9 +4,16 @@
 
 mod attr;
 mod cli;
+mod cmds;
+mod codec;
 mod genl;
 mod link;
+mod monitor;
 mod nl;
+mod show;
+mod spec;
+#[cfg(test)]
+mod spec_check;
 mod value;
 
 use std::fs::File;
@@ -86,7 +93,17 @@ fn run(opts: &Opts, cmd: &Cmd) -> Result<(), NlError> {
                 ("maxattr".into(), Value::U(u64::from(f.maxattr))),
                 (
                     "ops".into(),
-                    Value::L(f.ops.iter().map(|o| Value::U(u64::from(*o))).collect()),
+                    Value::L(
+                        f.ops
+                            .iter()
+                            .map(
+                                |&id| match spec::OPS.iter().find(|o| u32::from(o.cmd) == id) {
+                                    Some(o) => Value::S(o.name.into()),
+                                    None => Value::U(u64::from(id)),
+                                },
+                            )
+                            .collect(),
+                    ),
                 ),
                 ("mcast-groups".into(), Value::L(groups)),
             ];
@@ -106,16 +123,54 @@ fn run(opts: &Opts, cmd: &Cmd) -> Result<(), NlError> {
                 )
             });
         }
-        _ => {
-            return Err(NlError {
-                errno: libc::EOPNOTSUPP,
-                ext: nl::ExtAck {
-                    msg: Some("not implemented yet".into()),
-                    ..Default::default()
-                },
-                missing_name: None,
-            })
+        Cmd::RouteGet(q) => {
+            let attrs = cmds::route_request(q)?;
+            let mut s = genl::RvnetSocket::open()?;
+            let objs = cmds::call(&mut s, spec::ROUTE_GET, attrs, false)?;
+            print(opts, &objs, show::route_line);
         }
+        Cmd::NeighGet { addr, dev, resolve } => {
+            let attrs = cmds::neigh_request(*addr, cmds::ifindex(dev)?, *resolve);
+            let mut s = genl::RvnetSocket::open()?;
+            let objs = cmds::call(&mut s, spec::NEIGH_GET, attrs, false)?;
+            print(opts, &objs, show::neigh_line);
+        }
+        Cmd::Path(q) => {
+            let mut s = genl::RvnetSocket::open()?;
+            let objs = cmds::call(&mut s, spec::PATH_GET, cmds::path_request(q), false)?;
+            print(opts, &objs, show::path_lines);
+        }
+        Cmd::DevShow(dev) => {
+            let mut s = genl::RvnetSocket::open()?;
+            let objs = match dev {
+                Some(d) => {
+                    let a = codec::put(
+                        &spec::DEV,
+                        "ifindex",
+                        codec::Put::U(cmds::ifindex(d)?.into()),
+                    );
+                    cmds::call(&mut s, spec::DEV_GET, vec![a], false)?
+                }
+                None => cmds::call(&mut s, spec::DEV_GET, Vec::new(), true)?,
+            };
+            print(opts, &objs, show::dev_line);
+        }
+        Cmd::DevSet { dev, sample, ring } => {
+            let attrs = cmds::dev_set_request(cmds::ifindex(dev)?, *sample, *ring);
+            let mut s = genl::RvnetSocket::open()?;
+            let objs = cmds::call(&mut s, spec::DEV_SET, attrs, false)?;
+            // Like `ip link set`, silent unless asked for JSON.
+            if opts.json {
+                print(opts, &objs, show::dev_line);
+            }
+        }
+        Cmd::Decisions(_) => {
+            return Err(NlError::msg(
+                libc::EOPNOTSUPP,
+                "the rvnet family spec has no decision-dump operation yet",
+            ))
+        }
+        Cmd::Monitor(dev) => monitor::run(opts, dev.as_deref())?,
     }
     Ok(())
 }

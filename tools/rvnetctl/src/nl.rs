@@ -71,7 +71,7 @@ fn u32_of(v: &[u8]) -> Option<u32> {
 }
 
 /// A failed request: a positive errno and what the kernel said about it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NlError {
     /// Positive errno.
     pub errno: i32,
@@ -80,15 +80,30 @@ pub struct NlError {
     /// Name of the missing attribute, filled in by the caller that knows the
     /// attribute set (`NLMSGERR_ATTR_MISS_TYPE` is only a number).
     pub missing_name: Option<String>,
+    /// Name of the request attribute `NLMSGERR_ATTR_OFFS` points at, filled
+    /// in by the caller that built the request.
+    pub offset_name: Option<String>,
 }
 
 impl NlError {
+    /// An error of our own with a message.
+    pub fn msg(errno: i32, msg: impl Into<String>) -> NlError {
+        NlError {
+            errno,
+            ext: ExtAck {
+                msg: Some(msg.into()),
+                ..ExtAck::default()
+            },
+            ..NlError::default()
+        }
+    }
+
     /// An error without extended ACK, e.g. from a socket call.
     pub fn from_io(e: &io::Error) -> NlError {
         NlError {
             errno: e.raw_os_error().unwrap_or(libc::EIO),
             ext: ExtAck::default(),
-            missing_name: None,
+            ..NlError::default()
         }
     }
 
@@ -110,7 +125,7 @@ impl NlError {
         NlError {
             errno: -m.raw_code(),
             ext,
-            missing_name: None,
+            ..NlError::default()
         }
     }
 
@@ -124,7 +139,7 @@ impl NlError {
         NlError {
             errno: -m.code,
             ext,
-            missing_name: None,
+            ..NlError::default()
         }
     }
 }
@@ -149,8 +164,10 @@ impl fmt::Display for NlError {
             (None, Some(t)) => write!(f, " (missing attribute {t})")?,
             _ => {}
         }
-        if let Some(o) = self.ext.offset {
-            write!(f, " (at request offset {o})")?;
+        match (&self.offset_name, self.ext.offset) {
+            (Some(n), _) => write!(f, " (attribute {n})")?,
+            (None, Some(o)) => write!(f, " (at request offset {o})")?,
+            _ => {}
         }
         Ok(())
     }
@@ -212,14 +229,10 @@ where
 }
 
 fn decode_error<E: fmt::Display>(e: &E) -> NlError {
-    NlError {
-        errno: libc::EBADMSG,
-        ext: ExtAck {
-            msg: Some(format!("cannot decode the kernel's answer: {e}")),
-            ..ExtAck::default()
-        },
-        missing_name: None,
-    }
+    NlError::msg(
+        libc::EBADMSG,
+        format!("cannot decode the kernel's answer: {e}"),
+    )
 }
 
 /// Encodes a request with the given flags and sequence number.

@@ -9,8 +9,6 @@ use std::fmt::Write;
 pub enum Value {
     /// Unsigned integer.
     U(u64),
-    /// Signed integer.
-    I(i64),
     /// String (also addresses, enum names, hex of binary).
     S(String),
     /// Flag attribute (present).
@@ -37,7 +35,6 @@ impl Value {
     pub fn as_u64(&self) -> Option<u64> {
         match self {
             Value::U(u) => Some(*u),
-            Value::I(i) => u64::try_from(*i).ok(),
             _ => None,
         }
     }
@@ -54,7 +51,6 @@ impl Value {
     pub fn text(&self) -> String {
         match self {
             Value::U(u) => u.to_string(),
-            Value::I(i) => i.to_string(),
             Value::S(s) => s.clone(),
             Value::B(b) => b.to_string(),
             Value::L(l) => l.iter().map(Value::text).collect::<Vec<_>>().join(","),
@@ -105,9 +101,6 @@ pub fn json(v: &Value, out: &mut String) {
     match v {
         Value::U(u) => {
             let _ = write!(out, "{u}");
-        }
-        Value::I(i) => {
-            let _ = write!(out, "{i}");
         }
         Value::S(s) => json_str(s, out),
         Value::B(b) => {
@@ -164,7 +157,6 @@ mod tests {
             ("table".into(), Value::U(254)),
             ("type".into(), Value::S("unicast".into())),
             ("name".into(), Value::S("a\"b\\c\n".into())),
-            ("prio".into(), Value::I(-1)),
             (
                 "neigh".into(),
                 Value::O(vec![(
@@ -175,7 +167,7 @@ mod tests {
         ];
         assert_eq!(
             json_array(&[o]),
-            r#"[{"table":254,"type":"unicast","name":"a\"b\\c\n","prio":-1,"neigh":{"flags":["router"]}}]"#
+            r#"[{"table":254,"type":"unicast","name":"a\"b\\c\n","neigh":{"flags":["router"]}}]"#
         );
         assert_eq!(json_array(&[]), "[]");
     }
