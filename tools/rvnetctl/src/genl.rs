@@ -190,3 +190,46 @@ impl RvnetSocket {
         Ok(answers.into_iter().map(|g| g.payload).collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The request/answer loop against the running kernel's controller:
+    /// `nlctrl` always exists (id 0x10), a made-up family does not.
+    #[test]
+    fn controller_roundtrip_on_this_kernel() {
+        let Ok(mut sock) = NlSocket::open(netlink_sys::protocols::NETLINK_GENERIC) else {
+            eprintln!("note: no generic netlink socket here; skipped");
+            return;
+        };
+        let f = resolve(&mut sock, "nlctrl").expect("nlctrl resolves");
+        assert_eq!((f.id, f.name.as_str()), (0x10, "nlctrl"));
+        assert!(f.group("notify").is_some(), "{f:?}");
+        let e = resolve(&mut sock, "rvnet-nosuch").unwrap_err();
+        assert_eq!(e.errno, libc::ENOENT);
+        assert!(e.to_string().contains("not found"), "{e}");
+        // A name longer than GENL_NAMSIZ fails the controller's policy,
+        // with the kernel's extack message and the offending attribute.
+        let e = resolve(&mut sock, "rvnet-much-too-long-name").unwrap_err();
+        assert_eq!(e.errno, libc::EINVAL);
+        eprintln!("policy error: {e} / {:?}", e.ext);
+        assert!(e.ext.msg.is_some() || e.ext.offset.is_some(), "{e:?}");
+    }
+
+    #[test]
+    fn getfamily_request_bytes() {
+        let got = crate::nl::encode(
+            getfamily_request("rvnet"),
+            netlink_packet_core::NLM_F_REQUEST | netlink_packet_core::NLM_F_ACK,
+            2,
+        );
+        #[rustfmt::skip]
+        let want: Vec<u8> = vec![
+            32, 0, 0, 0, 0x10, 0, 5, 0, 2, 0, 0, 0, 0, 0, 0, 0,
+            3, 2, 0, 0,                                   // CTRL_CMD_GETFAMILY, version 2
+            10, 0, 2, 0, b'r', b'v', b'n', b'e', b't', 0, 0, 0, // CTRL_ATTR_FAMILY_NAME
+        ];
+        assert_eq!(got, want);
+    }
+}
