@@ -35,7 +35,6 @@ pub fn put(set: &Set, name: &str, v: Put) -> Attr {
         (Ty::U8, Put::U(n)) => vec![n as u8],
         (Ty::U16, Put::U(n)) => (n as u16).to_ne_bytes().to_vec(),
         (Ty::U32, Put::U(n)) => (n as u32).to_ne_bytes().to_vec(),
-        (Ty::U64, Put::U(n)) => n.to_ne_bytes().to_vec(),
         (Ty::Addr, Put::Addr(IpAddr::V4(a))) => a.octets().to_vec(),
         (Ty::Addr, Put::Addr(IpAddr::V6(a))) => a.octets().to_vec(),
         (Ty::Flag, Put::Flag) => Vec::new(),
@@ -74,7 +73,7 @@ pub fn addr_of(v: &[u8]) -> Option<IpAddr> {
 
 fn decode_value(ty: Ty, en: Option<&crate::spec::Enum>, v: &[u8]) -> Value {
     match ty {
-        Ty::U8 | Ty::U16 | Ty::U32 | Ty::U64 => match uint(v) {
+        Ty::U8 | Ty::U16 | Ty::U32 | Ty::Uint => match uint(v) {
             Some(n) => match en.and_then(|e| e.name_of(n)) {
                 Some(name) => Value::S(name.to_string()),
                 None => Value::U(n),

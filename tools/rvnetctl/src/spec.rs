@@ -22,8 +22,8 @@ pub enum Ty {
     U16,
     /// `u32`.
     U32,
-    /// `u64`.
-    U64,
+    /// `uint`: 4 or 8 bytes, as the value needs (answers only).
+    Uint,
     /// `string` (NUL-terminated).
     Str,
     /// `flag` (no value).
@@ -166,7 +166,8 @@ pub static NEIGH: Set = Set {
     ],
 };
 
-/// `path`: path-get request and answer. Its nests are the `route-answer`
+/// `path`: path-get request and answer. `tx-queue` is present only when
+/// the queue does not depend on the flow (one real tx queue). Its nests are the `route-answer`
 /// and `neigh-answer` subsets, which share the numbers of `route` and
 /// `neigh`.
 pub static PATH: Set = Set {
@@ -191,8 +192,8 @@ pub static DEV: Set = Set {
         a("ifname", Ty::Str),
         a("sample", Ty::U32),
         a("ring-size", Ty::U32),
-        a("events-sent", Ty::U64),
-        a("events-dropped", Ty::U64),
+        a("events-sent", Ty::Uint),
+        a("events-dropped", Ty::Uint),
     ],
 };
 

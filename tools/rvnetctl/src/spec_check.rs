@@ -235,7 +235,8 @@ fn check(doc: &Y) -> Vec<String> {
             let yt = ya.str("type").unwrap_or_default();
             let hint = ya.str("display-hint").unwrap_or_default();
             let ok = match (yt, def.ty) {
-                ("u8", Ty::U8) | ("u16", Ty::U16) | ("u32", Ty::U32) | ("u64", Ty::U64) => true,
+                ("u8", Ty::U8) | ("u16", Ty::U16) | ("u32", Ty::U32) => true,
+                ("uint", Ty::Uint) => true,
                 ("string", Ty::Str) | ("flag", Ty::Flag) => true,
                 ("binary", Ty::Addr) => hint == "ipv6" || hint == "ipv4",
                 ("binary", Ty::Mac) => hint == "mac",
