@@ -24,7 +24,6 @@ Commands:
   path DST [from SRC] [mark M]
   dev show [DEV]
   dev set DEV [sample N] [ring N]
-  decisions [dev DEV]
   monitor [dev DEV]
   family";
 
@@ -89,8 +88,6 @@ pub enum Cmd {
         /// Decision ring size.
         ring: Option<u32>,
     },
-    /// `decisions [dev DEV]`.
-    Decisions(Option<String>),
     /// `monitor [dev DEV]`.
     Monitor(Option<String>),
     /// `family`: the generic netlink family as the controller reports it.
@@ -207,7 +204,6 @@ pub fn parse(argv: &[String]) -> Res<(Opts, Cmd)> {
             Cmd::Path(parse_route_query(&mut a, false)?)
         }
         s if is(s, "device") => parse_dev(&mut a)?,
-        s if is(s, "decisions") => Cmd::Decisions(parse_opt_dev(&mut a)?),
         s if is(s, "monitor") => Cmd::Monitor(parse_opt_dev(&mut a)?),
         s if is(s, "family") => Cmd::Family,
         s if is(s, "help") => Cmd::Help,

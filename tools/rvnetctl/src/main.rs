@@ -34,7 +34,6 @@ fn cmd_name(c: &Cmd) -> &'static str {
         Cmd::Path(_) => "path",
         Cmd::DevShow(_) => "dev show",
         Cmd::DevSet { .. } => "dev set",
-        Cmd::Decisions(_) => "decisions",
         Cmd::Monitor(_) => "monitor",
         Cmd::Family => "family",
         Cmd::Help => "help",
@@ -163,12 +162,6 @@ fn run(opts: &Opts, cmd: &Cmd) -> Result<(), NlError> {
             if opts.json {
                 print(opts, &objs, show::dev_line);
             }
-        }
-        Cmd::Decisions(_) => {
-            return Err(NlError::msg(
-                libc::EOPNOTSUPP,
-                "the rvnet family spec has no decision-dump operation yet",
-            ))
         }
         Cmd::Monitor(dev) => monitor::run(opts, dev.as_deref())?,
     }
