@@ -247,9 +247,13 @@ t_neigh_states_follow_ip() {
 	need_genl || return
 	setup_pair_netns
 	# IPv6 entries go STALE fast; unanswered IPv4 resolution stays
-	# INCOMPLETE long enough to be read twice under TCG.
+	# INCOMPLETE long enough to be read twice under TCG. The peer's entry
+	# for us is permanent, so its probes (answered through our entry) do
+	# not move our STALE entry on to DELAY.
 	ip netns exec $NS1 sysctl -qw net.ipv6.neigh.rv1.base_reachable_time_ms=400
 	ip netns exec $NS1 sysctl -qw net.ipv4.neigh.rv1.mcast_solicit=30
+	ip -n $NS2 neigh replace fd23::1 dev rv2 nud permanent \
+		lladdr "$(ip netns exec $NS1 cat /sys/class/net/rv1/address)"
 	local err s
 	err=$("$CTL" -n $NS1 neigh get 10.23.0.2 dev rv1 2>&1) && fail "answer without an entry: $err"
 	ip -n $NS1 neigh get 10.23.0.2 dev rv1 >/dev/null 2>&1 && fail "ip has an entry already"
