@@ -386,21 +386,32 @@ t_monitor_prints_decisions() {
 	rm -f "$f"
 }
 
+# ctl_case NAME FUNC: run_case, unless $RVNET_CTL_ONLY (a regex) leaves NAME
+# out, e.g. RVNET_CTL_ONLY=neigh for a quick run of the neighbour cases.
+ctl_case() {
+	if [ -n "${RVNET_CTL_ONLY:-}" ] && ! [[ $1 =~ $RVNET_CTL_ONLY ]]; then
+		echo "# not selected by RVNET_CTL_ONLY=$RVNET_CTL_ONLY"
+		ktap_test_skip "$1"
+		return
+	fi
+	run_case "$@"
+}
+
 rvnet_load
 ktap_print_header
 ktap_set_plan 12
-run_case "ctl_link_add_named_peer_in_netns_with_4_queues" t_link_add_named_peer_netns_queues
-run_case "ctl_link_add_auto_peer_and_asymmetric_queues" t_link_add_defaults
-run_case "ctl_link_add_errors_leave_nothing" t_link_add_errors_leave_nothing
-run_case "ctl_link_add_same_peer_layout_makes_veth" t_link_add_veth_same_layout
-run_case "ctl_route_get_equals_ip_route_get" t_route_get_matches_ip
-run_case "ctl_route_get_table_and_kernel_error" t_route_get_table_and_errors
-run_case "ctl_neigh_get_follows_ip_neigh_states" t_neigh_states_follow_ip
-run_case "ctl_neigh_resolve_sends_arp_to_peer" t_neigh_resolve_sends_arp
-run_case "ctl_path_is_route_neigh_txq_qdisc" t_path_is_route_neigh_queue_qdisc
-run_case "ctl_dev_show_set_and_refusals" t_dev_show_and_set
-run_case "ctl_dev_set_unprivileged_refused" t_dev_set_unprivileged_refused
-run_case "ctl_monitor_prints_decisions" t_monitor_prints_decisions
+ctl_case "ctl_link_add_named_peer_in_netns_with_4_queues" t_link_add_named_peer_netns_queues
+ctl_case "ctl_link_add_auto_peer_and_asymmetric_queues" t_link_add_defaults
+ctl_case "ctl_link_add_errors_leave_nothing" t_link_add_errors_leave_nothing
+ctl_case "ctl_link_add_same_peer_layout_makes_veth" t_link_add_veth_same_layout
+ctl_case "ctl_route_get_equals_ip_route_get" t_route_get_matches_ip
+ctl_case "ctl_route_get_table_and_kernel_error" t_route_get_table_and_errors
+ctl_case "ctl_neigh_get_follows_ip_neigh_states" t_neigh_states_follow_ip
+ctl_case "ctl_neigh_resolve_sends_arp_to_peer" t_neigh_resolve_sends_arp
+ctl_case "ctl_path_is_route_neigh_txq_qdisc" t_path_is_route_neigh_queue_qdisc
+ctl_case "ctl_dev_show_set_and_refusals" t_dev_show_and_set
+ctl_case "ctl_dev_set_unprivileged_refused" t_dev_set_unprivileged_refused
+ctl_case "ctl_monitor_prints_decisions" t_monitor_prints_decisions
 cleanup_all
 rvnet_unload
 ktap_finished

@@ -13,14 +13,13 @@ use std::io;
 use netlink_packet_core::{
     DoneMessage, ErrorMessage, NetlinkBuffer, NetlinkDeserializable, NetlinkHeader, NetlinkMessage,
     NetlinkPayload, NetlinkSerializable, NlaBuffer, NlasIterator, NLM_F_ACK, NLM_F_DUMP,
-    NLM_F_MULTIPART, NLM_F_REQUEST,
+    NLM_F_REQUEST,
 };
 use netlink_sys::{Socket, SocketAddr};
 
-/// `NLM_F_CAPPED`: the error's copy of the request is its header only.
-pub const NLM_F_CAPPED: u16 = 0x100;
-/// `NLM_F_ACK_TLVS`: extended ACK attributes follow the request copy.
-pub const NLM_F_ACK_TLVS: u16 = 0x200;
+// NLM_F_CAPPED: the error's copy of the request is its header only.
+// NLM_F_ACK_TLVS: extended ACK attributes follow the request copy.
+use netlink_packet_core::{NLM_F_ACK_TLVS, NLM_F_CAPPED};
 
 /// `enum nlmsgerr_attrs` from `include/uapi/linux/netlink.h`.
 const NLMSGERR_ATTR_MSG: u16 = 1;
@@ -308,14 +307,11 @@ impl NlSocket {
         let mut out = Vec::new();
         loop {
             let data = self.recv()?;
+            // A `do` answer is followed by the ACK (we ask for one), a dump
+            // ends with NLMSG_DONE: either way the loop ends on Step::Done.
             for m in split_messages(&data) {
-                let multipart = NetlinkBuffer::new(m).flags() & NLM_F_MULTIPART != 0;
                 match classify::<I>(m, seq)? {
-                    Step::Message(i) => {
-                        out.push(i);
-                        // A non-dump `do` answer is followed by the ACK.
-                        let _ = multipart;
-                    }
+                    Step::Message(i) => out.push(i),
                     Step::Done => return Ok(out),
                     Step::Failed(e) => return Err(e),
                     Step::Skip => {}
@@ -354,6 +350,7 @@ impl<'a> IntoInnerValue<'a> for NlaBuffer<&'a [u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use netlink_packet_core::NLM_F_MULTIPART;
     use netlink_packet_route::RouteNetlinkMessage;
 
     /// An NLMSG_ERROR as the kernel sends it with NETLINK_CAP_ACK and
