@@ -251,6 +251,7 @@ t_neigh_states_follow_ip() {
 	# for us is permanent, so its probes (answered through our entry) do
 	# not move our STALE entry on to DELAY.
 	ip netns exec $NS1 sysctl -qw net.ipv6.neigh.rv1.base_reachable_time_ms=400
+	ip netns exec $NS1 sysctl -qw net.ipv6.neigh.rv1.delay_first_probe_time=1
 	ip netns exec $NS1 sysctl -qw net.ipv4.neigh.rv1.mcast_solicit=30
 	ip -n $NS2 neigh replace fd23::1 dev rv2 nud permanent \
 		lladdr "$(ip netns exec $NS1 cat /sys/class/net/rv1/address)"
@@ -261,7 +262,9 @@ t_neigh_states_follow_ip() {
 	s=$(neigh_agree 10.23.0.2) || { echo "$s"; return 1; }
 	[ "$s" = REACHABLE ] || fail "after ping: $s"
 	ip netns exec $NS1 ping -6 -c 1 -W 5 fd23::2 >/dev/null || fail "no IPv6 ping"
-	wait_for 100 sh -c "ip -n $NS1 neigh show fd23::2 dev rv1 | grep -q STALE" ||
+	# REACHABLE -> DELAY (used within delay_first_probe_time) -> PROBE ->
+	# REACHABLE -> STALE.
+	wait_for 300 sh -c "ip -n $NS1 neigh show fd23::2 dev rv1 | grep -q STALE" ||
 		fail "never went STALE: $(ip -n $NS1 neigh show fd23::2 dev rv1)"
 	s=$(neigh_agree fd23::2) || { echo "$s"; return 1; }
 	[ "$s" = STALE ] || fail "after reachable time: $s"
