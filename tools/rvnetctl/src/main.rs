@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+//! rvnetctl: create rvnet pairs over rtnetlink and ask the `rvnet` generic
+//! netlink family about the kernel's route, neighbour and path decisions.
+
+mod attr;
+mod cli;
+mod cmds;
+mod codec;
+mod genl;
+mod link;
+mod monitor;
+mod nl;
+mod show;
+mod spec;
+#[cfg(test)]
+mod spec_check;
+mod value;
+
+use std::fs::File;
+use std::os::fd::AsRawFd;
+use std::process::ExitCode;
+
+use cli::{Cmd, Opts, UsageError};
+use nl::NlError;
+use value::{Obj, Value};
+
+/// Name of a command for error messages (`rvnetctl: route get: ...`).
+fn cmd_name(c: &Cmd) -> &'static str {
+    match c {
+        Cmd::LinkAdd(_) => "link add",
+        Cmd::LinkDel(_) => "link del",
+        Cmd::RouteGet(_) => "route get",
+        Cmd::NeighGet { .. } => "neigh get",
+        Cmd::Path(_) => "path",
+        Cmd::DevShow(_) => "dev show",
+        Cmd::DevSet { .. } => "dev set",
+        Cmd::Monitor(_) => "monitor",
+        Cmd::Family => "family",
+        Cmd::Help => "help",
+        Cmd::Version => "version",
+    }
+}
+
+/// Moves this process into the named network namespace.
+fn enter_netns(name: &str) -> Result<(), NlError> {
+    let f: File = link::open_netns(name)?;
+    // SAFETY: setns() on an fd we own; it only changes this thread's
+    // namespace, and we are single-threaded.
+    let rc = unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) };
+    if rc != 0 {
+        let mut e = NlError::from_io(&std::io::Error::last_os_error());
+        e.ext.msg = Some(format!("cannot enter network namespace {name}"));
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Prints answers as `ip -j` would (JSON) or as text lines.
+fn print(opts: &Opts, objs: &[Obj], text: impl Fn(&Obj) -> String) {
+    if opts.json {
+        println!("{}", value::json_array(objs));
+    } else {
+        for o in objs {
+            println!("{}", text(o));
+        }
+    }
+}
+
+fn run(opts: &Opts, cmd: &Cmd) -> Result<(), NlError> {
+    match cmd {
+        Cmd::Help => println!("{}", cli::USAGE),
+        Cmd::Version => println!("rvnetctl {}", env!("CARGO_PKG_VERSION")),
+        Cmd::LinkAdd(r) => link::add(r)?,
+        Cmd::LinkDel(n) => link::del(n)?,
+        Cmd::Family => {
+            let s = genl::RvnetSocket::open()?;
+            let f = &s.family;
+            let groups = f
+                .groups
+                .iter()
+                .map(|(n, id)| {
+                    Value::O(vec![
+                        ("name".into(), Value::S(n.clone())),
+                        ("id".into(), Value::U(u64::from(*id))),
+                    ])
+                })
+                .collect();
+            let o: Obj = vec![
+                ("name".into(), Value::S(f.name.clone())),
+                ("id".into(), Value::U(u64::from(f.id))),
+                ("version".into(), Value::U(u64::from(f.version))),
+                ("maxattr".into(), Value::U(u64::from(f.maxattr))),
+                (
+                    "ops".into(),
+                    Value::L(
+                        f.ops
+                            .iter()
+                            .map(
+                                |&id| match spec::OPS.iter().find(|o| u32::from(o.cmd) == id) {
+                                    Some(o) => Value::S(o.name.into()),
+                                    None => Value::U(u64::from(id)),
+                                },
+                            )
+                            .collect(),
+                    ),
+                ),
+                ("mcast-groups".into(), Value::L(groups)),
+            ];
+            print(opts, &[o], |o| {
+                format!(
+                    "{} id {} version {} maxattr {} ops {} groups {}",
+                    value::get_str(o, "name").unwrap_or_default(),
+                    value::get_u64(o, "id").unwrap_or_default(),
+                    value::get_u64(o, "version").unwrap_or_default(),
+                    value::get_u64(o, "maxattr").unwrap_or_default(),
+                    value::get(o, "ops").map(Value::text).unwrap_or_default(),
+                    f.groups
+                        .iter()
+                        .map(|(n, id)| format!("{n}({id})"))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                )
+            });
+        }
+        Cmd::RouteGet(q) => {
+            let attrs = cmds::route_request(q)?;
+            let mut s = genl::RvnetSocket::open()?;
+            let objs = cmds::call(&mut s, spec::ROUTE_GET, attrs, false)?;
+            print(opts, &objs, show::route_line);
+        }
+        Cmd::NeighGet { addr, dev, resolve } => {
+            let attrs = cmds::neigh_request(*addr, cmds::ifindex(dev)?, *resolve);
+            let mut s = genl::RvnetSocket::open()?;
+            let objs = cmds::call(&mut s, spec::NEIGH_GET, attrs, false)?;
+            print(opts, &objs, show::neigh_line);
+        }
+        Cmd::Path(q) => {
+            let mut s = genl::RvnetSocket::open()?;
+            let objs = cmds::call(&mut s, spec::PATH_GET, cmds::path_request(q), false)?;
+            print(opts, &objs, show::path_lines);
+        }
+        Cmd::DevShow(dev) => {
+            let mut s = genl::RvnetSocket::open()?;
+            let objs = match dev {
+                Some(d) => {
+                    let a = codec::put(
+                        &spec::DEV,
+                        "ifindex",
+                        codec::Put::U(cmds::ifindex(d)?.into()),
+                    );
+                    cmds::call(&mut s, spec::DEV_GET, vec![a], false)?
+                }
+                None => cmds::call(&mut s, spec::DEV_GET, Vec::new(), true)?,
+            };
+            print(opts, &objs, show::dev_line);
+        }
+        Cmd::DevSet { dev, sample, ring } => {
+            let attrs = cmds::dev_set_request(cmds::ifindex(dev)?, *sample, *ring);
+            let mut s = genl::RvnetSocket::open()?;
+            let objs = cmds::call(&mut s, spec::DEV_SET, attrs, false)?;
+            // Like `ip link set`, silent unless asked for JSON.
+            if opts.json {
+                print(opts, &objs, show::dev_line);
+            }
+        }
+        Cmd::Monitor(dev) => monitor::run(opts, dev.as_deref())?,
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let (opts, cmd) = match cli::parse(&argv) {
+        Ok(x) => x,
+        Err(UsageError(m)) => {
+            eprintln!("rvnetctl: {m}");
+            eprintln!("Try \"rvnetctl help\".");
+            return ExitCode::from(2);
+        }
+    };
+    let res = match &opts.netns {
+        Some(ns) => enter_netns(ns),
+        None => Ok(()),
+    }
+    .and_then(|()| run(&opts, &cmd));
+    match res {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rvnetctl: {}: {e}", cmd_name(&cmd));
+            ExitCode::from(1)
+        }
+    }
+}

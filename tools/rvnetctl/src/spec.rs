@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The `rvnet` generic netlink family as `Documentation/netlink/specs/rvnet.yaml`
+//! describes it: attribute sets, their types and numbers, enums and
+//! operations.
+//!
+//! Numbers follow the YNL rules for `protocol: genetlink`: attributes count
+//! from 1 in list order, operations from 1, enums from `value-start`;
+//! `subset-of` sets reuse their parent's numbers. The host test
+//! `spec_matches_yaml` compares these tables with the YAML file.
+
+/// Family name.
+pub const FAMILY: &str = "rvnet";
+/// Family version (genetlink header).
+pub const VERSION: u8 = 1;
+
+/// Wire type of an attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ty {
+    /// `u8`.
+    U8,
+    /// `u16`.
+    U16,
+    /// `u32`.
+    U32,
+    /// `uint`: 4 or 8 bytes, as the value needs (answers only).
+    Uint,
+    /// `string` (NUL-terminated).
+    Str,
+    /// `flag` (no value).
+    Flag,
+    /// `binary` with `display-hint: ipv6`: an IPv4 (4 bytes) or IPv6 (16
+    /// bytes) address in network byte order.
+    Addr,
+    /// `binary` with `display-hint: mac`.
+    Mac,
+    /// `nest` of another set.
+    Nest(&'static Set),
+}
+
+/// One attribute of a set.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Attr {
+    /// Name (the JSON key).
+    pub name: &'static str,
+    /// Type.
+    pub ty: Ty,
+    /// Enum the integer value is an index of, if any.
+    pub enumeration: Option<&'static Enum>,
+}
+
+/// An attribute set; attribute `i` of `attrs` has number `i + 1`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Set {
+    /// Name.
+    pub name: &'static str,
+    /// Attributes in number order.
+    pub attrs: &'static [Attr],
+}
+
+impl Set {
+    /// Number and definition of an attribute by name.
+    pub fn by_name(&self, name: &str) -> Option<(u16, &'static Attr)> {
+        self.attrs
+            .iter()
+            .position(|a| a.name == name)
+            .map(|i| (i as u16 + 1, &self.attrs[i]))
+    }
+
+    /// Definition of an attribute by number.
+    pub fn by_num(&self, num: u16) -> Option<&'static Attr> {
+        self.attrs.get(usize::from(num).checked_sub(1)?)
+    }
+}
+
+/// An enum: entry `i` has value `start + i`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Enum {
+    /// Name.
+    pub name: &'static str,
+    /// `value-start`.
+    pub start: u32,
+    /// Entry names.
+    pub entries: &'static [&'static str],
+}
+
+impl Enum {
+    /// Name of a value, if it is an entry.
+    pub fn name_of(&self, v: u64) -> Option<&'static str> {
+        let i = v.checked_sub(u64::from(self.start))?;
+        self.entries.get(usize::try_from(i).ok()?).copied()
+    }
+}
+
+const fn a(name: &'static str, ty: Ty) -> Attr {
+    Attr {
+        name,
+        ty,
+        enumeration: None,
+    }
+}
+
+/// `route-type`: RTN_* values.
+pub static ROUTE_TYPE: Enum = Enum {
+    name: "route-type",
+    start: 0,
+    entries: &[
+        "unspec",
+        "unicast",
+        "local",
+        "broadcast",
+        "anycast",
+        "multicast",
+        "blackhole",
+        "unreachable",
+        "prohibit",
+        "throw",
+        "nat",
+        "xresolve",
+    ],
+};
+
+/// `route`: route-get request and answer.
+pub static ROUTE: Set = Set {
+    name: "route",
+    attrs: &[
+        a("dst", Ty::Addr),
+        a("src", Ty::Addr),
+        a("iif", Ty::U32),
+        a("oif", Ty::U32),
+        a("mark", Ty::U32),
+        a("uid", Ty::U32),
+        a("tos", Ty::U8),
+        a("table", Ty::U32),
+        a("family", Ty::U8),
+        Attr {
+            name: "type",
+            ty: Ty::U8,
+            enumeration: Some(&ROUTE_TYPE),
+        },
+        a("scope", Ty::U8),
+        a("prefix", Ty::Addr),
+        a("prefix-len", Ty::U8),
+        a("gateway", Ty::Addr),
+        a("oif-name", Ty::Str),
+        a("prefsrc", Ty::Addr),
+        a("priority", Ty::U32),
+        a("mtu", Ty::U32),
+    ],
+};
+
+/// `neigh`: neigh-get request and answer.
+pub static NEIGH: Set = Set {
+    name: "neigh",
+    attrs: &[
+        a("addr", Ty::Addr),
+        a("ifindex", Ty::U32),
+        a("resolve", Ty::Flag),
+        a("state", Ty::U16),
+        a("state-name", Ty::Str),
+        a("lladdr", Ty::Mac),
+        a("flags", Ty::U8),
+        a("confirmed-ms", Ty::U32),
+        a("used-ms", Ty::U32),
+        a("updated-ms", Ty::U32),
+        a("probes", Ty::U32),
+    ],
+};
+
+/// `path`: path-get request and answer. `tx-queue` is present only when
+/// the queue does not depend on the flow (one real tx queue). Its nests are the `route-answer`
+/// and `neigh-answer` subsets, which share the numbers of `route` and
+/// `neigh`.
+pub static PATH: Set = Set {
+    name: "path",
+    attrs: &[
+        a("dst", Ty::Addr),
+        a("src", Ty::Addr),
+        a("mark", Ty::U32),
+        a("route", Ty::Nest(&ROUTE)),
+        a("neigh", Ty::Nest(&NEIGH)),
+        a("ifindex", Ty::U32),
+        a("tx-queue", Ty::U32),
+        a("qdisc-kind", Ty::Str),
+    ],
+};
+
+/// `dev`: observation settings and counters.
+pub static DEV: Set = Set {
+    name: "dev",
+    attrs: &[
+        a("ifindex", Ty::U32),
+        a("ifname", Ty::Str),
+        a("sample", Ty::U32),
+        a("ring-size", Ty::U32),
+        a("events-sent", Ty::Uint),
+        a("events-dropped", Ty::Uint),
+    ],
+};
+
+/// Decision events of the `decisions` multicast group. The spec does not
+/// describe them yet: their attributes decode as `attr-N`.
+pub static EVENT: Set = Set {
+    name: "event",
+    attrs: &[],
+};
+
+/// Every attribute set, for lookups by name.
+#[cfg(test)]
+pub static SETS: &[&Set] = &[&ROUTE, &NEIGH, &PATH, &DEV];
+
+/// Operations: name, command number, attribute set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Op {
+    /// Name.
+    pub name: &'static str,
+    /// Command number.
+    pub cmd: u8,
+    /// Attribute set of request and answer.
+    pub set: &'static Set,
+}
+
+/// `route-get` (do).
+pub const ROUTE_GET: Op = Op {
+    name: "route-get",
+    cmd: 1,
+    set: &ROUTE,
+};
+/// `neigh-get` (do).
+pub const NEIGH_GET: Op = Op {
+    name: "neigh-get",
+    cmd: 2,
+    set: &NEIGH,
+};
+/// `path-get` (do).
+pub const PATH_GET: Op = Op {
+    name: "path-get",
+    cmd: 3,
+    set: &PATH,
+};
+/// `dev-get` (do, dump).
+pub const DEV_GET: Op = Op {
+    name: "dev-get",
+    cmd: 4,
+    set: &DEV,
+};
+/// `dev-set` (do, admin).
+pub const DEV_SET: Op = Op {
+    name: "dev-set",
+    cmd: 5,
+    set: &DEV,
+};
+
+/// Every operation, in number order.
+pub static OPS: &[Op] = &[ROUTE_GET, NEIGH_GET, PATH_GET, DEV_GET, DEV_SET];
+
+/// Multicast group of decision events, when the family has one.
+pub const GROUP_DECISIONS: &str = "decisions";
