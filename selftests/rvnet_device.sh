@@ -232,11 +232,11 @@ tcp_sha() {
 	local tmp a
 	a=$(payload)
 	tmp=$(mktemp -d)
-	timeout 300 ip netns exec $NS2 socat -u TCP-LISTEN:5001,reuseaddr "OPEN:$tmp/out,creat,trunc" \
+	timeout 900 ip netns exec $NS2 socat -u TCP-LISTEN:5001,reuseaddr "OPEN:$tmp/out,creat,trunc" \
 		</dev/null >/dev/null 2>&1 &
 	local srv=$!
 	wait_for 50 sh -c "ip netns exec $NS2 ss -ltn | grep -q :5001" || fail "no listener"
-	timeout 300 ip netns exec $NS1 socat -u "OPEN:$PAYLOAD" TCP:10.23.0.2:5001 || fail "client failed"
+	timeout 900 ip netns exec $NS1 socat -u "OPEN:$PAYLOAD" TCP:10.23.0.2:5001 || fail "client failed"
 	wait $srv || fail "server failed"
 	local b
 	b=$(sha256sum <"$tmp/out" | cut -c1-64)
@@ -255,11 +255,11 @@ udp_sha() {
 	local tmp a
 	a=$(payload)
 	tmp=$(mktemp -d)
-	timeout 300 ip netns exec $NS2 python3 "$(dirname "$0")/udp_xfer.py" recv 5003 "$tmp/out" \
+	timeout 900 ip netns exec $NS2 python3 "$(dirname "$0")/udp_xfer.py" recv 5003 "$tmp/out" \
 		</dev/null >/dev/null 2>&1 &
 	local srv=$!
 	wait_for 50 sh -c "ip netns exec $NS2 ss -lun | grep -q :5003" || fail "no listener"
-	timeout 300 ip netns exec $NS1 python3 "$(dirname "$0")/udp_xfer.py" send 10.23.0.2 5003 "$PAYLOAD" ||
+	timeout 900 ip netns exec $NS1 python3 "$(dirname "$0")/udp_xfer.py" send 10.23.0.2 5003 "$PAYLOAD" ||
 		fail "sender failed"
 	wait $srv || fail "receiver failed"
 	local b
