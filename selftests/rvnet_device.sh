@@ -277,12 +277,12 @@ t_gro() {
 	local big
 	for g in off on; do
 		ip netns exec $NS2 ethtool -K rv2 gro $g
-		timeout 60 ip netns exec $NS2 socat -u TCP-LISTEN:5002,reuseaddr OPEN:/dev/null </dev/null >/dev/null 2>&1 &
+		timeout 300 ip netns exec $NS2 socat -u TCP-LISTEN:5002,reuseaddr OPEN:/dev/null </dev/null >/dev/null 2>&1 &
 		wait_for 50 sh -c "ip netns exec $NS2 ss -ltn | grep -q :5002"
-		ip netns exec $NS2 timeout 20 tcpdump -i rv2 -n -c 200 -w /tmp/gro.$g.pcap tcp port 5002 2>/dev/null &
+		ip netns exec $NS2 timeout 120 tcpdump -i rv2 -n -c 200 -w /tmp/gro.$g.pcap tcp port 5002 2>/dev/null &
 		local cap=$!
 		sleep 1
-		head -c 8M /dev/zero | timeout 60 ip netns exec $NS1 socat -u - TCP:10.23.0.2:5002
+		head -c 8M /dev/zero | timeout 300 ip netns exec $NS1 socat -u - TCP:10.23.0.2:5002
 		wait $cap || true
 		big=$(tcpdump -r /tmp/gro.$g.pcap -n 2>/dev/null | awk '{for (i=1;i<NF;i++) if ($i=="length") l=$(i+1); if (l+0 > 1500) n++} END {print n+0}')
 		echo "gro $g: $big captured segments longer than the MTU"
