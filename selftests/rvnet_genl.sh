@@ -239,6 +239,13 @@ t_unprivileged() {
 	ip link add rvu type rvnet
 	local idx out nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
 	idx=$(cat /sys/class/net/rvu/ifindex)
+	# The kernel source may sit under a 0700 home: give nobody a copy.
+	local tmp CLI SPEC
+	tmp=$(mktemp -d)
+	cp -r "$KSFT_DIR/../../net/ynl" "$tmp/ynl"
+	cp "$here/../Documentation/netlink/specs/rvnet.yaml" "$tmp/"
+	chmod -R a+rX "$tmp"
+	CLI=$tmp/ynl/cli.py SPEC=$tmp/rvnet.yaml
 	ynl --do dev-set --json "{\"ifindex\": $idx, \"sample\": 3}" >/dev/null
 	out=$("${nobody[@]}" python3 "$CLI" --no-schema --spec "$SPEC" \
 		--do dev-set --json "{\"ifindex\": $idx, \"sample\": 1}" 2>&1) &&
@@ -257,6 +264,7 @@ t_unprivileged() {
 	"${nobody[@]}" python3 "$CLI" --no-schema --spec "$SPEC" \
 		--do route-get --json "{\"dst\": \"$(h4 127.0.0.1)\"}" >/dev/null ||
 		fail "unprivileged route-get failed"
+	rm -rf "$tmp"
 }
 
 t_fuzz() {
