@@ -167,8 +167,9 @@ def messages(data):
             # Extack TLVs follow the (capped) original header when
             # NLM_F_ACK_TLVS (0x200) is set.
             if flags & 0x200:
-                a = off + 20 + (16 if flags & 0x100 or e == 0 else
-                                struct.unpack_from("I", data, off + 20)[0])
+                echo = 16 if flags & 0x100 or e == 0 else \
+                    struct.unpack_from("I", data, off + 20)[0]
+                a = off + 20 + ((echo + 3) & ~3)
                 while a + 4 <= off + ln:
                     alen, atyp = struct.unpack_from("HH", data, a)
                     if alen < 4:
@@ -187,7 +188,7 @@ def raw(cmd, hexattrs):
     y = ynl()
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
     sock.setsockopt(270, 11, 1)  # NETLINK_EXT_ACK
-    sock.setsockopt(270, 12, 1)  # NETLINK_CAP_ACK
+    sock.setsockopt(270, 10, 1)  # NETLINK_CAP_ACK
     msg = struct.pack("BBH", cmd, 1, 0) + bytes.fromhex(hexattrs)
     sock.send(struct.pack("IHHII", 16 + len(msg), y.nlproto.family_id, 5, 1, 0) + msg)
     while True:

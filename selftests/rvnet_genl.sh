@@ -113,8 +113,11 @@ ystate() {
 
 t_neigh_states() {
 	setup_pair_netns
-	# REACHABLE for 5..15 s (long enough to look at it under TCG), then STALE.
-	ip netns exec $NS1 sysctl -qw net.ipv4.neigh.rv1.base_reachable_time_ms=10000
+	# REACHABLE for 15..45 s (the default; TCG on a loaded host is slow),
+	# then STALE.
+	ip netns exec $NS1 sysctl -qw net.ipv4.neigh.rv1.base_reachable_time_ms=30000
+	# INCOMPLETE for 3 x 10 s before FAILED (the debug kernel is slow).
+	ip netns exec $NS1 sysctl -qw net.ipv4.neigh.rv1.retrans_time_ms=10000
 	local idx out a i s1 s2 y
 	idx=$(ifindex $NS1 rv1)
 	a=$(h4 10.23.0.2)
@@ -129,8 +132,8 @@ t_neigh_states() {
 	# REACHABLE after traffic, then STALE: each answer must equal what
 	# ip neigh says just before and after it (when those two agree).
 	ip netns exec $NS1 ping -c1 -W5 10.23.0.2 >/dev/null || fail "ping failed"
-	local seen=
-	for i in $(seq 40); do
+	local seen= end=$((SECONDS + 150))
+	while [ $SECONDS -lt $end ]; do
 		s1=$(nstate 10.23.0.2)
 		out=$(ynl --ns $NS1 --do neigh-get --json "{\"addr\": \"$a\", \"ifindex\": $idx}")
 		s2=$(nstate 10.23.0.2)
@@ -180,7 +183,14 @@ t_path() {
 	local out kind
 	out=$(ynl --ns $NS1 --do path-get --json "{\"dst\": \"$(h4 10.23.0.2)\"}")
 	[ "$(echo "$out" | jq -r '.route."oif-name"')" = rv1 ] || fail "route: $out"
-	[ "$(echo "$out" | jq -r '.neigh."state-name"')" = REACHABLE ] || fail "neigh: $out"
+	# REACHABLE, or already STALE/DELAY on a slow guest: a valid entry
+	# with the peer's MAC.
+	case $(echo "$out" | jq -r '.neigh."state-name"') in
+	REACHABLE | STALE | DELAY | PROBE) ;;
+	*) fail "neigh: $out" ;;
+	esac
+	[ "$(echo "$out" | jq -r '.neigh.lladdr')" = "$(ip netns exec $NS2 cat /sys/class/net/rv2/address)" ] ||
+		fail "neigh lladdr: $out"
 	[ "$(jget "$out" ifindex)" = "$(ifindex $NS1 rv1)" ] || fail "ifindex: $out"
 	kind=$(tc -n $NS1 qdisc show dev rv1 root | awk '{print $2; exit}')
 	[ "$(jget "$out" qdisc-kind)" = "$kind" ] || fail "qdisc '$kind': $out"
@@ -239,6 +249,13 @@ t_unprivileged() {
 	ip link add rvu type rvnet
 	local idx out nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
 	idx=$(cat /sys/class/net/rvu/ifindex)
+	# The kernel source may sit under a 0700 home: give nobody a copy.
+	local tmp CLI SPEC
+	tmp=$(mktemp -d)
+	cp -r "$KSFT_DIR/../../net/ynl" "$tmp/ynl"
+	cp "$here/../Documentation/netlink/specs/rvnet.yaml" "$tmp/"
+	chmod -R a+rX "$tmp"
+	CLI=$tmp/ynl/cli.py SPEC=$tmp/rvnet.yaml
 	ynl --do dev-set --json "{\"ifindex\": $idx, \"sample\": 3}" >/dev/null
 	out=$("${nobody[@]}" python3 "$CLI" --no-schema --spec "$SPEC" \
 		--do dev-set --json "{\"ifindex\": $idx, \"sample\": 1}" 2>&1) &&
@@ -257,6 +274,7 @@ t_unprivileged() {
 	"${nobody[@]}" python3 "$CLI" --no-schema --spec "$SPEC" \
 		--do route-get --json "{\"dst\": \"$(h4 127.0.0.1)\"}" >/dev/null ||
 		fail "unprivileged route-get failed"
+	rm -rf "$tmp"
 }
 
 t_fuzz() {
