@@ -260,20 +260,19 @@ impl<P: RxPoll> RxQueue<P> {
 impl<P: RxPoll> Drop for RxQueue<P> {
     fn drop(&mut self) {
         if self.napi_added.load(Ordering::Relaxed) {
+            // netif_napi_del() is __netif_napi_del() + synchronize_net(),
+            // after which no poll can reference this memory.
             // SAFETY: the napi is on the list and disabled (the device is
-            // closed before its private data is dropped); netif_napi_del()
-            // is __netif_napi_del() + synchronize_net(), after which no poll
-            // can reference this memory.
+            // closed before its private data is dropped).
             unsafe {
                 b::__netif_napi_del(self.napi.get());
                 b::synchronize_net();
             }
         }
         if self.ring_ready {
-            // SAFETY: no producer can reach the ring any more (the peer link
-            // was cleared and a grace period passed before priv_destructor);
-            // the consumer NAPI is deleted. Leftover skbs are dropped with
-            // SKB_DROP_REASON_QUEUE_PURGE.
+            // Leftover skbs are dropped with SKB_DROP_REASON_QUEUE_PURGE.
+            // SAFETY: no producer can reach the ring (peer link cleared, a
+            // grace period passed); the consumer NAPI is deleted.
             unsafe { b::rvnet_ptr_ring_cleanup(self.ring.get(), Some(purge_skb)) }
         }
     }
