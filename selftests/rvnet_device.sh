@@ -112,23 +112,51 @@ t_ring_param() {
 	ip netns exec $NS2 ping -c 3 -i 0.2 -W 2 10.23.0.1 >/dev/null || fail "no traffic after resize"
 }
 
+# queue_dirs NS DEV rx|tx: how many queues sysfs shows.
+queue_dirs() {
+	ip netns exec "$1" sh -c "ls -d /sys/class/net/$2/queues/$3-*" | wc -l
+}
+
+# Channels change while both ends are up and a flood crosses the pair, as on
+# veth: every packet a sender handed over under the old queue mapping is
+# still delivered (tx_packets of one end == rx_packets of the other), and no
+# queue is left stopped (traffic flows afterwards).
 t_channels() {
-	setup_mq 4
-	local err
-	err=$(ip netns exec $NS1 ethtool -L rv1 rx 2 tx 2 2>&1) && fail "-L accepted while up"
-	ip -n $NS1 link set rv1 down
-	ip -n $NS2 link set rv2 down
-	ip netns exec $NS1 ethtool -L rv1 rx 2 tx 2 || fail "-L rx 2 tx 2 failed while down"
-	ip netns exec $NS1 ethtool -l rv1 | grep -A4 'Current' | grep -q 'RX:[[:space:]]*2' || fail "rx not 2"
+	local kind=${1:-rvnet}
+	setup_mq 4 "$kind"
+	ip netns exec $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
+	ip netns exec $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
+	local err step
+	for step in "rv2 rx 2" "rv1 tx 2" "rv2 rx 1" "rv1 tx 3 rx 3" "rv2 rx 4"; do
+		udp_burst $NS1 10.23.0.2 16 40 &
+		set -- $step
+		local ns=$NS1
+		[ "$1" = rv2 ] && ns=$NS2
+		ip netns exec $ns ethtool -L "$@" || fail "-L $step failed while up"
+		wait
+		[ "$(queue_dirs $ns "$1" "$2")" = "$3" ] || fail "after -L $step: sysfs $2 queues != $3"
+	done
+	ip netns exec $NS1 ethtool -l rv1 | grep -A4 'Current' | grep -q 'RX:[[:space:]]*3' || fail "rv1 rx not 3"
 	err=$(ip netns exec $NS1 ethtool -L rv1 rx 5 2>&1) && fail "-L rx 5 (> max 4) accepted"
+	echo "$err"
 	err=$(ip netns exec $NS1 ethtool -L rv1 rx 0 tx 0 2>&1) && fail "-L 0/0 accepted"
-	ip netns exec $NS1 ethtool -l rv1 | grep -A4 'Current' | grep -q 'TX:[[:space:]]*2' || fail "failed -L changed tx"
-	ip netns exec $NS1 sh -c 'ls -d /sys/class/net/rv1/queues/tx-* | wc -l' | grep -qx 2 || fail "tx queues in sysfs != 2"
+	echo "$err"
+	ip netns exec $NS1 ethtool -l rv1 | grep -A4 'Current' | grep -q 'TX:[[:space:]]*3' || fail "failed -L changed tx"
+	# Down and up with the new counts, then everything sent must arrive.
+	ip -n $NS1 link set rv1 down
 	ip -n $NS1 link set rv1 up
-	ip -n $NS2 link set rv2 up
 	wait_for 50 sh -c "ip -n $NS1 link show rv1 | grep -q LOWER_UP"
 	udp_burst $NS1 10.23.0.2 16 20
-	ip netns exec $NS1 ping -c 2 -W 2 10.23.0.2 >/dev/null || fail "no traffic with 2 channels"
+	ip netns exec $NS1 ping -c 2 -W 2 10.23.0.2 >/dev/null || fail "no traffic after -L"
+	local tx rx i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		tx=$(link_stat $NS1 rv1 tx_packets)
+		rx=$(link_stat $NS2 rv2 rx_packets)
+		[ "$tx" = "$rx" ] && break
+		sleep 0.5
+	done
+	echo "rv1 tx_packets $tx, rv2 rx_packets $rx"
+	[ "$tx" = "$rx" ] || fail "$((tx - rx)) packets handed to the peer never arrived"
 }
 
 t_qdiscs() {
@@ -333,11 +361,12 @@ t_qstats() {
 
 rvnet_load
 ktap_print_header
-ktap_set_plan 18
+ktap_set_plan 19
 run_case "device_ethtool_info_driver_rvnet" t_ethtool_info
 run_case "device_multiqueue_txN_feeds_peer_rxN_counters" t_multiqueue_counters
 run_case "device_ethtool_ring_default_set_and_range_errors" t_ring_param
-run_case "device_ethtool_channels_set_and_range_errors" t_channels
+run_case "device_ethtool_channels_while_up_under_traffic" t_channels rvnet
+run_case "veth_ethtool_channels_while_up_under_traffic" t_channels veth
 run_case "device_qdiscs_pfifo_fq_codel_sfq_netem" t_qdiscs
 run_case "veth_qdiscs_pfifo_fq_codel_sfq_netem" t_qdiscs_veth
 run_case "device_full_ring_backpressure_to_qdisc_and_bql" t_backpressure_bql

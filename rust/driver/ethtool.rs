@@ -36,13 +36,7 @@ impl Ethtool for Rvnet {
         }
         // Senders that stopped on a full ring see room now.
         if let Some(peer) = dev.peer_rtnl(rtnl) {
-            for i in 0..peer.num_tx_queues() {
-                if let Some(txq) = u16::try_from(i).ok().and_then(|i| peer.tx_queue(i)) {
-                    if txq.is_stopped() && peer.is_running() {
-                        txq.wake();
-                    }
-                }
-            }
+            wake_stopped(peer);
         }
         Ok(())
     }
@@ -57,17 +51,24 @@ impl Ethtool for Rvnet {
     }
 
     fn set_channels(dev: &Device<Self>, rx: u32, tx: u32, rtnl: &Rtnl) -> Result {
-        // The queue mapping between the ends changes: only while both are
-        // down, so no packet is in flight under the old mapping.
-        let peer_up = dev.peer_rtnl(rtnl).is_some_and(|p| p.is_up());
-        if dev.is_up() || peer_up {
-            pr_info!("set_channels: bring both ends of the pair down first\n");
-            return Err(EBUSY);
-        }
         if rx == 0 || tx == 0 {
             return Err(EINVAL);
         }
-        dev.set_real_num_queues(tx, rx, rtnl)
+        // Allowed while up, as on veth. Every allocated rx ring keeps its
+        // NAPI enabled while the end is up, so a packet a sender put in a
+        // ring under the old mapping is still polled and delivered; only
+        // the mapping of new packets changes (tx queue N -> rx ring N mod
+        // active rx queues, read per packet).
+        dev.set_real_num_queues(tx, rx, rtnl)?;
+        // A tx queue that stopped on a full ring is woken by polls of the
+        // ring it maps to. The mapping just changed on one side or the
+        // other, so wake every stopped queue of both ends: one that still
+        // finds its ring full stops again (stop, then recheck).
+        wake_stopped(dev);
+        if let Some(peer) = dev.peer_rtnl(rtnl) {
+            wake_stopped(peer);
+        }
+        Ok(())
     }
 
     fn stats(dev: &Device<Self>, s: &mut StatsSink<'_>) {
@@ -93,5 +94,19 @@ impl Ethtool for Rvnet {
             );
         }
         s.put(format_args!("implicit_skb_drops"), skb::implicit_drops());
+    }
+}
+
+/// Wakes every stopped tx queue of a running `dev`.
+fn wake_stopped(dev: &Device<Rvnet>) {
+    if !dev.is_running() {
+        return;
+    }
+    for i in 0..dev.num_tx_queues() {
+        if let Some(txq) = u16::try_from(i).ok().and_then(|i| dev.tx_queue(i)) {
+            if txq.is_stopped() {
+                txq.wake();
+            }
+        }
     }
 }

@@ -52,6 +52,15 @@ impl RxPoll for RxData {
         let dev = ctx.device();
         let q = ctx.queue();
         let index = q.index();
+        // A ring beyond the active rx queues (after `ethtool -L` shrank
+        // them) is drained but its packets are recorded on an active queue,
+        // as the core expects (RPS warns about others).
+        let active = dev.real_num_rx_queues().max(1);
+        let record = if u32::from(index) < active {
+            index
+        } else {
+            u16::try_from(u32::from(index) % active).unwrap_or(0)
+        };
         q.data.polls.add(1);
         let guard = rcu::Guard::new();
         let sender = dev.peer(&guard);
@@ -76,7 +85,7 @@ impl RxPoll for RxData {
             }
             q.data.packets.add(1);
             q.data.bytes.add(u64::from(tag.len));
-            skb.record_rx_queue(index);
+            skb.record_rx_queue(record);
             ctx.gro_receive(skb);
             done += 1;
         }
