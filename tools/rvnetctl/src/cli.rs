@@ -24,7 +24,8 @@ Commands:
   path DST [from SRC] [mark M]
   dev show [DEV]
   dev set DEV [sample N] [ring N]
-  monitor [dev DEV]
+  dev decisions DEV     the decisions recorded on DEV (decision-dump)
+  monitor [dev DEV]     decision events as they happen (decisions group)
   family";
 
 /// Global options.
@@ -88,6 +89,8 @@ pub enum Cmd {
         /// Decision ring size.
         ring: Option<u32>,
     },
+    /// `dev decisions DEV` (or `decisions DEV`): the recorded decisions.
+    Decisions(String),
     /// `monitor [dev DEV]`.
     Monitor(Option<String>),
     /// `family`: the generic netlink family as the controller reports it.
@@ -204,6 +207,7 @@ pub fn parse(argv: &[String]) -> Res<(Opts, Cmd)> {
             Cmd::Path(parse_route_query(&mut a, false)?)
         }
         s if is(s, "device") => parse_dev(&mut a)?,
+        s if is(s, "decisions") => Cmd::Decisions(parse_dev_name(&mut a, "decisions")?),
         s if is(s, "monitor") => Cmd::Monitor(parse_opt_dev(&mut a)?),
         s if is(s, "family") => Cmd::Family,
         s if is(s, "help") => Cmd::Help,
@@ -339,6 +343,15 @@ fn parse_opt_dev(a: &mut Args) -> Res<Option<String>> {
     }
 }
 
+/// `DEV` or `dev DEV`.
+fn parse_dev_name(a: &mut Args, what: &str) -> Res<String> {
+    let mut dev = a.value(what)?;
+    if dev == "dev" {
+        dev = a.value("dev")?;
+    }
+    check_name(dev)
+}
+
 fn parse_dev(a: &mut Args) -> Res<Cmd> {
     match a.next() {
         None => Ok(Cmd::DevShow(None)),
@@ -351,11 +364,7 @@ fn parse_dev(a: &mut Args) -> Res<Cmd> {
             Ok(Cmd::DevShow(d))
         }
         Some(c) if is(c, "set") => {
-            let mut dev = a.value("dev set")?;
-            if dev == "dev" {
-                dev = a.value("dev")?;
-            }
-            let dev = check_name(dev)?;
+            let dev = parse_dev_name(a, "dev set")?;
             let (mut sample, mut ring) = (None, None);
             while let Some(k) = a.next() {
                 match k {
@@ -372,6 +381,7 @@ fn parse_dev(a: &mut Args) -> Res<Cmd> {
             }
             Ok(Cmd::DevSet { dev, sample, ring })
         }
+        Some(c) if is(c, "decisions") => Ok(Cmd::Decisions(parse_dev_name(a, "dev decisions")?)),
         Some(c) => err(format!("unknown dev command \"{c}\"")),
     }
 }
@@ -414,6 +424,10 @@ mod tests {
         assert!(p("link add a queues 0").is_err());
         assert!(p("link add a b").is_err());
         assert!(p("dev set rv1").is_err());
+        assert!(p("dev decisions").is_err());
+        assert!(p("dev decisions rv1 rv2").is_err());
+        assert!(p("decisions").is_err());
+        assert!(p("monitor rv1").is_err());
         assert!(p("bogus").is_err());
         assert!(p("--bogus").is_err());
     }
@@ -472,11 +486,34 @@ mod tests {
             p("monitor dev rv1").unwrap().1,
             Cmd::Monitor(Some("rv1".into()))
         );
+        assert_eq!(p("monitor").unwrap().1, Cmd::Monitor(None));
         assert_eq!(p("path get 10.1.1.1").unwrap().1, {
             let Cmd::Path(q) = p("path 10.1.1.1").unwrap().1 else {
                 panic!()
             };
             Cmd::Path(q)
         });
+    }
+
+    #[test]
+    fn decisions_forms() {
+        let want = Cmd::Decisions("rv1".into());
+        for line in [
+            "dev decisions rv1",
+            "dev decisions dev rv1",
+            "dev dec rv1",
+            "d d rv1",
+            "decisions rv1",
+            "decisions dev rv1",
+            "dec rv1",
+        ] {
+            assert_eq!(p(line).unwrap().1, want, "{line}");
+        }
+        let (o, c) = p("-j -n ns1 dev decisions rv2").unwrap();
+        assert!(o.json);
+        assert_eq!(o.netns.as_deref(), Some("ns1"));
+        assert_eq!(c, Cmd::Decisions("rv2".into()));
+        // `de` is still `device`, as before.
+        assert_eq!(p("de show").unwrap().1, Cmd::DevShow(None));
     }
 }

@@ -142,6 +142,15 @@ pub fn dev_set_request(ifindex: u32, sample: Option<u32>, ring: Option<u32>) -> 
     a
 }
 
+/// The decision-dump request: the device's ifindex.
+pub fn decision_dump_request(ifindex: u32) -> Vec<Attr> {
+    vec![put(
+        spec::DECISION_DUMP.set,
+        "ifindex",
+        Put::U(ifindex.into()),
+    )]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,6 +225,37 @@ mod tests {
         ]);
         let p = crate::attr::emit_all(&path_request(&q("10.1.2.3")));
         assert_eq!(p, vec![8, 0, 1, 0, 10, 1, 2, 3]);
+    }
+
+    /// `dev decisions rv1` (ifindex 5) as a dump request, byte by byte.
+    #[test]
+    fn decision_dump_request_bytes() {
+        let msg = RvnetMsg::request(
+            spec::DECISION_DUMP.cmd,
+            spec::VERSION,
+            decision_dump_request(5),
+        );
+        let g = GenlMessage::new(
+            GenlHeader {
+                cmd: msg.cmd,
+                version: msg.version,
+            },
+            msg,
+            0x1234,
+        );
+        let flags = NLM_F_REQUEST | NLM_F_ACK | netlink_packet_core::NLM_F_DUMP;
+        let got = crate::nl::encode(g, flags, 9);
+        #[rustfmt::skip]
+        let want: Vec<u8> = vec![
+            28, 0, 0, 0,            // nlmsg_len
+            0x34, 0x12,             // nlmsg_type: family id
+            5, 3,                   // NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP
+            9, 0, 0, 0,             // seq
+            0, 0, 0, 0,             // pid
+            6, 1, 0, 0,             // genlmsghdr: cmd decision-dump, version 1
+            8, 0, 1, 0, 5, 0, 0, 0, // ifindex
+        ];
+        assert_eq!(got, want);
     }
 
     /// A route-get answer as the kernel would send it, decoded to the JSON

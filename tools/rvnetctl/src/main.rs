@@ -6,6 +6,7 @@ mod attr;
 mod cli;
 mod cmds;
 mod codec;
+mod decision;
 mod genl;
 mod link;
 mod monitor;
@@ -34,6 +35,7 @@ fn cmd_name(c: &Cmd) -> &'static str {
         Cmd::Path(_) => "path",
         Cmd::DevShow(_) => "dev show",
         Cmd::DevSet { .. } => "dev set",
+        Cmd::Decisions(_) => "dev decisions",
         Cmd::Monitor(_) => "monitor",
         Cmd::Family => "family",
         Cmd::Help => "help",
@@ -162,6 +164,13 @@ fn run(opts: &Opts, cmd: &Cmd) -> Result<(), NlError> {
             if opts.json {
                 print(opts, &objs, show::dev_line);
             }
+        }
+        Cmd::Decisions(dev) => {
+            let attrs = cmds::decision_dump_request(cmds::ifindex(dev)?);
+            let mut s = genl::RvnetSocket::open()?;
+            let objs = cmds::call(&mut s, spec::DECISION_DUMP, attrs, true)?;
+            let objs: Vec<Obj> = objs.iter().map(decision::json_form).collect();
+            print(opts, &objs, decision::line);
         }
         Cmd::Monitor(dev) => monitor::run(opts, dev.as_deref())?,
     }

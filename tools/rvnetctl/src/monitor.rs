@@ -1,22 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
-//! `monitor`: one line per decision event of the `decisions` group.
+//! `monitor`: one line per decision event (`decision-ntf`) of the
+//! `decisions` group, in the format of [`crate::decision`].
 
 use netlink_packet_core::{NetlinkMessage, NetlinkPayload};
 use netlink_packet_generic::GenlMessage;
 
 use crate::cli::Opts;
 use crate::codec::decode;
+use crate::decision;
 use crate::genl::{RvnetMsg, RvnetSocket};
 use crate::nl::{split_messages, NlError};
 use crate::spec;
 use crate::value::{get_u64, json_obj, Obj};
 
-/// One event as a line: `key value` pairs in the order sent.
-pub fn event_line(o: &Obj) -> String {
-    o.iter()
-        .map(|(k, v)| format!("{k} {}", v.text()))
-        .collect::<Vec<_>>()
-        .join(" ")
+/// The decision carried by one received netlink message, if it is a
+/// `decision-ntf` of the family with id `family`.
+pub fn event_of(bytes: &[u8], family: u16) -> Option<Obj> {
+    let msg = NetlinkMessage::<GenlMessage<RvnetMsg>>::deserialize(bytes).ok()?;
+    let NetlinkPayload::InnerMessage(g) = msg.payload else {
+        return None;
+    };
+    if g.family_id() != family && g.resolved_family_id() != family {
+        return None;
+    }
+    if g.payload.cmd != spec::DECISION_NTF.cmd {
+        return None;
+    }
+    Some(decode(spec::DECISION_NTF.set, &g.payload.payload))
 }
 
 /// Joins the group and prints events until killed. With `--json`, one JSON
@@ -44,16 +54,9 @@ pub fn run(opts: &Opts, dev: Option<&str>) -> Result<(), NlError> {
             Err(e) => return Err(e),
         };
         for m in split_messages(&buf) {
-            let Ok(msg) = NetlinkMessage::<GenlMessage<RvnetMsg>>::deserialize(m) else {
+            let Some(o) = event_of(m, s.family.id) else {
                 continue;
             };
-            let NetlinkPayload::InnerMessage(g) = msg.payload else {
-                continue;
-            };
-            if g.family_id() != s.family.id && g.resolved_family_id() != s.family.id {
-                continue;
-            }
-            let o = decode(&spec::EVENT, &g.payload.payload);
             if let (Some(f), Some(i)) = (filter, get_u64(&o, "ifindex")) {
                 if i != u64::from(f) {
                     continue;
@@ -61,11 +64,35 @@ pub fn run(opts: &Opts, dev: Option<&str>) -> Result<(), NlError> {
             }
             if opts.json {
                 let mut out = String::new();
-                json_obj(&o, &mut out);
+                json_obj(&decision::json_form(&o), &mut out);
                 println!("{out}");
             } else {
-                println!("{}", event_line(&o));
+                println!("{}", decision::line(&o));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(family: u16, cmd: u8) -> Vec<u8> {
+        let mut b = Vec::new();
+        b.extend(28u32.to_ne_bytes());
+        b.extend(family.to_ne_bytes());
+        b.extend([0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        b.extend([cmd, spec::VERSION, 0, 0]);
+        b.extend([8, 0, 1, 0, 5, 0, 0, 0]); // ifindex 5
+        b
+    }
+
+    #[test]
+    fn only_decision_ntf_of_our_family() {
+        let o = event_of(&msg(0x1234, spec::DECISION_NTF.cmd), 0x1234).unwrap();
+        assert_eq!(get_u64(&o, "ifindex"), Some(5));
+        assert!(event_of(&msg(0x1235, spec::DECISION_NTF.cmd), 0x1234).is_none());
+        assert!(event_of(&msg(0x1234, spec::DECISION_DUMP.cmd), 0x1234).is_none());
+        assert!(event_of(&[1, 2, 3], 0x1234).is_none());
     }
 }

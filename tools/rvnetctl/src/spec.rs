@@ -4,7 +4,8 @@
 //! operations.
 //!
 //! Numbers follow the YNL rules for `protocol: genetlink`: attributes count
-//! from 1 in list order, operations from 1, enums from `value-start`;
+//! from 1 in list order, operations and notifications together from 1 in
+//! list order, enums from `value-start`;
 //! `subset-of` sets reuse their parent's numbers. The host test
 //! `spec_matches_yaml` compares these tables with the YAML file.
 
@@ -197,26 +198,78 @@ pub static DEV: Set = Set {
     ],
 };
 
-/// Decision events of the `decisions` multicast group. The spec does not
-/// describe them yet: their attributes decode as `attr-N`.
-pub static EVENT: Set = Set {
-    name: "event",
-    attrs: &[],
+/// `direction`: which way a recorded packet crossed the device.
+pub static DIRECTION: Enum = Enum {
+    name: "direction",
+    start: 0,
+    entries: &["tx", "rx"],
+};
+
+const fn e(name: &'static str, ty: Ty, en: &'static Enum) -> Attr {
+    Attr {
+        name,
+        ty,
+        enumeration: Some(en),
+    }
+}
+
+/// `decision`: one sampled packet's decisions (decision-dump records and
+/// decision-ntf events). Attributes are present only where they apply.
+pub static DECISION: Set = Set {
+    name: "decision",
+    attrs: &[
+        a("ifindex", Ty::U32),
+        a("seq", Ty::Uint),
+        a("time-ns", Ty::Uint),
+        e("direction", Ty::U8, &DIRECTION),
+        a("len", Ty::U32),
+        a("queue", Ty::U32),
+        a("eth-proto", Ty::U16),
+        a("eth-src", Ty::Mac),
+        a("eth-dst", Ty::Mac),
+        a("l4-proto", Ty::U8),
+        a("src", Ty::Addr),
+        a("dst", Ty::Addr),
+        a("sport", Ty::U16),
+        a("dport", Ty::U16),
+        a("icmp-type", Ty::U8),
+        a("arp-op", Ty::U16),
+        a("tcp-flags", Ty::U8),
+        e("route-type", Ty::U8, &ROUTE_TYPE),
+        a("gateway", Ty::Addr),
+        a("route-oif", Ty::U32),
+        a("table", Ty::U32),
+        a("prefix", Ty::Addr),
+        a("prefix-len", Ty::U8),
+        a("nexthop", Ty::Addr),
+        a("neigh-state", Ty::U16),
+        a("qdisc-kind", Ty::Str),
+        a("bql-inflight", Ty::U32),
+        e("input-type", Ty::U8, &ROUTE_TYPE),
+    ],
 };
 
 /// Every attribute set, for lookups by name.
 #[cfg(test)]
-pub static SETS: &[&Set] = &[&ROUTE, &NEIGH, &PATH, &DEV];
+pub static SETS: &[&Set] = &[&ROUTE, &NEIGH, &PATH, &DEV, &DECISION];
 
-/// Operations: name, command number, attribute set.
+/// Every enum, for lookups by name.
+#[cfg(test)]
+pub static ENUMS: &[&Enum] = &[&ROUTE_TYPE, &DIRECTION];
+
+/// Operations: name, command number, attribute set, and for
+/// notifications the multicast group they are sent to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Op {
     /// Name.
     pub name: &'static str,
     /// Command number.
     pub cmd: u8,
-    /// Attribute set of request and answer.
+    /// Attribute set of request and answer (for a notification, that of
+    /// the operation it notifies).
     pub set: &'static Set,
+    /// Multicast group of a notification; `None` for requests.
+    pub mcgrp: Option<&'static str>,
 }
 
 /// `route-get` (do).
@@ -224,34 +277,63 @@ pub const ROUTE_GET: Op = Op {
     name: "route-get",
     cmd: 1,
     set: &ROUTE,
+    mcgrp: None,
 };
 /// `neigh-get` (do).
 pub const NEIGH_GET: Op = Op {
     name: "neigh-get",
     cmd: 2,
     set: &NEIGH,
+    mcgrp: None,
 };
 /// `path-get` (do).
 pub const PATH_GET: Op = Op {
     name: "path-get",
     cmd: 3,
     set: &PATH,
+    mcgrp: None,
 };
 /// `dev-get` (do, dump).
 pub const DEV_GET: Op = Op {
     name: "dev-get",
     cmd: 4,
     set: &DEV,
+    mcgrp: None,
 };
 /// `dev-set` (do, admin).
 pub const DEV_SET: Op = Op {
     name: "dev-set",
     cmd: 5,
     set: &DEV,
+    mcgrp: None,
 };
 
-/// Every operation, in number order.
-pub static OPS: &[Op] = &[ROUTE_GET, NEIGH_GET, PATH_GET, DEV_GET, DEV_SET];
+/// `decision-dump` (dump only; request: ifindex).
+pub const DECISION_DUMP: Op = Op {
+    name: "decision-dump",
+    cmd: 6,
+    set: &DECISION,
+    mcgrp: None,
+};
+/// `decision-ntf`: notification of one sampled packet (the attributes of
+/// decision-dump), sent to the `decisions` group.
+pub const DECISION_NTF: Op = Op {
+    name: "decision-ntf",
+    cmd: 7,
+    set: &DECISION,
+    mcgrp: Some(GROUP_DECISIONS),
+};
 
-/// Multicast group of decision events, when the family has one.
+/// Every operation and notification, in number order.
+pub static OPS: &[Op] = &[
+    ROUTE_GET,
+    NEIGH_GET,
+    PATH_GET,
+    DEV_GET,
+    DEV_SET,
+    DECISION_DUMP,
+    DECISION_NTF,
+];
+
+/// Multicast group of decision events (joining needs CAP_NET_ADMIN).
 pub const GROUP_DECISIONS: &str = "decisions";

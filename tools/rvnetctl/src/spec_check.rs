@@ -179,28 +179,37 @@ fn check(doc: &Y) -> Vec<String> {
     if doc.str("protocol") != Some("genetlink") {
         bad.push("protocol is not genetlink (numbering rules differ)".into());
     }
-    // Enums.
+    // Enums: every enum of the spec is in spec.rs, with the same values.
+    let mut yaml_enums = Vec::new();
     for d in doc.list("definitions") {
         if d.str("type") != Some("enum") {
             continue;
         }
         let name = d.str("name").unwrap_or_default();
-        if name == spec::ROUTE_TYPE.name {
-            let start: u32 = d
-                .str("value-start")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-            let entries: Vec<&str> = d
-                .list("entries")
-                .iter()
-                .filter_map(|e| match e {
-                    Y::S(s) => Some(s.as_str()),
-                    m => m.str("name"),
-                })
-                .collect();
-            if start != spec::ROUTE_TYPE.start || entries != spec::ROUTE_TYPE.entries {
-                bad.push(format!("enum {name}: {start} {entries:?}"));
-            }
+        yaml_enums.push(name);
+        let Some(ours) = spec::ENUMS.iter().find(|e| e.name == name) else {
+            bad.push(format!("enum {name} is not in rvnetctl's spec.rs"));
+            continue;
+        };
+        let start: u32 = d
+            .str("value-start")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let entries: Vec<&str> = d
+            .list("entries")
+            .iter()
+            .filter_map(|e| match e {
+                Y::S(s) => Some(s.as_str()),
+                m => m.str("name"),
+            })
+            .collect();
+        if start != ours.start || entries != ours.entries {
+            bad.push(format!("enum {name}: {start} {entries:?}"));
+        }
+    }
+    for e in spec::ENUMS {
+        if !yaml_enums.contains(&e.name) {
+            bad.push(format!("enum {} of spec.rs is not in the spec", e.name));
         }
     }
     // Attribute sets.
@@ -261,29 +270,70 @@ fn check(doc: &Y) -> Vec<String> {
             ));
         }
     }
-    // Operations.
+    // Operations and notifications, numbered together in list order.
     let mut cmd = 0u8;
     let ops = doc.get("operations").map_or(&[][..], |o| o.list("list"));
+    let groups: Vec<&str> = doc
+        .get("mcast-groups")
+        .map_or(&[][..], |g| g.list("list"))
+        .iter()
+        .filter_map(|g| g.str("name"))
+        .collect();
     for yo in ops {
         let on = yo.str("name").unwrap_or_default();
         cmd = yo
             .str("value")
             .and_then(|v| v.parse().ok())
             .unwrap_or(cmd + 1);
-        match spec::OPS.iter().find(|o| o.name == on) {
-            Some(o) if o.cmd == cmd => {
-                if yo.str("attribute-set") != Some(o.set.name) {
-                    bad.push(format!(
-                        "op {on}: attribute set {:?}",
-                        yo.str("attribute-set")
-                    ));
-                }
-            }
-            Some(o) => bad.push(format!(
+        // A notification carries the attribute set of the op it notifies.
+        let notify = yo.str("notify");
+        let yset = match notify {
+            Some(target) => ops
+                .iter()
+                .find(|o| o.str("name") == Some(target))
+                .and_then(|o| o.str("attribute-set")),
+            None => yo.str("attribute-set"),
+        };
+        let Some(o) = spec::OPS.iter().find(|o| o.name == on) else {
+            bad.push(format!("op {on} is not in spec.rs"));
+            continue;
+        };
+        if o.cmd != cmd {
+            bad.push(format!(
                 "op {on}: cmd {} in spec.rs, {cmd} in the spec",
                 o.cmd
-            )),
-            None => bad.push(format!("op {on} is not in spec.rs")),
+            ));
+        }
+        if yset != Some(o.set.name) {
+            bad.push(format!("op {on}: attribute set {yset:?}"));
+        }
+        let ymcgrp = yo.str("mcgrp");
+        if (notify.is_some() || yo.get("event").is_some()) != o.mcgrp.is_some() || ymcgrp != o.mcgrp
+        {
+            bad.push(format!(
+                "op {on}: multicast group {ymcgrp:?} in the spec, {:?} in spec.rs",
+                o.mcgrp
+            ));
+        }
+        if let Some(g) = ymcgrp {
+            if !groups.contains(&g) {
+                bad.push(format!("op {on}: group {g} is not in mcast-groups"));
+            }
+        }
+        // Every attribute a request or reply lists is in the set.
+        for mode in ["do", "dump"] {
+            for part in ["request", "reply"] {
+                let Some(p) = yo.get(mode).and_then(|m| m.get(part)) else {
+                    continue;
+                };
+                for ya in p.list("attributes") {
+                    if let Y::S(an) = ya {
+                        if o.set.by_name(an).is_none() {
+                            bad.push(format!("op {on} {mode} {part}: {an} not in {}", o.set.name));
+                        }
+                    }
+                }
+            }
         }
     }
     if ops.len() != spec::OPS.len() {
@@ -292,6 +342,11 @@ fn check(doc: &Y) -> Vec<String> {
             spec::OPS.len(),
             ops.len()
         ));
+    }
+    for g in spec::OPS.iter().filter_map(|o| o.mcgrp) {
+        if !groups.contains(&g) {
+            bad.push(format!("multicast group {g} of spec.rs is not in the spec"));
+        }
     }
     bad
 }
@@ -324,5 +379,56 @@ fn spec_matches_yaml() {
         "spec.rs disagrees with {}:\n{}",
         path.display(),
         bad.join("\n")
+    );
+}
+
+/// The checks catch what a stale spec.rs would get wrong about the decision
+/// set, its enum, the dump op and the notification.
+#[test]
+fn spec_check_catches_decision_mismatches() {
+    let Ok(text) = std::fs::read_to_string(spec_path()) else {
+        eprintln!("note: spec not found; skipped");
+        return;
+    };
+    let bad_with = |from: &str, to: &str| {
+        assert!(text.contains(from), "spec has no {from:?}");
+        check(&parse(&text.replacen(from, to, 1))).join("\n")
+    };
+    // A new attribute at the end of the decision set.
+    let b = bad_with(
+        "        name: input-type\n",
+        "        name: input-type\n        type: u8\n      -\n        name: extra\n",
+    );
+    assert!(b.contains("decision.extra missing"), "{b}");
+    // An attribute that loses its enum, an enum that gains an entry.
+    let b = bad_with("        enum: direction\n", "");
+    assert!(b.contains("decision.direction: enum None"), "{b}");
+    let b = bad_with(
+        "        name: rx\n",
+        "        name: rx\n      -\n        name: both\n",
+    );
+    assert!(b.contains("enum direction"), "{b}");
+    // The notification moved to another group, or renumbered.
+    let b = bad_with("      mcgrp: decisions\n", "      mcgrp: other\n");
+    assert!(b.contains("op decision-ntf: multicast group"), "{b}");
+    assert!(b.contains("group other is not in mcast-groups"), "{b}");
+    let b = bad_with("      name: decisions\n", "      name: events\n");
+    assert!(b.contains("multicast group decisions of spec.rs"), "{b}");
+    let b = bad_with(
+        "      name: decision-ntf\n",
+        "      name: decision-ntf\n      value: 9\n",
+    );
+    assert!(
+        b.contains("op decision-ntf: cmd 7 in spec.rs, 9 in the spec"),
+        "{b}"
+    );
+    // The dump's request names an attribute the set does not have.
+    let b = bad_with(
+        "          attributes: [ ifindex ]\n        reply: &decision-all",
+        "          attributes: [ ifindex, nosuch ]\n        reply: &decision-all",
+    );
+    assert!(
+        b.contains("op decision-dump dump request: nosuch not in decision"),
+        "{b}"
     );
 }
