@@ -10,6 +10,7 @@
 #include <linux/netdevice.h>
 #include <linux/ptr_ring.h>
 #include <linux/u64_stats_sync.h>
+#include <net/addrconf.h>
 #include <net/arp.h>
 #include <net/genetlink.h>
 #include <net/ip6_route.h>

@@ -13,6 +13,7 @@
 
 mod decisions;
 mod ethtool;
+mod observe;
 mod pair;
 mod queues;
 mod rx;

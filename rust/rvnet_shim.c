@@ -385,3 +385,119 @@ void rvnet_neigh_ha_snapshot(char *dst, const struct neighbour *n,
 {
 	neigh_ha_snapshot(dst, n, dev);
 }
+
+/* Decision observation */
+void rvnet_spin_lock_init(spinlock_t *lock)
+{
+	spin_lock_init(lock);
+}
+
+void rvnet_spin_lock_bh(spinlock_t *lock)
+{
+	spin_lock_bh(lock);
+}
+
+void rvnet_spin_unlock_bh(spinlock_t *lock)
+{
+	spin_unlock_bh(lock);
+}
+
+u64 rvnet_ktime_get_ns(void)
+{
+	return ktime_get_ns();
+}
+
+unsigned int rvnet_num_possible_cpus(void)
+{
+	return num_possible_cpus();
+}
+
+/* The frame from the MAC header to the end of the linear data. */
+const u8 *rvnet_skb_frame(const struct sk_buff *skb, unsigned int *len)
+{
+	const u8 *mac;
+
+	*len = 0;
+	if (!skb_mac_header_was_set(skb))
+		return NULL;
+	mac = skb_mac_header(skb);
+	if (mac > skb_tail_pointer(skb))
+		return NULL;
+	*len = skb_tail_pointer(skb) - mac;
+	return mac;
+}
+
+struct dst_entry *rvnet_skb_dst(const struct sk_buff *skb)
+{
+	return skb_dst(skb);
+}
+
+u32 rvnet_skb_mark(const struct sk_buff *skb)
+{
+	return skb->mark;
+}
+
+u16 rvnet_dst_family(const struct dst_entry *dst)
+{
+	return dst->ops->family;
+}
+
+const char *rvnet_txq_qdisc_kind(struct netdev_queue *txq)
+{
+	/* Never NULL: an unconfigured queue points at noop_qdisc. */
+	return rcu_dereference_bh(txq->qdisc)->ops->id;
+}
+
+unsigned int rvnet_txq_bql_inflight(const struct netdev_queue *txq)
+{
+#ifdef CONFIG_BQL
+	return READ_ONCE(txq->dql.num_queued) - READ_ONCE(txq->dql.num_completed);
+#else
+	return 0;
+#endif
+}
+
+struct neighbour *rvnet_ipv4_neigh_lookup_noref(struct net_device *dev, u32 key)
+{
+	return __ipv4_neigh_lookup_noref(dev, key);
+}
+
+struct neighbour *rvnet_ipv6_neigh_lookup_noref(struct net_device *dev, const void *key)
+{
+	return __ipv6_neigh_lookup_noref(dev, key);
+}
+
+bool rvnet_genl_has_listeners(const struct genl_family *family, struct net *net,
+			      unsigned int group)
+{
+	return genl_has_listeners(family, net, group);
+}
+
+void *rvnet_genlmsg_put_ntf(struct sk_buff *skb, const struct genl_family *family,
+			    u8 cmd)
+{
+	return genlmsg_put(skb, 0, 0, family, 0, cmd);
+}
+
+int rvnet_genlmsg_multicast_netns(const struct genl_family *family,
+				  struct net *net, struct sk_buff *skb,
+				  unsigned int group)
+{
+	return genlmsg_multicast_netns(family, net, skb, 0, group, GFP_ATOMIC);
+}
+
+/* An attribute of a dump request, parsed by the core against the op's policy. */
+void *rvnet_genl_dump_attr(struct netlink_callback *cb, int type, int *len)
+{
+	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
+	struct nlattr *a;
+
+	*len = 0;
+	if (!di->info.attrs || type < 0 || type > di->op.maxattr)
+		return NULL;
+	a = di->info.attrs[type];
+	if (!a)
+		return NULL;
+	*len = nla_len(a);
+	return nla_data(a);
+}

@@ -25,6 +25,8 @@
 #include <net/ip6_route.h>
 #include <net/ip6_fib.h>
 #include <net/neighbour.h>
+#include <net/arp.h>
+#include <net/ndisc.h>
 #include <net/sch_generic.h>
 
 /* Sizes as the C compiler sees them for this .config (build-time check). */
@@ -152,5 +154,28 @@ void rvnet_neigh_release(struct neighbour *neigh);
 int rvnet_neigh_event_send(struct neighbour *neigh);
 void rvnet_neigh_ha_snapshot(char *dst, const struct neighbour *n,
 			     const struct net_device *dev);
+
+/* Decision observation (sampled packets; any context, BH included) */
+void rvnet_spin_lock_init(spinlock_t *lock);
+void rvnet_spin_lock_bh(spinlock_t *lock);
+void rvnet_spin_unlock_bh(spinlock_t *lock);
+u64 rvnet_ktime_get_ns(void);
+unsigned int rvnet_num_possible_cpus(void);
+const u8 *rvnet_skb_frame(const struct sk_buff *skb, unsigned int *len);
+struct dst_entry *rvnet_skb_dst(const struct sk_buff *skb);
+u32 rvnet_skb_mark(const struct sk_buff *skb);
+u16 rvnet_dst_family(const struct dst_entry *dst);
+const char *rvnet_txq_qdisc_kind(struct netdev_queue *txq);
+unsigned int rvnet_txq_bql_inflight(const struct netdev_queue *txq);
+struct neighbour *rvnet_ipv4_neigh_lookup_noref(struct net_device *dev, u32 key);
+struct neighbour *rvnet_ipv6_neigh_lookup_noref(struct net_device *dev, const void *key);
+bool rvnet_genl_has_listeners(const struct genl_family *family, struct net *net,
+			      unsigned int group);
+void *rvnet_genlmsg_put_ntf(struct sk_buff *skb, const struct genl_family *family,
+			    u8 cmd);
+int rvnet_genlmsg_multicast_netns(const struct genl_family *family,
+				  struct net *net, struct sk_buff *skb,
+				  unsigned int group);
+void *rvnet_genl_dump_attr(struct netlink_callback *cb, int type, int *len);
 
 #endif /* RVNET_SHIM_H */

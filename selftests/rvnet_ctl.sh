@@ -375,19 +375,25 @@ t_dev_set_unprivileged_refused() {
 
 t_monitor_prints_decisions() {
 	need_genl || return
-	"$CTL" -j family | grep -q '"name":"decisions"' ||
-		skip "rvnet family has no decisions multicast group yet"
 	setup_pair_netns
+	ip netns exec $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
 	local f=/tmp/rvnet-ctl-monitor.$$ pid
-	"$CTL" -n $NS1 dev set rv1 sample 1
+	"$CTL" -n $NS1 dev set rv1 sample 1 >/dev/null
 	"$CTL" -n $NS1 monitor dev rv1 >"$f" 2>&1 &
 	pid=$!
-	sleep 0.5
+	sleep 1
 	ip netns exec $NS1 ping -c 2 -W 5 10.23.0.2 >/dev/null || fail "no ping"
 	sleep 0.5
 	kill "$pid"
 	wait "$pid" 2>/dev/null
-	[ -s "$f" ] || fail "monitor printed nothing"
+	sed 's/^/# /' "$f"
+	# The ARP request, then the echo request with its route and neighbour,
+	# and the reply received.
+	grep -q '^rv1 tx q0 #[0-9]* arp who-has 10.23.0.2 tell 10.23.0.1' "$f" || fail "no ARP request line"
+	grep -E -q '^rv1 tx q0 #[0-9]+ 10.23.0.1 > 10.23.0.2 icmp echo-request .*\| route unicast table main 10.23.0.0/24 direct dev rv1 \| neigh 10.23.0.2 [A-Z]+' "$f" ||
+		fail "no echo-request line with route and neighbour"
+	grep -E -q '^rv1 rx q0 #[0-9]+ 10.23.0.2 > 10.23.0.1 icmp echo-reply .*\| input local' "$f" ||
+		fail "no echo-reply line with the input decision"
 	rm -f "$f"
 }
 

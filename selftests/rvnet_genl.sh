@@ -39,10 +39,14 @@ t_family() {
 	out=$(python3 "$CLI" --no-schema --spec "$nlctrl" --output-json \
 		--do getfamily --json '{"family-name": "rvnet"}')
 	[ "$(jget "$out" version)" = 1 ] || fail "family version: $out"
-	# route-get, neigh-get, path-get, dev-get, dev-set; dev-set admin-perm.
-	[ "$(echo "$out" | jq '.ops | length')" = 5 ] || fail "ops: $out"
+	# route-get, neigh-get, path-get, dev-get, dev-set, decision-dump;
+	# dev-set and decision-dump admin-perm; the decisions group.
+	[ "$(echo "$out" | jq '.ops | length')" = 6 ] || fail "ops: $out"
 	echo "$out" | jq -e '.ops[] | ."5" // empty | .flags | index("admin-perm")' \
 		>/dev/null || fail "dev-set is not admin-perm: $out"
+	echo "$out" | jq -e '.ops[] | ."6" // empty | .flags | index("admin-perm")' \
+		>/dev/null || fail "decision-dump is not admin-perm: $out"
+	echo "$out" | grep -q '"decisions"' || fail "no decisions multicast group: $out"
 }
 
 # The routing setup of NS1 for the route cases.
@@ -288,7 +292,7 @@ t_fuzz() {
 rvnet_load
 ktap_print_header
 ktap_set_plan 11
-run_case "genl_family_v1_ops_and_admin_perm" t_family
+run_case "genl_family_v1_ops_group_and_admin_perm" t_family
 run_case "genl_route_get_v4_equals_ip_route_get" t_route_v4
 run_case "genl_route_get_v6_equals_ip_route_get" t_route_v6
 run_case "genl_route_get_prefix_metric_table_iif" t_route_details

@@ -7,39 +7,13 @@
 //! `Documentation/netlink/specs/rvnet.yaml`; the core has validated each
 //! request against the op's policy before these handlers run.
 
+use super::observe::{put_decision, Observe};
 use super::pair::{Rvnet, RvnetDev};
 use crate::net::genl::{attr, Dump, Handlers, Request, Writer};
 use crate::net::rcu;
 use crate::net::route::{self, Addr, Failure, Neigh, Route, RouteQuery};
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use crate::net::rtnl::RtnlGuard;
 use kernel::prelude::*;
-
-/// Default number of decisions kept per device for `decision-dump`.
-pub(crate) const DEFAULT_DECISION_RING: u32 = 64;
-
-/// Per-device observation settings and counters (`dev-get` / `dev-set`).
-pub(crate) struct Observe {
-    /// Sample 1 in N packets; 0 = off.
-    sample: AtomicU32,
-    /// Decisions kept for `decision-dump`.
-    ring_size: AtomicU32,
-    /// Decision events sent.
-    events_sent: AtomicU64,
-    /// Decision events dropped (slow listener, no memory).
-    events_dropped: AtomicU64,
-}
-
-impl Observe {
-    /// Sampling off, default ring.
-    pub(crate) const fn new() -> Self {
-        Self {
-            sample: AtomicU32::new(0),
-            ring_size: AtomicU32::new(DEFAULT_DECISION_RING),
-            events_sent: AtomicU64::new(0),
-            events_dropped: AtomicU64::new(0),
-        }
-    }
-}
 
 /// The family's handlers.
 pub(crate) struct Decisions;
@@ -48,16 +22,10 @@ pub(crate) struct Decisions;
 fn put_dev(w: &mut Writer<'_>, ifindex: i32, name: &[u8], obs: &Observe) -> Result {
     w.u32(attr::dev::IFINDEX, ifindex as u32)?;
     w.string(attr::dev::IFNAME, name)?;
-    w.u32(attr::dev::SAMPLE, obs.sample.load(Ordering::Relaxed))?;
-    w.u32(attr::dev::RING_SIZE, obs.ring_size.load(Ordering::Relaxed))?;
-    w.uint(
-        attr::dev::EVENTS_SENT,
-        obs.events_sent.load(Ordering::Relaxed),
-    )?;
-    w.uint(
-        attr::dev::EVENTS_DROPPED,
-        obs.events_dropped.load(Ordering::Relaxed),
-    )
+    w.u32(attr::dev::SAMPLE, obs.sample())?;
+    w.u32(attr::dev::RING_SIZE, obs.ring_size())?;
+    w.uint(attr::dev::EVENTS_SENT, obs.events_sent())?;
+    w.uint(attr::dev::EVENTS_DROPPED, obs.events_dropped())
 }
 
 /// The rvnet device the request's `ifindex` names, then `f` on it under RCU.
@@ -80,7 +48,7 @@ fn with_dev(req: &Request<'_>, f: impl FnOnce(i32, &[u8], &RvnetDev) -> Result) 
             ENODEV,
         )
     })?;
-    f(idx, &dev.name(), dev.data())
+    f(dev.ifindex(), &dev.name(), dev.data())
 }
 
 impl Handlers for Decisions {
@@ -180,6 +148,28 @@ impl Handlers for Decisions {
         Ok(())
     }
 
+    fn decision_dump(dump: &mut Dump<'_>) -> Result {
+        let ifindex = dump
+            .u32(attr::decision::IFINDEX)
+            .ok_or_else(|| dump.error(c"rvnet: ifindex is required", EINVAL))?;
+        let idx = i32::try_from(ifindex)
+            .map_err(|_| dump.error(c"rvnet: ifindex out of range", ERANGE))?;
+        let guard = rcu::Guard::new();
+        let net = dump.net();
+        let dev = net.device_rcu::<Rvnet>(idx, &guard).ok_or_else(|| {
+            dump.error(
+                c"rvnet: no rvnet device with this ifindex in this namespace",
+                ENODEV,
+            )
+        })?;
+        let after = *dump.cursor();
+        dev.data().obs.for_each_after(after, |d| {
+            dump.entry(|w| put_decision(w, d))?;
+            *dump.cursor() = d.seq();
+            Ok(())
+        })
+    }
+
     fn dev_set(req: &Request<'_>, reply: &mut Writer<'_>) -> Result {
         let sample = req.u32(attr::dev::SAMPLE);
         // Range-checked by the policy (1..=65536).
@@ -191,16 +181,42 @@ impl Handlers for Decisions {
                 EINVAL,
             ));
         }
-        with_dev(req, |idx, name, d| {
-            // Everything is validated: only now change state.
+        // rtnl for the device's transmit flags (keep each packet's route
+        // for the records while sampling).
+        let ifindex = req
+            .u32(attr::dev::IFINDEX)
+            .ok_or_else(|| req.missing(attr::dev::IFINDEX, c"rvnet: ifindex is required"))?;
+        let idx = i32::try_from(ifindex).map_err(|_| {
+            req.error(
+                Some(attr::dev::IFINDEX),
+                c"rvnet: ifindex out of range",
+                ERANGE,
+            )
+        })?;
+        let rtnl = RtnlGuard::lock();
+        // Under rtnl, not RCU: `configure` may sleep to allocate the ring.
+        let dev = req
+            .net()
+            .device_rtnl::<Rvnet>(idx, rtnl.token())
+            .ok_or_else(|| {
+                req.error(
+                    Some(attr::dev::IFINDEX),
+                    c"rvnet: no rvnet device with this ifindex in this namespace",
+                    ENODEV,
+                )
+            })?;
+        {
+            let d = dev.data();
+            // Everything is validated; `configure` allocates before it
+            // changes anything.
+            d.obs
+                .configure(sample, ring)
+                .map_err(|e| req.error(None, c"rvnet: no memory for the decision ring", e))?;
             if let Some(s) = sample {
-                d.obs.sample.store(s, Ordering::Relaxed);
+                dev.set_keep_dst(s != 0, rtnl.token());
             }
-            if let Some(r) = ring {
-                d.obs.ring_size.store(r, Ordering::Relaxed);
-            }
-            put_dev(reply, idx, name, &d.obs)
-        })
+            put_dev(reply, dev.ifindex(), &dev.name(), &d.obs)
+        }
     }
 }
 

@@ -43,7 +43,7 @@ pub(crate) struct RvnetDev {
     /// State of each allocated tx queue.
     pub(crate) txs: KVec<TxState>,
     /// Observation settings and counters (generic netlink `dev-get/set`).
-    pub(crate) obs: super::decisions::Observe,
+    pub(crate) obs: super::observe::Observe,
 }
 
 impl RvnetDev {
@@ -114,7 +114,7 @@ impl Driver for Rvnet {
             peer: PeerPtr::new(),
             rxq,
             txs,
-            obs: super::decisions::Observe::new(),
+            obs: super::observe::Observe::new()?,
         })
     }
 
@@ -131,7 +131,15 @@ impl Driver for Rvnet {
         peer.inherit_tso_max(&link.dev);
         let peer = peer.register(rtnl)?;
         peer.carrier_off();
-        if let Err(e) = peer.configure_link(&link.peer_ifm(), rtnl) {
+        // As veth: without numtxqueues/numrxqueues one queue of the
+        // per-CPU set is active (ethtool -L adds more), and GRO is off
+        // until `ethtool -K gro on`. veth applies the request's own queue
+        // attributes to both ends, and so do we.
+        peer.disable_gro(rtnl);
+        if let Err(e) = peer
+            .init_real_queues(&link.tb, rtnl)
+            .and_then(|()| peer.configure_link(&link.peer_ifm(), rtnl))
+        {
             peer.unregister(rtnl);
             return Err(e);
         }
@@ -147,6 +155,12 @@ impl Driver for Rvnet {
             }
         };
         dev.carrier_off();
+        if let Err(e) = dev.init_real_queues(&link.tb, rtnl) {
+            dev.unregister(rtnl);
+            peer.unregister(rtnl);
+            return Err(e);
+        }
+        dev.disable_gro(rtnl);
         Device::link_peers(dev, peer, rtnl);
         Ok(())
     }

@@ -86,6 +86,9 @@ impl RxPoll for RxData {
             q.data.packets.add(1);
             q.data.bytes.add(u64::from(tag.len));
             skb.record_rx_queue(record);
+            if dev.data().obs.sampled() {
+                super::observe::record_rx(dev, &skb, index);
+            }
             ctx.gro_receive(skb);
             done += 1;
         }

@@ -50,6 +50,10 @@ pub(super) fn start_xmit(dev: &Device<Rvnet>, mut skb: SkBuff) -> TxOutcome {
         txq.start();
     }
 
+    // Sampling off: one load and a branch.
+    if dev.data().obs.sampled() {
+        super::observe::record_tx(dev, &skb, qi, txq);
+    }
     let len = skb.len();
     skb.tx_timestamp();
     let mut skb = match skb.forward_to(peer) {

@@ -245,6 +245,24 @@ impl<D: Driver> Device<D> {
         check(unsafe { b::netif_set_real_num_rx_queues(self.as_raw(), rx) })
     }
 
+    /// Whether the core keeps each packet's route (`skb_dst`) attached
+    /// until `ndo_start_xmit` (`netif_keep_dst`), instead of releasing it
+    /// before the qdisc (`IFF_XMIT_DST_RELEASE`, the default, cheaper: no
+    /// dst reference is taken per packet).
+    pub(crate) fn set_keep_dst(&self, keep: bool, _rtnl: &Rtnl) {
+        let bits = (b::netdev_priv_flags_IFF_XMIT_DST_RELEASE
+            | b::netdev_priv_flags_IFF_XMIT_DST_RELEASE_PERM)
+            as kernel::ffi::c_ulong;
+        // SAFETY: registered device; rtnl held serialises priv_flags
+        // writers; the transmit path reads the flag per packet.
+        unsafe {
+            let d = self.as_raw();
+            let flags = b::rvnet_netdev_priv_flags(d);
+            let new = if keep { flags & !bits } else { flags | bits };
+            b::rvnet_netdev_set_priv_flags(d, new);
+        }
+    }
+
     /// Starts all tx queues.
     pub(crate) fn tx_start_all(&self, _rtnl: &Rtnl) {
         // SAFETY: the device is registered.
@@ -350,6 +368,20 @@ impl Net {
         let p = unsafe { b::dev_get_by_index_rcu(self.as_raw(), ifindex) };
         // SAFETY: `p` is NULL or a device listed in the namespace, valid
         // under the guard.
+        unsafe { Device::<D>::of_kind(p) }
+    }
+
+    /// The `D` device with `ifindex` in this namespace, if there is one
+    /// (`__dev_get_by_index`); valid while rtnl is held.
+    pub(crate) fn device_rtnl<'r, D: Driver>(
+        &self,
+        ifindex: i32,
+        _rtnl: &'r Rtnl,
+    ) -> Option<&'r Device<D>> {
+        // SAFETY: rtnl held (the token); the namespace is valid.
+        let p = unsafe { b::__dev_get_by_index(self.as_raw(), ifindex) };
+        // SAFETY: `p` is NULL or a registered device of the namespace; it
+        // cannot be unregistered while rtnl is held.
         unsafe { Device::<D>::of_kind(p) }
     }
 

@@ -105,6 +105,38 @@ pub(crate) mod attr {
         pub(crate) const EVENTS_SENT: u32 = crate::net::bindings::RVNET_A_DEV_EVENTS_SENT;
         pub(crate) const EVENTS_DROPPED: u32 = crate::net::bindings::RVNET_A_DEV_EVENTS_DROPPED;
     }
+    /// `decision` attribute set.
+    pub(crate) mod decision {
+        use crate::net::bindings as b;
+        pub(crate) const IFINDEX: u32 = b::RVNET_A_DECISION_IFINDEX;
+        pub(crate) const SEQ: u32 = b::RVNET_A_DECISION_SEQ;
+        pub(crate) const TIME_NS: u32 = b::RVNET_A_DECISION_TIME_NS;
+        pub(crate) const DIRECTION: u32 = b::RVNET_A_DECISION_DIRECTION;
+        pub(crate) const LEN: u32 = b::RVNET_A_DECISION_LEN;
+        pub(crate) const QUEUE: u32 = b::RVNET_A_DECISION_QUEUE;
+        pub(crate) const ETH_PROTO: u32 = b::RVNET_A_DECISION_ETH_PROTO;
+        pub(crate) const ETH_SRC: u32 = b::RVNET_A_DECISION_ETH_SRC;
+        pub(crate) const ETH_DST: u32 = b::RVNET_A_DECISION_ETH_DST;
+        pub(crate) const L4_PROTO: u32 = b::RVNET_A_DECISION_L4_PROTO;
+        pub(crate) const SRC: u32 = b::RVNET_A_DECISION_SRC;
+        pub(crate) const DST: u32 = b::RVNET_A_DECISION_DST;
+        pub(crate) const SPORT: u32 = b::RVNET_A_DECISION_SPORT;
+        pub(crate) const DPORT: u32 = b::RVNET_A_DECISION_DPORT;
+        pub(crate) const ICMP_TYPE: u32 = b::RVNET_A_DECISION_ICMP_TYPE;
+        pub(crate) const ARP_OP: u32 = b::RVNET_A_DECISION_ARP_OP;
+        pub(crate) const TCP_FLAGS: u32 = b::RVNET_A_DECISION_TCP_FLAGS;
+        pub(crate) const ROUTE_TYPE: u32 = b::RVNET_A_DECISION_ROUTE_TYPE;
+        pub(crate) const GATEWAY: u32 = b::RVNET_A_DECISION_GATEWAY;
+        pub(crate) const ROUTE_OIF: u32 = b::RVNET_A_DECISION_ROUTE_OIF;
+        pub(crate) const TABLE: u32 = b::RVNET_A_DECISION_TABLE;
+        pub(crate) const PREFIX: u32 = b::RVNET_A_DECISION_PREFIX;
+        pub(crate) const PREFIX_LEN: u32 = b::RVNET_A_DECISION_PREFIX_LEN;
+        pub(crate) const NEXTHOP: u32 = b::RVNET_A_DECISION_NEXTHOP;
+        pub(crate) const NEIGH_STATE: u32 = b::RVNET_A_DECISION_NEIGH_STATE;
+        pub(crate) const QDISC_KIND: u32 = b::RVNET_A_DECISION_QDISC_KIND;
+        pub(crate) const BQL_INFLIGHT: u32 = b::RVNET_A_DECISION_BQL_INFLIGHT;
+        pub(crate) const INPUT_TYPE: u32 = b::RVNET_A_DECISION_INPUT_TYPE;
+    }
 }
 
 /// The driver's implementation of the family's operations.
@@ -121,6 +153,8 @@ pub(crate) trait Handlers {
     fn dev_dump(dump: &mut Dump<'_>) -> Result;
     /// `dev-set` (do, `GENL_ADMIN_PERM`).
     fn dev_set(req: &Request<'_>, reply: &mut Writer<'_>) -> Result;
+    /// `decision-dump` (dump, `GENL_ADMIN_PERM`).
+    fn decision_dump(dump: &mut Dump<'_>) -> Result;
 }
 
 /// The implementation the generated ops dispatch to.
@@ -471,6 +505,33 @@ impl<'a> Dump<'a> {
         unsafe { &mut *ptr::addr_of_mut!((*self.cb).__bindgen_anon_1.ctx).cast::<u64>() }
     }
 
+    /// A u32 attribute of the dump request (validated by the op's policy).
+    pub(crate) fn u32(&self, ty: u32) -> Option<u32> {
+        let mut len = 0;
+        // SAFETY: running dump (invariant): the core parsed the request's
+        // attributes against the op's policy before the first call.
+        let p = unsafe { b::rvnet_genl_dump_attr(self.cb, ty as c_int, &mut len) };
+        if p.is_null() || len != 4 {
+            return None;
+        }
+        // SAFETY: 4 bytes of attribute payload; may be unaligned.
+        Some(unsafe { ptr::read_unaligned(p.cast::<u32>()) })
+    }
+
+    /// Sets the dump's extack message and returns `err`, for a dump that
+    /// cannot start (bad request).
+    pub(crate) fn error(&self, msg: &'static CStr, err: Error) -> Error {
+        // SAFETY: running dump (invariant); cb->extack is NULL or valid for
+        // the dump's first call; the message is 'static.
+        unsafe {
+            let ext = (*self.cb).extack;
+            if !ext.is_null() {
+                (*ext)._msg = msg.as_ptr().cast();
+            }
+        }
+        err
+    }
+
     /// Appends one entry that `f` fills. `Err(emsgsize())` means the buffer is
     /// full: stop, and continue from the same cursor in the next call.
     pub(crate) fn entry(&mut self, f: impl FnOnce(&mut Writer<'_>) -> Result) -> Result {
@@ -612,4 +673,112 @@ unsafe extern "C" fn rvnet_nl_dev_get_dumpit(
         _p: PhantomData,
     };
     from_result(|| <Impl as Handlers>::dev_dump(&mut d).map(|()| 0))
+}
+
+/// `decision-dump` dumpit (the core checked CAP_NET_ADMIN).
+///
+/// # Safety
+///
+/// Called by the genetlink core for our family.
+#[no_mangle]
+unsafe extern "C" fn rvnet_nl_decision_dump_dumpit(
+    skb: *mut b::sk_buff,
+    cb: *mut b::netlink_callback,
+) -> c_int {
+    // INVARIANT: the arguments of a running dumpit.
+    let mut d = Dump {
+        skb,
+        cb,
+        _p: PhantomData,
+    };
+    from_result(|| <Impl as Handlers>::decision_dump(&mut d).map(|()| 0))
+}
+
+/// Payload room of one decision event (attributes of one record).
+const EVENT_SIZE: usize = 768;
+
+/// A `decision-ntf` notification for the `decisions` multicast group,
+/// built and sent from any context (the datapath included): atomic
+/// allocation, never blocks.
+///
+/// # Invariants
+///
+/// `skb` is an unsent genl message we own, with the header `hdr` open.
+pub(crate) struct Event {
+    skb: *mut b::sk_buff,
+    hdr: *mut core::ffi::c_void,
+}
+
+/// Why an event was not delivered.
+pub(crate) enum EventError {
+    /// Nobody in the namespace listens: nothing was built.
+    NoListeners,
+    /// Out of memory, or a listener's receive buffer was full.
+    Dropped,
+}
+
+impl Event {
+    /// A new decision event for listeners in `net`; checks for listeners
+    /// first, so that without any the cost is one test.
+    pub(crate) fn decision(net: &Net) -> core::result::Result<Self, EventError> {
+        let fam = ptr::addr_of!(b::rvnet_nl_family);
+        let group = b::RVNET_NLGRP_DECISIONS;
+        // SAFETY: the family is registered while the module is loaded; the
+        // check reads the namespace's netlink listener bitmap under RCU.
+        if !unsafe { b::rvnet_genl_has_listeners(fam, net.as_raw(), group) } {
+            return Err(EventError::NoListeners);
+        }
+        // SAFETY: atomic allocation, any context.
+        let skb = unsafe { b::rvnet_genlmsg_new(EVENT_SIZE, kernel::bindings::GFP_ATOMIC) };
+        if skb.is_null() {
+            return Err(EventError::Dropped);
+        }
+        let cmd = b::RVNET_CMD_DECISION_NTF as u8;
+        // SAFETY: a fresh message with room for the header.
+        let hdr = unsafe { b::rvnet_genlmsg_put_ntf(skb, fam, cmd) };
+        if hdr.is_null() {
+            // SAFETY: we own the unsent message.
+            unsafe { b::rvnet_nlmsg_free(skb) };
+            return Err(EventError::Dropped);
+        }
+        // INVARIANT: owned message with an open header.
+        Ok(Self { skb, hdr })
+    }
+
+    /// Writer for the event's attributes.
+    pub(crate) fn writer(&mut self) -> Writer<'_> {
+        // INVARIANT: our message under construction.
+        Writer {
+            skb: self.skb,
+            _p: PhantomData,
+        }
+    }
+
+    /// Multicasts the event to `net`'s listeners of the group.
+    pub(crate) fn send(self, net: &Net) -> core::result::Result<(), EventError> {
+        let me = core::mem::ManuallyDrop::new(self);
+        let fam = ptr::addr_of!(b::rvnet_nl_family);
+        // SAFETY: our message with an open header; the multicast consumes
+        // the skb whatever it returns; GFP_ATOMIC inside.
+        let ret = unsafe {
+            b::rvnet_genlmsg_end(me.skb, me.hdr);
+            b::rvnet_genlmsg_multicast_netns(fam, net.as_raw(), me.skb, b::RVNET_NLGRP_DECISIONS)
+        };
+        // -ESRCH after `decision` found listeners: none took it (their
+        // receive buffers were full and they did not ask for
+        // NETLINK_BROADCAST_ERROR, or they left meanwhile). Either way the
+        // event was lost: dropped, like -ENOBUFS and -ENOMEM.
+        if ret == 0 {
+            Ok(())
+        } else {
+            Err(EventError::Dropped)
+        }
+    }
+}
+
+impl Drop for Event {
+    fn drop(&mut self) {
+        // SAFETY: owned and unsent (invariant; `send` skips this).
+        unsafe { b::rvnet_nlmsg_free(self.skb) };
+    }
 }

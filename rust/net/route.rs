@@ -206,7 +206,8 @@ unsafe fn dev_ref(dev: *const b::net_device) -> Option<DevRef> {
     }
 }
 
-/// Looks up the route for `q` in `net`.
+/// Looks up the route for `q` in `net`. Never sleeps: also used from the
+/// datapath for decision records.
 pub(crate) fn lookup(net: &Net, q: &RouteQuery) -> Result<Route, Failure> {
     if q.src.is_some_and(|s| s.family() != q.dst.family()) {
         return Err(fail(EINVAL, c"rvnet: src and dst address families differ"));
@@ -309,8 +310,9 @@ fn lookup4(net: &Net, q: &RouteQuery, dst: [u8; 4]) -> Result<Route, Failure> {
     if q.iif == 0 && q.table.is_none() {
         // What the output path makes of it, exactly as `ip route get`.
         let mut fo = orig;
-        // SAFETY: process context under RCU; the result holds a reference
-        // we drop with ip_rt_put below.
+        // SAFETY: any context but hard IRQ (the forwarding path calls it
+        // from softirq), under RCU; the result holds a reference we drop
+        // with ip_rt_put below.
         let rt = from_err_ptr(unsafe { b::rvnet_ip_route_output_key(net.as_raw(), &mut fo) })
             .map_err(|e| lookup_error(e.to_errno()))?;
         // SAFETY: `rt` is a referenced rtable until ip_rt_put.
@@ -400,7 +402,7 @@ fn lookup6(net: &Net, q: &RouteQuery, dst: [u8; 16]) -> Result<Route, Failure> {
     // ip6_make_flowinfo(tclass, 0)
     fl6.flowlabel = (u32::from(q.tos) << 20).to_be();
 
-    // SAFETY: process context under RCU; the result is never NULL (a
+    // SAFETY: any context but hard IRQ, under RCU; the result is never NULL (a
     // null/reject entry carries the error) and holds a reference released
     // with dst_release below.
     let dst_e = unsafe { b::rvnet_ip6_route_output(net.as_raw(), &mut fl6) };

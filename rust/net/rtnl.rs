@@ -35,6 +35,37 @@ impl Rtnl {
     }
 }
 
+/// Holds the rtnl lock (`rtnl_lock`) until dropped; for process-context
+/// code outside rtnetlink callbacks (generic netlink handlers).
+///
+/// # Invariants
+///
+/// rtnl was taken by `lock` and is released only by `drop`.
+pub(crate) struct RtnlGuard(Rtnl);
+
+impl RtnlGuard {
+    /// Takes rtnl. Sleeps; process context without rtnl held.
+    pub(crate) fn lock() -> Self {
+        // SAFETY: process context (callers are genl doit handlers, which
+        // run without rtnl); released in `drop`.
+        unsafe { b::rtnl_lock() };
+        // SAFETY: held until this guard drops (invariant).
+        Self(unsafe { Rtnl::assume_held() })
+    }
+
+    /// The proof that rtnl is held, for the guard's lifetime.
+    pub(crate) fn token(&self) -> &Rtnl {
+        &self.0
+    }
+}
+
+impl Drop for RtnlGuard {
+    fn drop(&mut self) {
+        // SAFETY: taken in `lock` (invariant).
+        unsafe { b::rtnl_unlock() };
+    }
+}
+
 /// Registered `rtnl_link_ops` of driver `D`.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Registration<D: Driver> {
@@ -77,6 +108,8 @@ impl<D: super::ethtool::Ethtool> Registration<D> {
             newlink: Some(Self::newlink),
             dellink: Some(Self::dellink),
             get_link_net: Some(Self::get_link_net),
+            get_num_tx_queues: Some(Self::default_queues),
+            get_num_rx_queues: Some(Self::default_queues),
             // SAFETY: all-zero is valid for the remaining members (list head
             // initialised by registration, NULL callbacks mean "not
             // supported").
@@ -105,6 +138,15 @@ impl<D: super::ethtool::Ethtool> Registration<D> {
         // registration (unregistered in `drop`).
         check(unsafe { b::rtnl_link_register(reg.ops.get()) })?;
         Ok(reg)
+    }
+
+    /// `rtnl_link_ops.get_num_{tx,rx}_queues`: queues allocated when the
+    /// request gives no `numtxqueues`/`numrxqueues`, one per possible CPU
+    /// as veth (capped like `rtnl_create_link`); only one is active until
+    /// `ethtool -L` (see [`Device::init_real_queues`]).
+    extern "C" fn default_queues() -> core::ffi::c_uint {
+        // SAFETY: reads the possible-CPU mask, fixed after boot.
+        unsafe { b::rvnet_num_possible_cpus() }.clamp(1, 4096)
     }
 
     /// `rtnl_link_ops.validate` trampoline.
@@ -453,6 +495,37 @@ impl<D: Driver> Device<D> {
         // SAFETY: registered device, rtnl held; ifm is NULL or the request's
         // ifinfomsg, valid for the request.
         check(unsafe { b::rtnl_configure_link(self.as_raw(), ifm.0, 0, ptr::null_mut()) })
+    }
+
+    /// As veth: a device created without `numtxqueues`/`numrxqueues` in the
+    /// request (`tb`) has [`Registration::default_queues`] allocated, of
+    /// which one is active. Registered device, rtnl held.
+    pub(crate) fn init_real_queues(&self, tb: &Attrs<'_>, rtnl: &Rtnl) -> Result {
+        let tx = if tb.has(b::IFLA_NUM_TX_QUEUES) {
+            self.real_num_tx_queues()
+        } else {
+            1
+        };
+        let rx = if tb.has(b::IFLA_NUM_RX_QUEUES) {
+            self.real_num_rx_queues()
+        } else {
+            1
+        };
+        self.set_real_num_queues(tx, rx, rtnl)
+    }
+
+    /// GRO off by default, as veth keeps it "to be consistent with the
+    /// established veth behavior" (the core turns it on at registration);
+    /// `ethtool -K DEV gro on` turns it on.
+    pub(crate) fn disable_gro(&self, _rtnl: &Rtnl) {
+        let gro = 1u64 << b::NETIF_F_GRO_BIT;
+        // SAFETY: registered device, rtnl held (serialises feature changes).
+        unsafe {
+            let d = self.as_raw();
+            (*d).features &= !gro;
+            (*d).wanted_features &= !gro;
+            b::netdev_update_features(d);
+        }
     }
 
     /// Unregisters the device now (error path of newlink).

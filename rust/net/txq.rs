@@ -34,7 +34,7 @@ impl TxQueue {
         unsafe { &*ptr.cast() }
     }
 
-    fn raw(&self) -> *mut b::netdev_queue {
+    pub(super) fn raw(&self) -> *mut b::netdev_queue {
         self.0.get()
     }
 

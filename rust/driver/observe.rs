@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Decision records of sampled packets: what the kernel decided for a
+//! packet that crossed an rvnet device, kept in a per-device ring for
+//! `decision-dump` and sent as a `decision-ntf` event to listeners of the
+//! `decisions` multicast group.
+//!
+//! With sampling off (the default) the whole cost in the datapath is one
+//! relaxed load and a branch ([`Observe::sampled`]). A sampled packet is
+//! parsed from its linear headers (never modified), the route and
+//! neighbour facts are read under RCU, the ring takes a BH spinlock, and
+//! the event is built with an atomic allocation and dropped (counted) when
+//! there is no memory or a listener is too slow. Nothing here sleeps or
+//! delays the packet beyond that work.
+
+use super::pair::Rvnet;
+use crate::net::device::Device;
+use crate::net::genl::{attr, Event, EventError, Writer};
+use crate::net::observe::{self, ipv6_is_local, neigh_state};
+use crate::net::rcu;
+use crate::net::route::{self, Addr, RouteQuery};
+use crate::net::skb::SkBuff;
+use crate::net::sync::BhLock;
+use crate::net::txq::TxQueue;
+use core::pin::Pin;
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use kernel::alloc::KVVec;
+use kernel::prelude::*;
+
+/// Default number of decisions kept per device for `decision-dump`.
+pub(crate) const DEFAULT_DECISION_RING: u32 = 64;
+
+/// `direction` enum of the spec.
+const DIR_TX: u8 = 0;
+const DIR_RX: u8 = 1;
+
+/// `RTN_*` values used for input decisions.
+mod rtn {
+    pub(super) const LOCAL: u8 = 2;
+    pub(super) const BROADCAST: u8 = 3;
+    pub(super) const MULTICAST: u8 = 5;
+    pub(super) const UNREACHABLE: u8 = 7;
+}
+
+/// What the kernel decided for one packet.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Decision {
+    ifindex: i32,
+    seq: u64,
+    time_ns: u64,
+    dir: u8,
+    len: u32,
+    queue: u32,
+    eth_proto: u16,
+    eth_src: [u8; 6],
+    eth_dst: [u8; 6],
+    l4: Option<u8>,
+    src: Option<Addr>,
+    dst: Option<Addr>,
+    ports: Option<(u16, u16)>,
+    icmp_type: Option<u8>,
+    arp_op: Option<u16>,
+    tcp_flags: Option<u8>,
+    route_type: Option<u8>,
+    gateway: Option<Addr>,
+    route_oif: Option<i32>,
+    table: Option<u32>,
+    prefix: Option<(Addr, u8)>,
+    nexthop: Option<Addr>,
+    neigh_state: Option<u8>,
+    qdisc: Option<[u8; 16]>,
+    bql_inflight: Option<u32>,
+    input_type: Option<u8>,
+}
+
+/// The last `cap` decisions of a device.
+struct Ring {
+    buf: KVVec<Decision>,
+    cap: usize,
+    /// Oldest record once the ring is full (next to overwrite).
+    head: usize,
+}
+
+impl Ring {
+    fn push(&mut self, d: Decision) {
+        if self.cap == 0 {
+            return;
+        }
+        if self.buf.len() < self.cap {
+            // Within the capacity reserved by `Observe::configure`: no
+            // allocation happens.
+            let _ = self.buf.push(d, GFP_ATOMIC);
+        } else {
+            if let Some(slot) = self.buf.get_mut(self.head) {
+                *slot = d;
+            }
+            self.head = (self.head + 1) % self.cap;
+        }
+    }
+
+    /// Records, oldest first.
+    fn iter(&self) -> impl Iterator<Item = &Decision> {
+        let (a, b) = self.buf.split_at(self.head.min(self.buf.len()));
+        Iterator::chain(b.iter(), a.iter())
+    }
+}
+
+/// Per-device observation settings, counters and decision ring.
+pub(crate) struct Observe {
+    /// Sample 1 in N packets; 0 = off.
+    sample: AtomicU32,
+    /// Decisions kept for `decision-dump`.
+    ring_size: AtomicU32,
+    /// Packets seen while sampling (picks every Nth).
+    counter: AtomicU32,
+    /// Decisions recorded.
+    seq: AtomicU64,
+    /// Decision events sent.
+    events_sent: AtomicU64,
+    /// Decision events dropped (slow listener, no memory).
+    events_dropped: AtomicU64,
+    ring: Pin<KBox<BhLock<Ring>>>,
+}
+
+impl Observe {
+    /// Sampling off; the ring is allocated when sampling is turned on.
+    pub(crate) fn new() -> Result<Self> {
+        let ring = KBox::pin_init(
+            BhLock::new(Ring {
+                buf: KVVec::new(),
+                cap: 0,
+                head: 0,
+            }),
+            GFP_KERNEL,
+        )?;
+        Ok(Self {
+            sample: AtomicU32::new(0),
+            ring_size: AtomicU32::new(DEFAULT_DECISION_RING),
+            counter: AtomicU32::new(0),
+            seq: AtomicU64::new(0),
+            events_sent: AtomicU64::new(0),
+            events_dropped: AtomicU64::new(0),
+            ring,
+        })
+    }
+
+    /// Whether to record this packet. Sampling off: a load and a branch.
+    #[inline]
+    pub(crate) fn sampled(&self) -> bool {
+        let n = self.sample.load(Ordering::Relaxed);
+        n != 0 && self.counter.fetch_add(1, Ordering::Relaxed) % n == 0
+    }
+
+    pub(crate) fn sample(&self) -> u32 {
+        self.sample.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn ring_size(&self) -> u32 {
+        self.ring_size.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn events_sent(&self) -> u64 {
+        self.events_sent.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn events_dropped(&self) -> u64 {
+        self.events_dropped.load(Ordering::Relaxed)
+    }
+
+    /// Applies `dev-set`. The ring is (re)allocated first, so that on
+    /// failure (no memory) nothing changes. Process context.
+    pub(crate) fn configure(&self, sample: Option<u32>, ring: Option<u32>) -> Result {
+        let sample_now = sample.unwrap_or_else(|| self.sample());
+        let size = ring.unwrap_or_else(|| self.ring_size()) as usize;
+        if sample_now != 0 {
+            let cap = self.ring.as_ref().lock().cap;
+            if cap != size {
+                let buf = KVVec::with_capacity(size, GFP_KERNEL)?;
+                let old = {
+                    let mut g = self.ring.as_ref().lock();
+                    g.cap = size;
+                    g.head = 0;
+                    core::mem::replace(&mut g.buf, buf)
+                };
+                // Freed outside the lock.
+                drop(old);
+            }
+        }
+        if let Some(r) = ring {
+            self.ring_size.store(r, Ordering::Relaxed);
+        }
+        if let Some(s) = sample {
+            self.counter.store(0, Ordering::Relaxed);
+            self.sample.store(s, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Visits the recorded decisions newer than `after` (a `seq`), oldest
+    /// first, under the ring lock; stops at the first error.
+    pub(crate) fn for_each_after(
+        &self,
+        after: u64,
+        mut f: impl FnMut(&Decision) -> Result,
+    ) -> Result {
+        let g = self.ring.as_ref().lock();
+        for d in g.iter() {
+            if d.seq > after {
+                f(d)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Decision {
+    /// The record's sequence number.
+    pub(crate) fn seq(&self) -> u64 {
+        self.seq
+    }
+}
+
+/// Records a packet `dev` is transmitting on tx queue `queue`, before it
+/// is handed to the peer (the skb still carries its route).
+#[inline(never)]
+pub(crate) fn record_tx(dev: &Device<Rvnet>, skb: &SkBuff, queue: u16, txq: &TxQueue) {
+    let guard = rcu::Guard::new();
+    let mut d = Decision {
+        ifindex: dev.ifindex(),
+        dir: DIR_TX,
+        len: skb.len(),
+        queue: u32::from(queue),
+        ..Decision::default()
+    };
+    parse(skb.frame(), &mut d);
+    if let Some(r) = skb.route(&guard) {
+        d.route_type = r.rtype;
+        d.gateway = r.gateway;
+        d.route_oif = Some(r.oif);
+        if let Some(dst) = d.dst {
+            d.nexthop = Some(r.gateway.unwrap_or(dst));
+            // Table and prefix: the FIB re-looked up now, as the packet's
+            // socket would (source, mark).
+            let q = RouteQuery {
+                dst,
+                src: d.src,
+                iif: 0,
+                oif: 0,
+                mark: skb.mark(),
+                uid: 0,
+                tos: 0,
+                table: None,
+            };
+            if let Ok(fr) = route::lookup(dev.net(), &q) {
+                d.table = fr.table;
+                d.prefix = fr.prefix;
+            }
+        }
+    } else if d.arp_op.is_some() {
+        // An ARP request resolves its target: watch that entry.
+        d.nexthop = d.dst;
+    }
+    if let Some(hop) = d.nexthop {
+        d.neigh_state = neigh_state(dev, &hop, &guard);
+    }
+    d.qdisc = Some(txq.qdisc_kind(&guard));
+    d.bql_inflight = Some(txq.bql_inflight());
+    commit(dev, d);
+}
+
+/// Records a packet `dev` received on rx queue `queue`, with the input
+/// decision the receiving namespace takes for its destination.
+#[inline(never)]
+pub(crate) fn record_rx(dev: &Device<Rvnet>, skb: &SkBuff, queue: u16) {
+    let guard = rcu::Guard::new();
+    let mut d = Decision {
+        ifindex: dev.ifindex(),
+        dir: DIR_RX,
+        len: skb.len(),
+        queue: u32::from(queue),
+        ..Decision::default()
+    };
+    parse(skb.frame(), &mut d);
+    if d.arp_op.is_none() {
+        if let Some(dst) = d.dst {
+            d.input_type = Some(input_type(dev, &d, dst, &guard));
+        }
+    }
+    commit(dev, d);
+}
+
+/// The receiving namespace's decision for a packet to `dst` arriving on
+/// `dev`: the input FIB lookup (IPv4), local address check and route
+/// (IPv6).
+fn input_type(dev: &Device<Rvnet>, d: &Decision, dst: Addr, guard: &rcu::Guard) -> u8 {
+    let q = RouteQuery {
+        dst,
+        src: d.src,
+        iif: 0,
+        oif: 0,
+        mark: 0,
+        uid: 0,
+        tos: 0,
+        table: None,
+    };
+    match dst {
+        Addr::V4(a) => {
+            if a == [255; 4] {
+                return rtn::BROADCAST;
+            }
+            if (224..240).contains(&a[0]) {
+                return rtn::MULTICAST;
+            }
+            // As ip_route_input_slow(): the FIB lookup with the input
+            // interface.
+            let q = RouteQuery {
+                iif: dev.ifindex(),
+                ..q
+            };
+            route::lookup(dev.net(), &q).map_or(rtn::UNREACHABLE, |r| r.rtype)
+        }
+        Addr::V6(a) => {
+            if a[0] == 0xff {
+                rtn::MULTICAST
+            } else if ipv6_is_local(dev, &a, guard) {
+                rtn::LOCAL
+            } else {
+                route::lookup(dev.net(), &q).map_or(rtn::UNREACHABLE, |r| r.rtype)
+            }
+        }
+    }
+}
+
+/// Numbers the record, keeps it in the ring and sends it to listeners.
+fn commit(dev: &Device<Rvnet>, mut d: Decision) {
+    let obs = &dev.data().obs;
+    d.seq = obs.seq.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+    d.time_ns = observe::now_ns();
+    obs.ring.as_ref().lock().push(d);
+    let net = dev.net();
+    let sent = match Event::decision(net) {
+        Err(e) => Err(e),
+        Ok(mut ev) => match put_decision(&mut ev.writer(), &d) {
+            Ok(()) => ev.send(net),
+            // The event is freed on drop.
+            Err(_) => Err(EventError::Dropped),
+        },
+    };
+    match sent {
+        Ok(()) => {
+            obs.events_sent.fetch_add(1, Ordering::Relaxed);
+        }
+        Err(EventError::Dropped) => {
+            obs.events_dropped.fetch_add(1, Ordering::Relaxed);
+        }
+        Err(EventError::NoListeners) => {}
+    }
+}
+
+fn be16(p: &[u8], off: usize) -> Option<u16> {
+    Some(u16::from_be_bytes([*p.get(off)?, *p.get(off + 1)?]))
+}
+
+fn addr4(p: &[u8], off: usize) -> Option<Addr> {
+    p.get(off..off + 4).and_then(Addr::from_bytes)
+}
+
+fn addr16(p: &[u8], off: usize) -> Option<Addr> {
+    p.get(off..off + 16).and_then(Addr::from_bytes)
+}
+
+/// Parses Ethernet (one VLAN tag), ARP, IPv4, IPv6 and the TCP/UDP/ICMP
+/// header from the frame's linear bytes; stops quietly where they end.
+fn parse(frame: &[u8], d: &mut Decision) {
+    let (Some(dst), Some(src)) = (frame.get(0..6), frame.get(6..12)) else {
+        return;
+    };
+    d.eth_dst.copy_from_slice(dst);
+    d.eth_src.copy_from_slice(src);
+    let Some(mut proto) = be16(frame, 12) else {
+        return;
+    };
+    let mut off = 14;
+    if proto == 0x8100 || proto == 0x88a8 {
+        let Some(inner) = be16(frame, 16) else {
+            return;
+        };
+        proto = inner;
+        off = 18;
+    }
+    d.eth_proto = proto;
+    let p = frame.get(off..).unwrap_or(&[]);
+    match proto {
+        0x0800 => ipv4(p, d),
+        0x86dd => ipv6(p, d),
+        0x0806 => arp(p, d),
+        _ => {}
+    }
+}
+
+fn ipv4(p: &[u8], d: &mut Decision) {
+    let Some(&vihl) = p.first() else { return };
+    if vihl >> 4 != 4 {
+        return;
+    }
+    let ihl = usize::from(vihl & 0xf) * 4;
+    let Some(&proto) = p.get(9) else { return };
+    d.l4 = Some(proto);
+    d.src = addr4(p, 12);
+    d.dst = addr4(p, 16);
+    // Only the first fragment carries the transport header.
+    if be16(p, 6).is_some_and(|f| f & 0x1fff == 0) {
+        l4(p.get(ihl..).unwrap_or(&[]), proto, d);
+    }
+}
+
+fn ipv6(p: &[u8], d: &mut Decision) {
+    if !matches!(p.first(), Some(v) if v >> 4 == 6) {
+        return;
+    }
+    let Some(&next) = p.get(6) else { return };
+    d.l4 = Some(next);
+    d.src = addr16(p, 8);
+    d.dst = addr16(p, 24);
+    l4(p.get(40..).unwrap_or(&[]), next, d);
+}
+
+fn l4(p: &[u8], proto: u8, d: &mut Decision) {
+    match proto {
+        // TCP, UDP
+        6 | 17 => {
+            if let (Some(s), Some(t)) = (be16(p, 0), be16(p, 2)) {
+                d.ports = Some((s, t));
+            }
+            if proto == 6 {
+                d.tcp_flags = p.get(13).copied();
+            }
+        }
+        // ICMP, ICMPv6
+        1 | 58 => d.icmp_type = p.first().copied(),
+        _ => {}
+    }
+}
+
+fn arp(p: &[u8], d: &mut Decision) {
+    // Ethernet/IPv4 ARP only: hlen 6, plen 4.
+    if p.get(4) != Some(&6) || p.get(5) != Some(&4) {
+        return;
+    }
+    d.arp_op = be16(p, 6);
+    d.src = addr4(p, 14);
+    d.dst = addr4(p, 24);
+}
+
+/// Writes one decision's attributes.
+pub(crate) fn put_decision(w: &mut Writer<'_>, d: &Decision) -> Result {
+    use attr::decision as a;
+    w.u32(a::IFINDEX, d.ifindex as u32)?;
+    w.uint(a::SEQ, d.seq)?;
+    w.uint(a::TIME_NS, d.time_ns)?;
+    w.u8(a::DIRECTION, d.dir)?;
+    w.u32(a::LEN, d.len)?;
+    w.u32(a::QUEUE, d.queue)?;
+    w.u16(a::ETH_PROTO, d.eth_proto)?;
+    w.bytes(a::ETH_SRC, &d.eth_src)?;
+    w.bytes(a::ETH_DST, &d.eth_dst)?;
+    if let Some(v) = d.l4 {
+        w.u8(a::L4_PROTO, v)?;
+    }
+    if let Some(v) = d.src {
+        w.bytes(a::SRC, v.as_bytes())?;
+    }
+    if let Some(v) = d.dst {
+        w.bytes(a::DST, v.as_bytes())?;
+    }
+    if let Some((s, t)) = d.ports {
+        w.u16(a::SPORT, s)?;
+        w.u16(a::DPORT, t)?;
+    }
+    if let Some(v) = d.icmp_type {
+        w.u8(a::ICMP_TYPE, v)?;
+    }
+    if let Some(v) = d.arp_op {
+        w.u16(a::ARP_OP, v)?;
+    }
+    if let Some(v) = d.tcp_flags {
+        w.u8(a::TCP_FLAGS, v)?;
+    }
+    if let Some(v) = d.route_type {
+        w.u8(a::ROUTE_TYPE, v)?;
+    }
+    if let Some(v) = d.gateway {
+        w.bytes(a::GATEWAY, v.as_bytes())?;
+    }
+    if let Some(v) = d.route_oif {
+        w.u32(a::ROUTE_OIF, v as u32)?;
+    }
+    if let Some(v) = d.table {
+        w.u32(a::TABLE, v)?;
+    }
+    if let Some((p, l)) = d.prefix {
+        w.bytes(a::PREFIX, p.as_bytes())?;
+        w.u8(a::PREFIX_LEN, l)?;
+    }
+    if let Some(v) = d.nexthop {
+        w.bytes(a::NEXTHOP, v.as_bytes())?;
+    }
+    if let Some(v) = d.neigh_state {
+        w.u16(a::NEIGH_STATE, u16::from(v))?;
+    }
+    if let Some(k) = &d.qdisc {
+        let n = k.iter().position(|&c| c == 0).unwrap_or(k.len());
+        w.string(a::QDISC_KIND, k.get(..n).unwrap_or(&[]))?;
+    }
+    if let Some(v) = d.bql_inflight {
+        w.u32(a::BQL_INFLIGHT, v)?;
+    }
+    if let Some(v) = d.input_type {
+        w.u8(a::INPUT_TYPE, v)?;
+    }
+    Ok(())
+}

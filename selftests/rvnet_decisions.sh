@@ -1,0 +1,213 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Decision records of sampled packets: the `decisions` multicast group
+# (through rvnetctl monitor and the kernel's YNL CLI), decision-dump and its
+# ring, 1-in-N sampling, events dropped (and counted) for a listener that
+# does not read, and the permission and error paths.
+. "$(dirname "$0")/lib.sh"
+
+here=$(cd "$(dirname "$0")" && pwd)
+SPEC=$here/../Documentation/netlink/specs/rvnet.yaml
+CLI=$KSFT_DIR/../../net/ynl/cli.py
+CTL=${RVNETCTL:-$here/../out/rvnetctl}
+
+ynl() {
+	local pre=()
+	if [ "$1" = --ns ]; then pre=(ip netns exec "$2"); shift 2; fi
+	"${pre[@]}" python3 "$CLI" --no-schema --spec "$SPEC" --output-json "$@"
+}
+
+ifindex() { ip netns exec "$1" cat "/sys/class/net/$2/ifindex"; }
+
+need_ctl() {
+	[ -x "$CTL" ] || skip "rvnetctl not built ($CTL): tools/rvnetctl/build"
+}
+
+# A pair without IPv6 (no background ND/MLD frames while counting).
+setup_quiet_pair() {
+	setup_pair_netns
+	ip netns exec $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
+	ip netns exec $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
+	wait_for 50 sh -c "ip -n $NS1 link show rv1 | grep -q LOWER_UP"
+}
+
+# wait_listening NS DEV PROBE: send probe datagrams out of DEV (to PROBE,
+# a permanent neighbour: no ARP) until DEV's events-sent counter moves, so
+# a listener that was just started is known to be subscribed.
+wait_listening() {
+	local ns=$1 dev=$2 probe=$3 i out re='"events-sent":([0-9]+)'
+	ip -n "$ns" neigh replace "$probe" lladdr 02:00:00:00:00:01 nud permanent dev "$dev"
+	for i in $(seq 100); do
+		ip netns exec "$ns" bash -c "echo x >/dev/udp/$probe/9"
+		out=$("$CTL" -n "$ns" -j dev show "$dev")
+		[[ $out =~ $re ]] && [ "${BASH_REMATCH[1]}" -gt 0 ] && return 0
+		sleep 0.2
+	done
+	fail "no listener on $dev after 100 probes"
+}
+
+# The life of a TCP connection across the pair, watched live: rvnetctl
+# monitor on the sender (JSON lines) and the YNL CLI subscribed on the
+# receiver. The ARP exchange comes before the first SYN, the SYN carries
+# the route (unicast, table main, 10.23.0.0/24, direct), the resolved
+# neighbour, the tx queue and qdisc; the receiver decides "local".
+t_tcp_life() {
+	need_ctl
+	setup_quiet_pair
+	local mon=/tmp/rvnet-dec-mon.$$ sub=/tmp/rvnet-dec-sub.$$ mpid spid
+	"$CTL" -n $NS1 dev set rv1 sample 1 >/dev/null
+	"$CTL" -n $NS2 dev set rv2 sample 1 >/dev/null
+	"$CTL" -n $NS1 -j monitor >"$mon" 2>&1 &
+	mpid=$!
+	ynl --ns $NS2 --subscribe decisions --sleep 12 >"$sub" 2>&1 &
+	spid=$!
+	ip netns exec $NS2 socat -u TCP-LISTEN:5201,reuseaddr OPEN:/dev/null &
+	wait_listening $NS1 rv1 10.23.0.77
+	wait_listening $NS2 rv2 10.23.0.78
+	echo hello | ip netns exec $NS1 socat -u STDIN TCP:10.23.0.2:5201 ||
+		fail "TCP connect failed"
+	wait $spid || fail "YNL subscriber failed: $(tail -3 "$sub")"
+	kill $mpid 2>/dev/null
+	wait $mpid 2>/dev/null || true
+	local j
+	j=$(jq -s . "$mon") || fail "monitor output is not JSON lines: $(head -3 "$mon")"
+	echo "# monitor: $(jq length <<<"$j") events"
+	# Index of the first ARP request for 10.23.0.2 and of the first SYN.
+	local arp syn
+	arp=$(jq '[.[] | (.["arp-op"] == 1 and .dst == "10.23.0.2")] | index(true)' <<<"$j")
+	syn=$(jq '[.[] | (.direction == "tx" and .["l4-proto"] == 6 and
+		((.["tcp-flags"] // 0) % 4 >= 2))] | index(true)' <<<"$j")
+	echo "# first ARP request at $arp, first SYN at $syn"
+	[ "$arp" != null ] || fail "no ARP request event: $(head -c 600 "$mon")"
+	[ "$syn" != null ] || fail "no SYN event: $(head -c 600 "$mon")"
+	[ "$arp" -lt "$syn" ] || fail "ARP request ($arp) not before the SYN ($syn)"
+	local s
+	s=$(jq ".[$syn]" <<<"$j")
+	echo "$s" | jq -c . | sed 's/^/# SYN: /'
+	jq -e '.["route-type"] == "unicast" and .table == 254 and .prefix == "10.23.0.0"
+		and .["prefix-len"] == 24 and (.gateway == null) and .nexthop == "10.23.0.2"
+		and .dport == 5201 and .queue == 0 and (.["qdisc-kind"] | length > 0)
+		and (.["neigh-state"] | index("REACHABLE") != null)
+		and (.["bql-inflight"] != null)' <<<"$s" >/dev/null ||
+		fail "SYN decision incomplete or wrong"
+	# The receiver's view, through the kernel's own YNL CLI.
+	grep -q '"name": "decision-ntf"' "$sub" || fail "YNL saw no decision-ntf: $(head -c 600 "$sub")"
+	python3 - "$sub" <<-'PY' || fail "receiver decisions wrong"
+	import json, sys
+	evs = []
+	for line in open(sys.argv[1]):
+	    line = line.strip()
+	    if line.startswith('{'):
+	        evs.append(json.loads(line)['msg'])
+	    elif line.startswith('['):
+	        evs += [e['msg'] for e in json.loads(line)]
+	syn = [e for e in evs if e.get('direction') == 'rx' and e.get('l4-proto') == 6
+	       and e.get('dport') == 5201 and e.get('tcp-flags', 0) & 2]
+	print('# receiver: %d events, %d SYN' % (len(evs), len(syn)))
+	ok = syn and syn[0].get('input-type') == 'local'
+	sys.exit(0 if ok else 1)
+	PY
+	rm -f "$mon" "$sub"
+}
+
+# 1-in-N sampling is exact for a single sender: 100 datagrams at 1-in-10
+# are 10 records. The destination has a permanent neighbour entry and is
+# not an address of the receiver (dropped there silently), so rv1 carries
+# nothing else.
+t_sampling_and_ring() {
+	setup_quiet_pair
+	local idx mac n out
+	idx=$(ifindex $NS1 rv1)
+	mac=$(ip netns exec $NS2 cat /sys/class/net/rv2/address)
+	ip -n $NS1 neigh replace 10.23.0.99 lladdr "$mac" nud permanent dev rv1
+	ynl --ns $NS1 --do dev-set --json "{\"ifindex\": $idx, \"sample\": 10, \"ring-size\": 64}" >/dev/null
+	ip netns exec $NS1 bash -c 'for i in $(seq 100); do echo x >/dev/udp/10.23.0.99/9; done'
+	out=$(ynl --ns $NS1 --dump decision-dump --json "{\"ifindex\": $idx}")
+	n=$(jq length <<<"$out")
+	echo "# 1-in-10 of 100: $n records"
+	[ "$n" = 10 ] || fail "wanted 10 records, got $n: $(head -c 400 <<<"$out")"
+	jq -e 'all(.[]; .direction == "tx" and .dst == "10.23.0.99" and .dport == 9
+		and .["neigh-state"] == 128)' <<<"$out" >/dev/null ||
+		fail "records are not the datagrams (PERMANENT neighbour): $(head -c 400 <<<"$out")"
+	jq -e '[.[].seq] == [range(1; 11)]' <<<"$out" >/dev/null || fail "seq not 1..10 in order"
+	# A ring of 4 keeps the newest 4, oldest first.
+	ynl --ns $NS1 --do dev-set --json "{\"ifindex\": $idx, \"sample\": 1, \"ring-size\": 4}" >/dev/null
+	ip netns exec $NS1 bash -c 'for i in $(seq 9); do echo x >/dev/udp/10.23.0.99/9; done'
+	out=$(ynl --ns $NS1 --dump decision-dump --json "{\"ifindex\": $idx}")
+	jq -e '[.[].seq] == [16, 17, 18, 19]' <<<"$out" >/dev/null ||
+		fail "ring of 4 after 19 records: $(jq -c '[.[].seq]' <<<"$out")"
+	# Sampling off: nothing new is recorded, the ring stays readable.
+	ynl --ns $NS1 --do dev-set --json "{\"ifindex\": $idx, \"sample\": 0}" >/dev/null
+	ip netns exec $NS1 bash -c 'echo x >/dev/udp/10.23.0.99/9'
+	out=$(ynl --ns $NS1 --dump decision-dump --json "{\"ifindex\": $idx}")
+	jq -e '[.[].seq] == [16, 17, 18, 19]' <<<"$out" >/dev/null || fail "recorded while off"
+	if [ -x "$CTL" ]; then
+		"$CTL" -n $NS1 dev decisions rv1 | tail -1 | grep -q '10.23.0.99' ||
+			fail "rvnetctl dev decisions: $("$CTL" -n $NS1 dev decisions rv1 2>&1 | tail -2)"
+	fi
+}
+
+# A listener that never reads loses events; they are counted, never
+# block the sender, and the traffic is all delivered.
+t_slow_listener_drops_counted() {
+	setup_quiet_pair
+	local idx out sent dropped
+	idx=$(ifindex $NS1 rv1)
+	ynl --ns $NS1 --do dev-set --json "{\"ifindex\": $idx, \"sample\": 1}" >/dev/null
+	ip netns exec $NS1 python3 - "$KSFT_DIR/../../net/ynl" "$SPEC" <<-'PY' || fail "listener"
+	import socket, subprocess, sys
+	sys.path.insert(0, sys.argv[1])
+	from lib import YnlFamily
+	y = YnlFamily(sys.argv[2], schema='')
+	y.ntf_subscribe('decisions')
+	y.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+	# Never read: 300 pings' worth of events overflow the buffer.
+	subprocess.run(['ping', '-q', '-c', '300', '-i', '0', '-W', '1', '10.23.0.2'],
+	               check=True, stdout=subprocess.DEVNULL)
+	PY
+	out=$(ynl --ns $NS1 --do dev-get --json "{\"ifindex\": $idx}")
+	sent=$(jq '.["events-sent"]' <<<"$out")
+	dropped=$(jq '.["events-dropped"]' <<<"$out")
+	echo "# events sent $sent, dropped $dropped"
+	[ "$dropped" -gt 0 ] || fail "no event counted as dropped"
+	[ "$sent" -gt 0 ] || fail "no event sent"
+	[ "$(link_stat $NS1 rv1 tx_dropped)" = 0 ] || fail "the datapath dropped packets"
+}
+
+# Permissions and bad requests: errno + extack, nothing changed.
+t_errors_and_permissions() {
+	ip link add rvd type rvnet
+	local idx out tmp nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
+	idx=$(cat /sys/class/net/rvd/ifindex)
+	out=$(ynl --dump decision-dump 2>&1) && fail "dump without ifindex accepted"
+	echo "$out" | grep -q "Invalid argument" || fail "wanted EINVAL: $out"
+	echo "$out" | grep -q "ifindex is required" || fail "no extack: $out"
+	out=$(ynl --dump decision-dump --json '{"ifindex": 1}' 2>&1) && fail "dump on lo accepted"
+	echo "$out" | grep -q "No such device" || fail "wanted ENODEV: $out"
+	out=$(ynl --do dev-set --json "{\"ifindex\": $idx, \"ring-size\": 0}" 2>&1) &&
+		fail "ring-size 0 accepted"
+	[ "$(ynl --do dev-get --json "{\"ifindex\": $idx}" | jq '.["ring-size"]')" = 64 ] ||
+		fail "refused ring-size changed the ring"
+	tmp=$(mktemp -d)
+	cp -r "$KSFT_DIR/../../net/ynl" "$tmp/ynl"
+	cp "$SPEC" "$tmp/"
+	chmod -R a+rX "$tmp"
+	out=$("${nobody[@]}" python3 "$tmp/ynl/cli.py" --no-schema --spec "$tmp/rvnet.yaml" \
+		--subscribe decisions --sleep 1 2>&1) && fail "unprivileged subscribe accepted"
+	echo "$out" | grep -q "Operation not permitted" || fail "subscribe: wanted EPERM: $out"
+	out=$("${nobody[@]}" python3 "$tmp/ynl/cli.py" --no-schema --spec "$tmp/rvnet.yaml" \
+		--dump decision-dump --json "{\"ifindex\": $idx}" 2>&1) && fail "unprivileged dump accepted"
+	echo "$out" | grep -q "Operation not permitted" || fail "dump: wanted EPERM: $out"
+	rm -rf "$tmp"
+}
+
+rvnet_load
+ktap_print_header
+ktap_set_plan 4
+run_case "decisions_tcp_life_arp_route_neigh_queue_input" t_tcp_life
+run_case "decisions_sampling_1_in_10_and_ring" t_sampling_and_ring
+run_case "decisions_slow_listener_drops_counted" t_slow_listener_drops_counted
+run_case "decisions_errors_and_permissions" t_errors_and_permissions
+cleanup_all
+rvnet_unload
+ktap_finished
