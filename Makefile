@@ -9,7 +9,7 @@
 # what changed (kernels are cached in ~/.cache/rvnet by source + config +
 # toolchain).
 
-.PHONY: all module module-debug kernels run check setup clean
+.PHONY: all module module-debug kernels run check setup clean docs
 
 all: module
 
@@ -54,3 +54,16 @@ upstream: setup
 .PHONY: bench
 bench: setup
 	@bench/run
+
+# make docs: Documentation/netlink.rst from the YNL spec (ynl-gen-rst.py),
+# Documentation/life-of-a-packet.rst from a real connection in the guest
+# (plain kernel), then the Sphinx HTML build in out/docs.
+.PHONY: docs
+docs: setup
+	@qemu/module >/dev/null
+	@tools/rvnetctl/build >/dev/null
+	@Documentation/tools/gen-netlink
+	@qemu/run -- Documentation/tools/life-of-a-packet >out/life-of-a-packet.rst.new
+	@grep -v '^rvnet: guest:' out/life-of-a-packet.rst.new >Documentation/life-of-a-packet.rst
+	@/usr/bin/python3 -m sphinx -W -q -b html -d out/doctrees Documentation out/docs
+	@echo "docs: Documentation/netlink.rst, Documentation/life-of-a-packet.rst, out/docs/index.html"

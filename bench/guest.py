@@ -45,6 +45,7 @@ import rr  # noqa: E402
 A_IP, B_IP = "10.70.0.1", "10.70.0.2"
 IPERF_PORT, RR_PORT = 5201, 7001
 PAIRS = ["veth", "rvnet"]
+CTL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "out", "rvnetctl")
 ALL = ["dummy", "veth", "rvnet"]
 WORKLOADS = ["pktgen", "qdisc", "tcp", "udp", "rr", "lat", "obs"]
 
@@ -434,6 +435,47 @@ class Bench:
                       ("packets", "drops", "requeues", "overlimits", "backlog", "qlen")})
         return metrics, extra
 
+    def set_sample(self, n):
+        """Decision sampling 1-in-n (0 = off) on both rvnet ends."""
+        for ns, dev in self.ends("rvnet"):
+            sh([CTL, "-n", ns, "dev", "set", dev, "sample", str(n)])
+
+    def m_obs(self, _kind, case):
+        """pktgen 64 B into rvnet with sampling `case` on both ends, and a
+        listener in each namespace (rvnetctl monitor, output discarded), so
+        that sampled packets build and send events as they would for a user."""
+        n, listen = case
+        self.set_sample(n)
+        mons = []
+        if listen:
+            for ns, _dev in self.ends("rvnet"):
+                mons.append(subprocess.Popen(["ip", "netns", "exec", ns, CTL, "monitor"],
+                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            time.sleep(0.5)
+        try:
+            metrics, extra = self.pktgen("rvnet", "start_xmit", 60, self.cfg["pktgen_s"])
+        finally:
+            for m in mons:
+                m.terminate()
+                m.wait(10)
+            self.set_sample(0)
+        for ns, dev in self.ends("rvnet"):
+            out = sh([CTL, "-j", "-n", ns, "dev", "show", dev])
+            d = json.loads(out)[0]
+            extra["%s_events_sent" % dev] = d.get("events-sent")
+            extra["%s_events_dropped" % dev] = d.get("events-dropped")
+        return metrics, extra
+
+    def observation_cost(self):
+        """The cost of decision records on rvnet's datapath: pktgen 64 B
+        with sampling off, 1-in-1000 and 1-in-1 (listeners attached),
+        alternating the cases round by round."""
+        cases = [("sample off", (0, False)), ("sample 1/1000", (1000, True)),
+                 ("sample 1/1", (1, True))]
+        for r in range(-self.cfg["warmup"], self.cfg["runs"]):
+            for name, case in cases:
+                self.measure("observation_cost", name, "rvnet", r, self.m_obs, case)
+
     def iperf(self, kind, args, secs):
         out = nsh(ns_a(kind), ["iperf3", "-c", B_IP, "-p", IPERF_PORT, "-J", "-t", secs] + args,
                   timeout=secs + 30, check=False)
@@ -577,10 +619,7 @@ class Bench:
                 self.alternate("latency_under_load", "fq_codel + UDP flood", PAIRS, self.m_lat,
                                after=lambda k: self.set_root(k, None))
             if "obs" in sel:
-                self.emit({"type": "na", "workload": "observation_cost",
-                           "reason": "not available yet: rvnet's generic-netlink decision "
-                                     "sampling does not exist yet (separate issue)"})
-                self.say("observation_cost: not available yet (no decision sampling in rvnet)")
+                self.observation_cost()
         finally:
             for k in ALL:
                 self.teardown(k)

@@ -219,6 +219,15 @@ def table(meta, metrics, na, tg):
         lines.append("[%d] %s" % (i + 1, n))
     for n in na:
         lines.append("%s: %s" % (n["workload"], n["reason"]))
+    obs = [m for m in metrics if m["workload"] == "observation_cost" and m["metric"] == "tx_pps"]
+    base = next((m for m in obs if m["case"] == "sample off"), None)
+    if base and base["devices"].get("rvnet", {}).get("median"):
+        b = base["devices"]["rvnet"]["median"]
+        lines.append("")
+        lines.append("observation cost (rvnet pktgen 64 B tx pps relative to sampling off):")
+        for m in obs:
+            v = m["devices"].get("rvnet", {}).get("median")
+            lines.append("  %-16s %10s  %s" % (m["case"], fmt(v, m["unit"]), fr(ratio(v, b))))
     lines.append("")
     lines.append("targets (ratio of medians):")
     for t in tg:

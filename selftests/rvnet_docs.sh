@@ -1,0 +1,33 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The documentation's commands still run: Documentation/tools/life-of-a-packet
+# (what `make docs` runs to write Documentation/life-of-a-packet.rst) runs
+# every command the walk-through shows and fails if one fails; its output
+# must show the ARP exchange and the connection's packets with their
+# decisions on both sides.
+. "$(dirname "$0")/lib.sh"
+
+here=$(cd "$(dirname "$0")" && pwd)
+
+t_life_of_a_packet() {
+	[ -x "$here/../out/rvnetctl" ] || skip "rvnetctl not built: tools/rvnetctl/build"
+	local out=/tmp/rvnet-life.$$.rst
+	"$here/../Documentation/tools/life-of-a-packet" >"$out" || fail "the walk-through script failed"
+	grep -q '^  rv-client tx q[0-9]* #[0-9]* arp who-has 10.0.0.2 tell 10.0.0.1' "$out" ||
+		fail "no ARP request in the client's monitor"
+	grep -E -q '^  rv-client tx q[0-9]+ #[0-9]+ 10.0.0.1:[0-9]+ > 10.0.0.2:8080 tcp \[S\] .*\| route unicast table main 10.0.0.0/24 direct dev rv-client \| neigh 10.0.0.2 REACHABLE' "$out" ||
+		fail "no SYN with its route and neighbour in the client's monitor"
+	grep -E -q '^  rv-server rx q[0-9]+ #[0-9]+ 10.0.0.1:[0-9]+ > 10.0.0.2:8080 tcp \[S\] .*\| input local' "$out" ||
+		fail "no SYN with the input decision in the server's monitor"
+	# Valid reStructuredText, warnings as errors.
+	/usr/bin/python3 -m docutils --halt=warning "$out" /dev/null || fail "not valid rst"
+	rm -f "$out"
+}
+
+rvnet_load
+ktap_print_header
+ktap_set_plan 1
+run_case "docs_life_of_a_packet_commands_run" t_life_of_a_packet
+cleanup_all
+rvnet_unload
+ktap_finished
