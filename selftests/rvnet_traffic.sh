@@ -60,20 +60,26 @@ t_counters() {
 	ip netns exec $NS1 ping -c 1 -W 3 10.23.0.2 >/dev/null
 	sleep 0.5
 	local tx0 rx0 tx1 rx1
-	tx0=$(link_stat $NS1 rv1 tx_packets)
-	rx0=$(link_stat $NS2 rv2 rx_packets)
+	# snap: rv1's tx and rv2's rx counters, read while nothing was sent
+	# (rv1's tx count is the same before and after reading rv2's rx), so a
+	# frame the stack sends between the two reads cannot skew the deltas.
+	snap() {
+		local i a
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			a=$(link_stat $NS1 rv1 tx_packets)
+			SNAP_RX=$(link_stat $NS2 rv2 rx_packets)
+			SNAP_TX=$(link_stat $NS1 rv1 tx_packets)
+			[ "$a" = "$SNAP_TX" ] && return 0
+			sleep 0.2
+		done
+		fail "rv1 kept transmitting while the counters were read"
+	}
+	snap
+	tx0=$SNAP_TX rx0=$SNAP_RX
 	ip netns exec $NS1 ping -c 20 -i 0.05 -W 3 10.23.0.2 >/dev/null || fail "ping failed"
 	sleep 0.5
-	# The two counters are read one after the other: a frame the stack
-	# sends in between (an ARP or IPv6 leftover) can be in one read and not
-	# the other. At rest they must agree: read again until they do.
-	local i
-	for i in 1 2 3 4 5; do
-		tx1=$(link_stat $NS1 rv1 tx_packets)
-		rx1=$(link_stat $NS2 rv2 rx_packets)
-		[ $((rx1 - rx0)) = $((tx1 - tx0)) ] && break
-		sleep 0.5
-	done
+	snap
+	tx1=$SNAP_TX rx1=$SNAP_RX
 	# 20 echo requests; nothing else is sent once ARP is resolved, but allow
 	# for an ARP/ND refresh.
 	[ $((tx1 - tx0)) -ge 20 ] && [ $((tx1 - tx0)) -le 24 ] || fail "tx delta $((tx1 - tx0))"
