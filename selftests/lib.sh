@@ -161,3 +161,18 @@ link_stat() {
 	out=$(ip -n "$1" -j -s link show dev "$2")
 	[[ $out =~ $re ]] && echo "${BASH_REMATCH[1]}"
 }
+
+# wait_listening NS DEV PROBE: (needs $CTL, rvnetctl) send probe datagrams out of DEV (to PROBE,
+# a permanent neighbour: no ARP) until DEV's events-sent counter moves, so
+# a listener that was just started is known to be subscribed.
+wait_listening() {
+	local ns=$1 dev=$2 probe=$3 i out re='"events-sent":([0-9]+)'
+	ip -n "$ns" neigh replace "$probe" lladdr 02:00:00:00:00:01 nud permanent dev "$dev"
+	for i in $(seq 100); do
+		ip netns exec "$ns" bash -c "echo x >/dev/udp/$probe/9"
+		out=$("$CTL" -n "$ns" -j dev show "$dev")
+		[[ $out =~ $re ]] && [ "${BASH_REMATCH[1]}" -gt 0 ] && return 0
+		sleep 0.2
+	done
+	fail "no listener on $dev after 100 probes"
+}

@@ -381,11 +381,11 @@ t_monitor_prints_decisions() {
 	"$CTL" -n $NS1 dev set rv1 sample 1 >/dev/null
 	"$CTL" -n $NS1 monitor dev rv1 >"$f" 2>&1 &
 	pid=$!
-	sleep 1
+	wait_listening $NS1 rv1 10.23.0.77
 	ip netns exec $NS1 ping -c 2 -W 5 10.23.0.2 >/dev/null || fail "no ping"
 	sleep 0.5
 	kill "$pid"
-	wait "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
 	sed 's/^/# /' "$f"
 	# The ARP request, then the echo request with its route and neighbour,
 	# and the reply received.

@@ -31,21 +31,6 @@ setup_quiet_pair() {
 	wait_for 50 sh -c "ip -n $NS1 link show rv1 | grep -q LOWER_UP"
 }
 
-# wait_listening NS DEV PROBE: send probe datagrams out of DEV (to PROBE,
-# a permanent neighbour: no ARP) until DEV's events-sent counter moves, so
-# a listener that was just started is known to be subscribed.
-wait_listening() {
-	local ns=$1 dev=$2 probe=$3 i out re='"events-sent":([0-9]+)'
-	ip -n "$ns" neigh replace "$probe" lladdr 02:00:00:00:00:01 nud permanent dev "$dev"
-	for i in $(seq 100); do
-		ip netns exec "$ns" bash -c "echo x >/dev/udp/$probe/9"
-		out=$("$CTL" -n "$ns" -j dev show "$dev")
-		[[ $out =~ $re ]] && [ "${BASH_REMATCH[1]}" -gt 0 ] && return 0
-		sleep 0.2
-	done
-	fail "no listener on $dev after 100 probes"
-}
-
 # The life of a TCP connection across the pair, watched live: rvnetctl
 # monitor on the sender (JSON lines) and the YNL CLI subscribed on the
 # receiver. The ARP exchange comes before the first SYN, the SYN carries
