@@ -169,8 +169,14 @@ fn run(opts: &Opts, cmd: &Cmd) -> Result<(), NlError> {
             let attrs = cmds::decision_dump_request(cmds::ifindex(dev)?);
             let mut s = genl::RvnetSocket::open()?;
             let objs = cmds::call(&mut s, spec::DECISION_DUMP, attrs, true)?;
-            let objs: Vec<Obj> = objs.iter().map(decision::json_form).collect();
-            print(opts, &objs, decision::line);
+            // The JSON form names the neigh-state bits; the text line
+            // formats the raw attributes itself.
+            if opts.json {
+                let objs: Vec<Obj> = objs.iter().map(decision::json_form).collect();
+                print(opts, &objs, decision::line);
+            } else {
+                print(opts, &objs, decision::line);
+            }
         }
         Cmd::Monitor(dev) => monitor::run(opts, dev.as_deref())?,
     }
