@@ -116,7 +116,8 @@ for proto in "${PROTOS[@]}"; do
 		if [ "$exit_code" = 0 ]; then
 			echo "ok - ${proto} ${test}"
 		else
-			tail -15 "$LOG" | sed 's/^/# /'
+			# The log may end without a newline: keep the result line apart.
+			{ tail -15 "$LOG"; echo; } | sed 's/^/# /'
 			echo "not ok - ${proto} ${test}"
 			ret=1
 		fi
