@@ -10,7 +10,7 @@
 # Under `make check` (about 8 minutes on the debug kernel under TCG): the
 # drivers/net tests and netdevice.sh on rvnet, veth and netdevsim, and the
 # rvnet variant of veth.sh. Left to `make upstream` (the full table): veth.sh
-# on veth itself and the gro.sh suites (gro.sh "large" fails on rvnet under
-# TCG: the 64 KB train takes longer than a jiffy, so napi_gro_flush() of
-# old packets splits it; veth passes in the same boot).
+# on veth itself and the gro.sh suites (gro.sh "large" is timing-sensitive
+# under TCG: the 64 KB train can span a jiffy, so napi_gro_flush() of old
+# packets splits it; rvnet failed it in both runs so far, veth in one).
 exec "$(dirname "$0")/upstream/run-guest" ${RVNET_UPSTREAM_SUITES:-drivers netdevice veth:rvnet}
