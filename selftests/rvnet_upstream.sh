@@ -12,5 +12,5 @@
 # rvnet variant of veth.sh. Left to `make upstream` (the full table): veth.sh
 # on veth itself and the gro.sh suites (gro.sh "large" is timing-sensitive
 # under TCG: the 64 KB train can span a jiffy, so napi_gro_flush() of old
-# packets splits it; rvnet failed it in both runs so far, veth in one).
+# packets splits it; rvnet failed it in all three runs so far, veth in two).
 exec "$(dirname "$0")/upstream/run-guest" ${RVNET_UPSTREAM_SUITES:-drivers netdevice veth:rvnet}
