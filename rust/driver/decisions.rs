@@ -28,8 +28,8 @@ fn put_dev(w: &mut Writer<'_>, ifindex: i32, name: &[u8], obs: &Observe) -> Resu
     w.uint(attr::dev::EVENTS_DROPPED, obs.events_dropped())
 }
 
-/// The rvnet device the request's `ifindex` names, then `f` on it under RCU.
-fn with_dev(req: &Request<'_>, f: impl FnOnce(i32, &[u8], &RvnetDev) -> Result) -> Result {
+/// The request's `dev` `ifindex` (required, in range).
+fn dev_ifindex(req: &Request<'_>) -> Result<i32> {
     let ifindex = req
         .u32(attr::dev::IFINDEX)
         .ok_or_else(|| req.missing(attr::dev::IFINDEX, c"rvnet: ifindex is required"))?;
@@ -40,6 +40,12 @@ fn with_dev(req: &Request<'_>, f: impl FnOnce(i32, &[u8], &RvnetDev) -> Result) 
             ERANGE,
         )
     })?;
+    Ok(idx)
+}
+
+/// The rvnet device the request's `ifindex` names, then `f` on it under RCU.
+fn with_dev(req: &Request<'_>, f: impl FnOnce(i32, &[u8], &RvnetDev) -> Result) -> Result {
+    let idx = dev_ifindex(req)?;
     let guard = rcu::Guard::new();
     let dev = req.net().device_rcu::<Rvnet>(idx, &guard).ok_or_else(|| {
         req.error(
@@ -183,16 +189,7 @@ impl Handlers for Decisions {
         }
         // rtnl for the device's transmit flags (keep each packet's route
         // for the records while sampling).
-        let ifindex = req
-            .u32(attr::dev::IFINDEX)
-            .ok_or_else(|| req.missing(attr::dev::IFINDEX, c"rvnet: ifindex is required"))?;
-        let idx = i32::try_from(ifindex).map_err(|_| {
-            req.error(
-                Some(attr::dev::IFINDEX),
-                c"rvnet: ifindex out of range",
-                ERANGE,
-            )
-        })?;
+        let idx = dev_ifindex(req)?;
         let rtnl = RtnlGuard::lock();
         // Under rtnl, not RCU: `configure` may sleep to allocate the ring.
         let dev = req

@@ -588,6 +588,26 @@ unsafe fn doit(
     from_result(|| ret.map(|()| 0))
 }
 
+/// Runs one dumpit call of a handler: 0 when done; `-EMSGSIZE` with
+/// entries in the skb makes the core send them and call again.
+///
+/// # Safety
+///
+/// `skb` and `cb` are the arguments of a running dumpit of our family.
+unsafe fn dumpit(
+    skb: *mut b::sk_buff,
+    cb: *mut b::netlink_callback,
+    f: fn(&mut Dump<'_>) -> Result,
+) -> c_int {
+    // INVARIANT: the arguments of a running dumpit (per the caller).
+    let mut d = Dump {
+        skb,
+        cb,
+        _p: PhantomData,
+    };
+    from_result(|| f(&mut d).map(|()| 0))
+}
+
 // The handlers the generated ops table (`rvnet_nl_gen.c`) calls. Their
 // prototypes are in the generated `rvnet_nl_gen.h`.
 
@@ -666,13 +686,8 @@ unsafe extern "C" fn rvnet_nl_dev_get_dumpit(
     skb: *mut b::sk_buff,
     cb: *mut b::netlink_callback,
 ) -> c_int {
-    // INVARIANT: the arguments of a running dumpit.
-    let mut d = Dump {
-        skb,
-        cb,
-        _p: PhantomData,
-    };
-    from_result(|| <Impl as Handlers>::dev_dump(&mut d).map(|()| 0))
+    // SAFETY: called by the core with the arguments of a running dumpit.
+    unsafe { dumpit(skb, cb, <Impl as Handlers>::dev_dump) }
 }
 
 /// `decision-dump` dumpit (the core checked CAP_NET_ADMIN).
@@ -685,13 +700,8 @@ unsafe extern "C" fn rvnet_nl_decision_dump_dumpit(
     skb: *mut b::sk_buff,
     cb: *mut b::netlink_callback,
 ) -> c_int {
-    // INVARIANT: the arguments of a running dumpit.
-    let mut d = Dump {
-        skb,
-        cb,
-        _p: PhantomData,
-    };
-    from_result(|| <Impl as Handlers>::decision_dump(&mut d).map(|()| 0))
+    // SAFETY: called by the core with the arguments of a running dumpit.
+    unsafe { dumpit(skb, cb, <Impl as Handlers>::decision_dump) }
 }
 
 /// Payload room of one decision event (attributes of one record).

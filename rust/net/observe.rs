@@ -56,11 +56,12 @@ impl SkBuff {
         if dst.is_null() {
             return None;
         }
-        // SAFETY: a dst attached to an skb we own is valid (referenced, or
-        // noref under the RCU section that `_guard` proves); its ops and
-        // device are valid with it. An AF_INET dst is an rtable (no XFRM in
-        // this kernel configuration) and an AF_INET6 one an rt6_info, both
-        // embedding the dst_entry first. `from` is read under RCU.
+        // A dst attached to an skb we own is valid (referenced, or noref
+        // under the RCU section that `_guard` proves), with its ops and
+        // device. An AF_INET dst is an rtable (no XFRM in this kernel
+        // configuration), an AF_INET6 one an rt6_info; both embed the
+        // dst_entry first.
+        // SAFETY: valid dst (above); containing type chosen by its family; `from` read under RCU.
         unsafe {
             let dev = (*dst).__bindgen_anon_1.dev;
             let oif = if dev.is_null() { 0 } else { (*dev).ifindex };
