@@ -15,7 +15,6 @@ use super::rcu;
 use super::route::Addr;
 use super::skb::SkBuff;
 use super::txq::TxQueue;
-use core::ffi::CStr;
 use core::ptr;
 
 /// `CLOCK_MONOTONIC` now, in nanoseconds.
@@ -155,18 +154,9 @@ impl TxQueue {
     /// Kind of the queue's qdisc (`pfifo_fast`, `fq_codel`, `noqueue`...),
     /// NUL-padded.
     pub(crate) fn qdisc_kind(&self, _guard: &rcu::Guard) -> [u8; b::IFNAMSIZ as usize] {
-        let mut kind = [0u8; b::IFNAMSIZ as usize];
         // SAFETY: a queue of a registered device; its qdisc pointer is read
         // under RCU and a qdisc's ops id is a NUL-terminated IFNAMSIZ string.
-        unsafe {
-            let id = b::rvnet_txq_qdisc_kind(self.raw());
-            if !id.is_null() {
-                let s = CStr::from_ptr(id.cast()).to_bytes();
-                let n = s.len().min(kind.len() - 1);
-                kind[..n].copy_from_slice(&s[..n]);
-            }
-        }
-        kind
+        unsafe { super::route::qdisc_kind_name(b::rvnet_txq_qdisc_kind(self.raw())) }
     }
 
     /// Bytes in flight as BQL counts them (queued minus completed).

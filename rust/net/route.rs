@@ -569,19 +569,30 @@ pub(crate) fn dev_facts(net: &Net, ifindex: i32) -> Option<DevFacts> {
     if dev.is_null() {
         return None;
     }
-    let mut kind = [0u8; b::IFNAMSIZ as usize];
     // SAFETY: `dev` is valid under RCU; a device always has a root qdisc
     // (noop_qdisc at least) whose ops id is a NUL-terminated IFNAMSIZ string.
     unsafe {
-        let id = b::rvnet_dev_root_qdisc_kind(dev);
-        if !id.is_null() {
-            let s = CStr::from_ptr(id.cast()).to_bytes();
-            let n = s.len().min(kind.len() - 1);
-            kind[..n].copy_from_slice(&s[..n]);
-        }
+        let kind = qdisc_kind_name(b::rvnet_dev_root_qdisc_kind(dev));
         Some(DevFacts {
             real_num_tx_queues: ptr::read_volatile(ptr::addr_of!((*dev).real_num_tx_queues)),
             qdisc_kind: kind,
         })
     }
+}
+
+/// A qdisc ops id (`Qdisc_ops.id`) as a NUL-padded IFNAMSIZ array; all
+/// zeroes for NULL.
+///
+/// # Safety
+///
+/// `id` is NULL or a NUL-terminated string valid for the call.
+pub(crate) unsafe fn qdisc_kind_name(id: *const u8) -> [u8; b::IFNAMSIZ as usize] {
+    let mut kind = [0u8; b::IFNAMSIZ as usize];
+    if !id.is_null() {
+        // SAFETY: per the caller.
+        let s = unsafe { CStr::from_ptr(id.cast()) }.to_bytes();
+        let n = s.len().min(kind.len() - 1);
+        kind[..n].copy_from_slice(&s[..n]);
+    }
+    kind
 }
