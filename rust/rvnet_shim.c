@@ -80,11 +80,6 @@ void rvnet_netif_napi_add(struct net_device *dev, struct napi_struct *napi,
 	netif_napi_add(dev, napi, poll);
 }
 
-bool rvnet_napi_schedule(struct napi_struct *napi)
-{
-	return napi_schedule(napi);
-}
-
 struct net *rvnet_dev_net(const struct net_device *dev)
 {
 	return dev_net(dev);

@@ -69,7 +69,6 @@ void rvnet_netdev_tx_reset_queue(struct netdev_queue *txq);
 bool rvnet_netdev_xmit_more(void);
 void rvnet_netif_napi_add(struct net_device *dev, struct napi_struct *napi,
 			  int (*poll)(struct napi_struct *, int));
-bool rvnet_napi_schedule(struct napi_struct *napi);
 struct net *rvnet_dev_net(const struct net_device *dev);
 unsigned long rvnet_netdev_priv_flags(const struct net_device *dev);
 void rvnet_netdev_set_priv_flags(struct net_device *dev, unsigned long flags);

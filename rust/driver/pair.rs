@@ -178,7 +178,7 @@ impl Driver for Rvnet {
             q.enable(rtnl);
             // Packets the peer queued while we were down are drained now.
             if !q.is_empty() {
-                q.schedule();
+                q.kick();
             }
         }
         dev.tx_start_all(rtnl);

@@ -44,7 +44,7 @@ pub(super) fn start_xmit(dev: &Device<Rvnet>, mut skb: SkBuff) -> TxOutcome {
         fence(Ordering::SeqCst);
         if rxq.is_full() {
             st.busy.add(1);
-            rxq.schedule();
+            rxq.kick();
             return TxOutcome::Busy(skb);
         }
         txq.start();
@@ -86,14 +86,14 @@ pub(super) fn start_xmit(dev: &Device<Rvnet>, mut skb: SkBuff) -> TxOutcome {
                 kick = true;
             }
             if kick {
-                rxq.schedule();
+                rxq.kick();
             }
         }
         Err(skb) => {
             // Another tx queue sharing this ring filled it meanwhile.
             st.drop_full.add(1);
             skb.drop_with(DropReason::FullRing);
-            rxq.schedule();
+            rxq.kick();
         }
     }
     TxOutcome::Ok

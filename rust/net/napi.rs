@@ -55,6 +55,15 @@ pub(crate) struct RxQueue<P: RxPoll> {
     napi_added: AtomicBool,
     /// Between `enable` and `disable` (both under rtnl).
     enabled: AtomicBool,
+    /// Set by whoever scheduled the NAPI, cleared when its poll completes:
+    /// while set, producers do not touch the NAPI state at all (veth's
+    /// `rx_notify_masked`). Without it every packet sent during a poll
+    /// makes `napi_schedule` set `NAPI_STATE_MISSED`, and the repoll that
+    /// follows often finds the ring empty and completes with zero work,
+    /// which flushes every packet GRO holds (`napi_complete_done` keeps
+    /// them only after real work). It also spares the sender an atomic
+    /// read-modify-write of the NAPI state per packet.
+    notify_masked: AtomicBool,
     /// Current ring size (slots).
     ring_size: AtomicU32,
     /// Per-queue driver data (stats, ...).
@@ -88,6 +97,7 @@ impl<P: RxPoll> RxQueue<P> {
                 ring_ready: false,
                 napi_added: AtomicBool::new(false),
                 enabled: AtomicBool::new(false),
+                notify_masked: AtomicBool::new(false),
                 ring_size: AtomicU32::new(ring_size),
                 data,
             },
@@ -196,7 +206,7 @@ impl<P: RxPoll> RxQueue<P> {
         }
         if was_enabled {
             self.enable(rtnl);
-            self.schedule();
+            self.kick();
         }
         check(ret)
     }
@@ -208,13 +218,35 @@ impl<P: RxPoll> RxQueue<P> {
         unsafe { b::rvnet___ptr_ring_empty(self.ring.get()) }
     }
 
-    /// Schedules the NAPI poll (`napi_schedule`). Returns whether it was
-    /// newly scheduled.
+    /// Makes sure the NAPI will poll the ring after a produce: schedules it
+    /// unless a poll is already scheduled or running, which then sees the
+    /// packet (it rechecks the ring after it completes, see
+    /// [`PollCtx::complete_done`]). Any context with BH disabled.
     #[inline]
-    pub(crate) fn schedule(&self) -> bool {
+    pub(crate) fn kick(&self) {
+        // Order the produce before the read of the mask; pairs with the
+        // barrier between clearing the mask and rechecking the ring in
+        // `complete_done` (one of the two sides sees the other).
+        core::sync::atomic::fence(Ordering::SeqCst);
+        if self.notify_masked.load(Ordering::Relaxed) {
+            return;
+        }
+        self.schedule_masked();
+    }
+
+    /// `napi_schedule_prep` + `__napi_schedule`, setting the mask when this
+    /// call is the one that scheduled the poll.
+    #[inline]
+    fn schedule_masked(&self) {
         // SAFETY: the napi is on its device's list (INVARIANT napi_added);
-        // napi_schedule is safe in any context and a no-op when disabled.
-        unsafe { b::rvnet_napi_schedule(self.napi.get()) }
+        // napi_schedule_prep is an atomic test-and-set of the NAPI state,
+        // safe in any context, and false while the NAPI is disabled.
+        if unsafe { b::napi_schedule_prep(self.napi.get()) } {
+            self.notify_masked.store(true, Ordering::Relaxed);
+            // SAFETY: napi_schedule_prep() returned true, so this call owns
+            // the scheduling of the poll (the contract of __napi_schedule).
+            unsafe { b::__napi_schedule(self.napi.get()) };
+        }
     }
 
     /// `napi_enable`, from ndo_open.
@@ -222,6 +254,8 @@ impl<P: RxPoll> RxQueue<P> {
         if self.enabled.swap(true, Ordering::Relaxed) {
             return;
         }
+        // A poll that was cut short by napi_disable() left the mask set.
+        self.notify_masked.store(false, Ordering::Relaxed);
         // SAFETY: added, disabled napi; rtnl serialises enable/disable.
         unsafe { b::napi_enable(self.napi.get()) }
     }
@@ -326,10 +360,22 @@ impl<'a, P: RxPoll> PollCtx<'a, P> {
     }
 
     /// `napi_complete_done`: ends polling. Returns false if the NAPI must
-    /// keep polling (it was rescheduled meanwhile).
+    /// keep polling (it was rescheduled meanwhile). When it ended, producers
+    /// may kick the NAPI again, and a packet produced while they could not
+    /// (the mask was still set) is picked up by rescheduling here.
     #[inline]
     pub(crate) fn complete_done(&mut self, done: u32) -> bool {
         // SAFETY: called from this napi's poll with `done < budget`.
-        unsafe { b::napi_complete_done(self.q.napi.get(), done as core::ffi::c_int) }
+        let completed =
+            unsafe { b::napi_complete_done(self.q.napi.get(), done as core::ffi::c_int) };
+        if completed {
+            self.q.notify_masked.store(false, Ordering::Relaxed);
+            // Clear the mask before reading the ring; pairs with `kick`.
+            core::sync::atomic::fence(Ordering::SeqCst);
+            if !self.q.is_empty() {
+                self.q.schedule_masked();
+            }
+        }
+        completed
     }
 }
