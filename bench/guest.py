@@ -580,7 +580,55 @@ class Bench:
             for kind in kinds:
                 after(kind)
 
+    def profile(self, outdir):
+        """perf profiles of pktgen start_xmit (64 B and 1500 B) on each
+        device: `perf record -a -g` (cpu-clock, the only event under TCG)
+        for the length of one pktgen run after a warm-up, then the flat
+        profile by symbol (`perf report --no-children`) next to the pps."""
+        os.makedirs(outdir, exist_ok=True)
+        secs = self.cfg["pktgen_s"]
+        # perf resolves module symbols from the .ko, found by build-id.
+        ko = os.environ.get("RVNET_KO")
+        if ko:
+            subprocess.run(["perf", "buildid-cache", "-a", ko], check=False,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for k in ALL:
+            self.teardown(k)
+        try:
+            for k in ALL:
+                self.setup(k)
+            for label, size in (("64B", 60), ("1500B", 1514)):
+                for kind in ALL:
+                    self.pktgen(kind, "start_xmit", size, 1)  # warm-up
+                    data = os.path.join(outdir, "%s-%s.data" % (kind, label))
+                    rec = subprocess.Popen(["perf", "record", "-q", "-a", "-g", "-F", "1000",
+                                            "-e", "cpu-clock", "-o", data, "--", "sleep", str(secs)],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                    metrics, _ = self.pktgen(kind, "start_xmit", size, secs)
+                    _, err = rec.communicate(timeout=60)
+                    if rec.returncode != 0:
+                        raise RuntimeError("perf record failed: " + err.strip())
+                    txt = os.path.join(outdir, "%s-%s.txt" % (kind, label))
+                    with open(txt, "w") as f:
+                        f.write("# pktgen start_xmit %s on %s: %s\n" % (label, kind, json.dumps(metrics)))
+                        # Self time by symbol, then time including callees.
+                        for mode in ("--no-children", "--children"):
+                            rep = subprocess.run(["perf", "report", "-i", data, "--stdio", mode,
+                                                  "--sort", "dso,sym", "--percent-limit", "0.3",
+                                                  "-g", "none"],
+                                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                                 text=True)
+                            f.write("# perf report %s\n" % mode)
+                            f.write(rep.stdout)
+                    self.say("profile %s %s: %s -> %s" % (label, kind, json.dumps(metrics), txt))
+        finally:
+            for k in ALL:
+                self.teardown(k)
+
     def run(self):
+        if self.args.profile:
+            self.profile(self.args.profile)
+            return
         sel = self.args.only.split(",") if self.args.only else WORKLOADS
         with open("/proc/cpuinfo") as f:
             m = re.search(r"model name\s*:\s*(.*)", f.read())
@@ -637,6 +685,8 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every duration")
     ap.add_argument("--queues", type=int, default=1, help="tx/rx queues of veth and rvnet")
     ap.add_argument("--only", help="comma list of: " + ",".join(WORKLOADS))
+    ap.add_argument("--profile", metavar="DIR",
+                    help="instead of measuring: perf profiles of pktgen on each device into DIR")
     args = ap.parse_args()
     if not os.path.exists(PG + "/pgctrl"):
         sys.exit("bench: no %s (CONFIG_NET_PKTGEN)" % PG)

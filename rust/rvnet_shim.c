@@ -9,6 +9,7 @@ size_t rvnet_sizeof_net_device(void) { return sizeof(struct net_device); }
 size_t rvnet_sizeof_sk_buff(void) { return sizeof(struct sk_buff); }
 size_t rvnet_sizeof_napi_struct(void) { return sizeof(struct napi_struct); }
 size_t rvnet_sizeof_ptr_ring(void) { return sizeof(struct ptr_ring); }
+size_t rvnet_netdev_priv_offset(void) { return ALIGN(sizeof(struct net_device), NETDEV_ALIGN); }
 
 /* linux/netdevice.h */
 void *rvnet_netdev_priv(const struct net_device *dev)
@@ -29,12 +30,6 @@ bool rvnet_netif_carrier_ok(const struct net_device *dev)
 void rvnet_netif_tx_start_all_queues(struct net_device *dev)
 {
 	netif_tx_start_all_queues(dev);
-}
-
-struct netdev_queue *rvnet_netdev_get_tx_queue(const struct net_device *dev,
-					       unsigned int index)
-{
-	return netdev_get_tx_queue(dev, index);
 }
 
 void rvnet_netif_tx_stop_queue(struct netdev_queue *txq)

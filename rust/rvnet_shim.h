@@ -37,6 +37,8 @@ enum rvnet_c_sizes {
 	RVNET_C_SIZEOF_PTR_RING = sizeof(struct ptr_ring),
 	RVNET_C_SIZEOF_NETDEV_QUEUE = sizeof(struct netdev_queue),
 	RVNET_C_SIZEOF_RTNL_LINK_OPS = sizeof(struct rtnl_link_ops),
+	/* Where netdev_priv() puts the private area. */
+	RVNET_C_NETDEV_PRIV_OFFSET = ALIGN(sizeof(struct net_device), NETDEV_ALIGN),
 };
 
 /* Constants from expressions bindgen cannot evaluate. */
@@ -50,14 +52,13 @@ size_t rvnet_sizeof_net_device(void);
 size_t rvnet_sizeof_sk_buff(void);
 size_t rvnet_sizeof_napi_struct(void);
 size_t rvnet_sizeof_ptr_ring(void);
+size_t rvnet_netdev_priv_offset(void);
 
 /* linux/netdevice.h */
 void *rvnet_netdev_priv(const struct net_device *dev);
 bool rvnet_netif_running(const struct net_device *dev);
 bool rvnet_netif_carrier_ok(const struct net_device *dev);
 void rvnet_netif_tx_start_all_queues(struct net_device *dev);
-struct netdev_queue *rvnet_netdev_get_tx_queue(const struct net_device *dev,
-					       unsigned int index);
 void rvnet_netif_tx_stop_queue(struct netdev_queue *txq);
 bool rvnet_netif_tx_queue_stopped(const struct netdev_queue *txq);
 void rvnet_netif_tx_start_queue(struct netdev_queue *txq);

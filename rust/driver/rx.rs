@@ -3,7 +3,8 @@
 //! Receive: the NAPI poll of one rx queue.
 //!
 //! Takes at most `budget` packets from the ring, hands each to GRO
-//! (`napi_gro_receive`, which honours `ethtool -K gro`), completes the
+//! (`napi_gro_receive`) when `ethtool -K gro` is on, else straight to the
+//! stack (`netif_receive_skb`, as veth's backlog does), completes the
 //! sender's BQL for them, wakes the sender's tx queues that stopped on this
 //! full ring, and completes with `napi_complete_done` when the ring ran dry
 //! before the budget did. Runs in softirq (or the NAPI thread when threaded).
@@ -70,6 +71,7 @@ impl RxPoll for RxData {
             pkts: 0,
             bytes: 0,
         };
+        let gro = dev.gro_enabled();
         let mut done = 0;
         while done < budget {
             let Some(mut skb) = ctx.next() else { break };
@@ -89,7 +91,11 @@ impl RxPoll for RxData {
             if dev.data().obs.sampled() {
                 super::observe::record_rx(dev, &skb, index);
             }
-            ctx.gro_receive(skb);
+            if gro {
+                ctx.gro_receive(skb);
+            } else {
+                ctx.receive(skb);
+            }
             done += 1;
         }
         if let Some(s) = sender {

@@ -155,8 +155,17 @@ impl<D: Driver> Device<D> {
     pub(crate) fn data(&self) -> &D::Data {
         // SAFETY: by the invariant ndo_init wrote a `D::Data` into the
         // private area, and it is only dropped by priv_destructor, after the
-        // last reference to the device is gone.
-        unsafe { &*b::rvnet_netdev_priv(self.as_raw()).cast::<D::Data>() }
+        // last reference to the device is gone. The private area starts
+        // NETDEV_PRIV_OFFSET bytes after the net_device (netdev_priv(),
+        // checked against the C side at build and load time), inside the
+        // allocation alloc_netdev_mqs() made for both.
+        unsafe {
+            &*self
+                .as_raw()
+                .cast::<u8>()
+                .add(super::layout::NETDEV_PRIV_OFFSET)
+                .cast::<D::Data>()
+        }
     }
 
     /// `dev->ifindex`.
@@ -212,11 +221,10 @@ impl<D: Driver> Device<D> {
         if u32::from(index) >= self.num_tx_queues() {
             return None;
         }
-        // SAFETY: index < num_tx_queues, so netdev_get_tx_queue() returns an
-        // element of dev->_tx, which lives as long as the device.
-        Some(unsafe {
-            TxQueue::from_raw(b::rvnet_netdev_get_tx_queue(self.as_raw(), index.into()))
-        })
+        // SAFETY: index < num_tx_queues, the length of the dev->_tx array
+        // (netdev_get_tx_queue() is `&dev->_tx[index]`), which lives as long
+        // as the device; _tx is set before registration and never changes.
+        Some(unsafe { TxQueue::from_raw((*self.as_raw())._tx.add(usize::from(index))) })
     }
 
     /// Allocated tx queues (`numtxqueues` at creation).
@@ -229,6 +237,16 @@ impl<D: Driver> Device<D> {
     pub(crate) fn real_num_tx_queues(&self) -> u32 {
         // SAFETY: a plain word, written under rtnl.
         unsafe { ptr::read_volatile(ptr::addr_of!((*self.as_raw()).real_num_tx_queues)) }
+    }
+
+    /// Whether GRO is on (`NETIF_F_GRO` in the active features, what
+    /// `netif_elide_gro()` tests).
+    #[inline]
+    pub(crate) fn gro_enabled(&self) -> bool {
+        // SAFETY: a plain word, written under rtnl (READ_ONCE, as the core
+        // reads it in the datapath).
+        let f = unsafe { ptr::read_volatile(ptr::addr_of!((*self.as_raw()).features)) };
+        f & Features::GRO.0 != 0
     }
 
     /// Active rx queues (`ethtool -L`).

@@ -29,6 +29,17 @@ build_check!(b::ptr_ring, rvnet_c_sizes_RVNET_C_SIZEOF_PTR_RING);
 build_check!(b::netdev_queue, rvnet_c_sizes_RVNET_C_SIZEOF_NETDEV_QUEUE);
 build_check!(b::rtnl_link_ops, rvnet_c_sizes_RVNET_C_SIZEOF_RTNL_LINK_OPS);
 
+/// Offset of the private area from the `net_device` (`netdev_priv()`:
+/// `ALIGN(sizeof(struct net_device), NETDEV_ALIGN)`), so that the datapath
+/// finds its data without a call into the shim. Checked against clang's
+/// value here and against the compiled shim's at load.
+pub(crate) const NETDEV_PRIV_OFFSET: usize =
+    b::rvnet_c_sizes_RVNET_C_NETDEV_PRIV_OFFSET as usize;
+const _: () = assert!(
+    NETDEV_PRIV_OFFSET == (size_of::<b::net_device>() + 31) & !31
+        && NETDEV_PRIV_OFFSET >= size_of::<b::net_device>()
+);
+
 /// Compares the Rust view of the core structs with the compiled C shim's.
 pub(crate) fn check() -> Result {
     // SAFETY: the size functions only return `sizeof` constants.
@@ -53,6 +64,11 @@ pub(crate) fn check() -> Result {
                 "ptr_ring",
                 b::rvnet_sizeof_ptr_ring(),
                 size_of::<b::ptr_ring>(),
+            ),
+            (
+                "netdev_priv offset of",
+                b::rvnet_netdev_priv_offset(),
+                NETDEV_PRIV_OFFSET,
             ),
         ]
     };

@@ -359,6 +359,18 @@ impl<'a, P: RxPoll> PollCtx<'a, P> {
         unsafe { b::napi_gro_receive(self.q.napi.get(), skb.into_raw()) };
     }
 
+    /// Hands a packet to the stack without GRO (`netif_receive_skb`): when
+    /// GRO is off, `napi_gro_receive` would only queue it on the NAPI's
+    /// list for a list receive at completion, which costs more than a
+    /// direct receive when a poll finds a packet or two (veth without GRO
+    /// receives through the backlog, one packet at a time, too).
+    #[inline]
+    pub(crate) fn receive(&mut self, skb: SkBuff) {
+        // SAFETY: in NAPI (softirq) context with BH disabled; the stack
+        // takes ownership.
+        unsafe { b::netif_receive_skb(skb.into_raw()) };
+    }
+
     /// `napi_complete_done`: ends polling. Returns false if the NAPI must
     /// keep polling (it was rescheduled meanwhile). When it ended, producers
     /// may kick the NAPI again, and a packet produced while they could not
