@@ -33,8 +33,7 @@ build_check!(b::rtnl_link_ops, rvnet_c_sizes_RVNET_C_SIZEOF_RTNL_LINK_OPS);
 /// `ALIGN(sizeof(struct net_device), NETDEV_ALIGN)`), so that the datapath
 /// finds its data without a call into the shim. Checked against clang's
 /// value here and against the compiled shim's at load.
-pub(crate) const NETDEV_PRIV_OFFSET: usize =
-    b::rvnet_c_sizes_RVNET_C_NETDEV_PRIV_OFFSET as usize;
+pub(crate) const NETDEV_PRIV_OFFSET: usize = b::rvnet_c_sizes_RVNET_C_NETDEV_PRIV_OFFSET as usize;
 const _: () = assert!(
     NETDEV_PRIV_OFFSET == (size_of::<b::net_device>() + 31) & !31
         && NETDEV_PRIV_OFFSET >= size_of::<b::net_device>()
