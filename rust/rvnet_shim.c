@@ -53,10 +53,30 @@ bool rvnet___netdev_tx_sent_queue(struct netdev_queue *txq, unsigned int bytes,
 	return __netdev_tx_sent_queue(txq, bytes, xmit_more);
 }
 
-void rvnet_netdev_tx_completed_queue(struct netdev_queue *txq,
-				     unsigned int pkts, unsigned int bytes)
+/*
+ * netdev_tx_completed_queue() in two halves: the DQL accounting for each
+ * packet as it leaves the peer's ring, and the barrier plus qdisc restart
+ * once per poll. Completing a whole poll's packets at once looks to DQL like
+ * a queue that ran dry (the consumer drains the ring in one go), and DQL
+ * answers a dry queue by raising the limit, until the ring bounds it.
+ */
+void rvnet_dql_completed(struct netdev_queue *txq, unsigned int bytes)
 {
-	netdev_tx_completed_queue(txq, pkts, bytes);
+#ifdef CONFIG_BQL
+	dql_completed(&txq->dql, bytes);
+#endif
+}
+
+void rvnet_netdev_tx_completed_wake(struct netdev_queue *txq)
+{
+#ifdef CONFIG_BQL
+	/* Pairs with netdev_tx_sent_queue(), as in netdev_tx_completed_queue(). */
+	smp_mb();
+	if (unlikely(dql_avail(&txq->dql) < 0))
+		return;
+	if (test_and_clear_bit(__QUEUE_STATE_STACK_XOFF, &txq->state))
+		netif_schedule_queue(txq);
+#endif
 }
 
 void rvnet_netdev_tx_reset_queue(struct netdev_queue *txq)

@@ -64,8 +64,8 @@ bool rvnet_netif_tx_queue_stopped(const struct netdev_queue *txq);
 void rvnet_netif_tx_start_queue(struct netdev_queue *txq);
 bool rvnet___netdev_tx_sent_queue(struct netdev_queue *txq, unsigned int bytes,
 				  bool xmit_more);
-void rvnet_netdev_tx_completed_queue(struct netdev_queue *txq,
-				     unsigned int pkts, unsigned int bytes);
+void rvnet_dql_completed(struct netdev_queue *txq, unsigned int bytes);
+void rvnet_netdev_tx_completed_wake(struct netdev_queue *txq);
 void rvnet_netdev_tx_reset_queue(struct netdev_queue *txq);
 bool rvnet_netdev_xmit_more(void);
 void rvnet_netif_napi_add(struct net_device *dev, struct napi_struct *napi,

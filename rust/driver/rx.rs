@@ -14,34 +14,67 @@ use super::queues::RxData;
 use crate::net::device::Device;
 use crate::net::napi::{PollCtx, RxPoll};
 use crate::net::rcu;
+use crate::net::skb::TxTag;
+use crate::net::txq::TxQueue;
 use core::sync::atomic::{fence, Ordering};
 
-/// BQL completions accumulated for one sender tx queue.
-struct Completion {
+/// BQL completion of the packets one poll takes from the ring: each packet
+/// is completed on its sender tx queue as it leaves the ring (DQL then
+/// sees the ring drain at this consumer's pace), and the queue's barrier
+/// and qdisc restart run once per run of packets of one queue.
+struct Completion<'a> {
+    sender: &'a Device<Rvnet>,
     queue: u16,
     generation: u32,
-    pkts: u32,
+    /// The sender's queue, if packets of this generation may be completed.
+    txq: Option<&'a TxQueue>,
+    /// Bytes completed on `txq` since the last wake.
     bytes: u32,
 }
 
-impl Completion {
-    fn flush(&mut self, sender: &Device<Rvnet>) {
-        if self.pkts == 0 {
-            return;
+impl<'a> Completion<'a> {
+    fn new(sender: &'a Device<Rvnet>) -> Self {
+        Self {
+            sender,
+            queue: 0,
+            generation: 0,
+            txq: None,
+            bytes: 0,
         }
-        let current = sender
-            .data()
-            .txs
-            .get(usize::from(self.queue))
-            .map(|s| s.generation());
-        // Packets sent before the sender's last BQL reset are not in flight
-        // any more as far as BQL knows; completing them would underflow it.
-        if current == Some(self.generation) {
-            if let Some(txq) = sender.tx_queue(self.queue) {
-                txq.bql_completed(self.pkts, self.bytes);
+    }
+
+    fn packet(&mut self, tag: &TxTag) {
+        if self.txq.is_none() || self.queue != tag.queue || self.generation != tag.generation {
+            self.finish();
+            self.queue = tag.queue;
+            self.generation = tag.generation;
+            let current = self
+                .sender
+                .data()
+                .txs
+                .get(usize::from(tag.queue))
+                .map(|s| s.generation());
+            // Packets sent before the sender's last BQL reset are not in
+            // flight any more as far as BQL knows; completing them would
+            // underflow it.
+            self.txq = if current == Some(tag.generation) {
+                self.sender.tx_queue(tag.queue)
+            } else {
+                None
+            };
+        }
+        if let Some(txq) = self.txq {
+            txq.bql_completed_one(tag.len);
+            self.bytes = self.bytes.wrapping_add(tag.len);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(txq) = self.txq {
+            if self.bytes > 0 {
+                txq.bql_completed_wake();
             }
         }
-        self.pkts = 0;
         self.bytes = 0;
     }
 }
@@ -65,25 +98,14 @@ impl RxPoll for RxData {
         q.data.polls.add(1);
         let guard = rcu::Guard::new();
         let sender = dev.peer(&guard);
-        let mut c = Completion {
-            queue: 0,
-            generation: 0,
-            pkts: 0,
-            bytes: 0,
-        };
+        let mut c = sender.map(Completion::new);
         let gro = dev.gro_enabled();
         let mut done = 0;
         while done < budget {
             let Some(mut skb) = ctx.next() else { break };
             let tag = skb.tx_tag();
-            if let Some(s) = sender {
-                if c.pkts > 0 && (c.queue != tag.queue || c.generation != tag.generation) {
-                    c.flush(s);
-                }
-                c.queue = tag.queue;
-                c.generation = tag.generation;
-                c.pkts += 1;
-                c.bytes = c.bytes.wrapping_add(tag.len);
+            if let Some(c) = c.as_mut() {
+                c.packet(&tag);
             }
             q.data.packets.add(1);
             q.data.bytes.add(u64::from(tag.len));
@@ -98,8 +120,10 @@ impl RxPoll for RxData {
             }
             done += 1;
         }
+        if let Some(c) = c.as_mut() {
+            c.finish();
+        }
         if let Some(s) = sender {
-            c.flush(s);
             if done > 0 {
                 wake_senders(s, dev, index);
             }

@@ -78,14 +78,30 @@ impl TxQueue {
         unsafe { b::rvnet___netdev_tx_sent_queue(self.raw(), bytes, xmit_more) }
     }
 
-    /// `netdev_tx_completed_queue`: `pkts`/`bytes` left the queue. Must not
-    /// exceed what was sent since the last [`TxQueue::bql_reset`] (see the
-    /// module docs); completions of one queue must not run concurrently.
+    /// The DQL half of `netdev_tx_completed_queue`: one packet of `bytes`
+    /// left the queue (the peer's NAPI took it from the ring). Completing
+    /// packet by packet lets DQL see the ring drain at the consumer's pace;
+    /// a whole poll completed at once looks like a queue that ran dry, and
+    /// DQL raises the limit for it until the ring bounds it. Must not exceed
+    /// what was sent since the last [`TxQueue::bql_reset`] (see the module
+    /// docs); completions of one queue must not run concurrently. Follow a
+    /// run of these with [`TxQueue::bql_completed_wake`].
     #[inline]
-    pub(crate) fn bql_completed(&self, pkts: u32, bytes: u32) {
-        // SAFETY: valid queue; BQL accounting is plain arithmetic under the
+    pub(crate) fn bql_completed_one(&self, bytes: u32) {
+        // SAFETY: valid queue; DQL accounting is plain arithmetic under the
         // caller's serialisation (one NAPI completes a given queue).
-        unsafe { b::rvnet_netdev_tx_completed_queue(self.raw(), pkts, bytes) }
+        unsafe { b::rvnet_dql_completed(self.raw(), bytes) }
+    }
+
+    /// The other half of `netdev_tx_completed_queue`, once after a run of
+    /// [`TxQueue::bql_completed_one`]: a full barrier (pairs with
+    /// `bql_sent`), then restart the qdisc if BQL had stopped the queue
+    /// and the limit allows more again.
+    #[inline]
+    pub(crate) fn bql_completed_wake(&self) {
+        // SAFETY: valid queue; atomic bit operations and netif_schedule_queue,
+        // callable from softirq.
+        unsafe { b::rvnet_netdev_tx_completed_wake(self.raw()) }
     }
 
     /// `netdev_tx_reset_queue`: forget in-flight bytes (device close).
