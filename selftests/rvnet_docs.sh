@@ -1,10 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The documentation's commands still run: Documentation/tools/life-of-a-packet
+# The documentation's commands still run. Documentation/tools/life-of-a-packet
 # (what `make docs` runs to write Documentation/life-of-a-packet.rst) runs
 # every command the walk-through shows and fails if one fails; its output
 # must show the ARP exchange and the connection's packets with their
-# decisions on both sides.
+# decisions on both sides. Documentation/tools/doc-commands runs every
+# command shown in the other documents (one case per document, listed by
+# `doc-commands --list`), checks the output they show, and prints what it
+# did with each command (run here, run on the host by selftests/check, or
+# skipped and why).
 . "$(dirname "$0")/lib.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,10 +28,26 @@ t_life_of_a_packet() {
 	rm -f "$out"
 }
 
+# t_doc_commands FILE LOG: doc-commands on one document, its report in LOG.
+t_doc_commands() {
+	[ -x "$here/../out/rvnetctl" ] || skip "rvnetctl not built: tools/rvnetctl/build"
+	"$here/../Documentation/tools/doc-commands" --guest "$1" >"$2" 2>&1 ||
+		fail "a command of $1 failed (the report follows)"
+}
+
+docs=$("$here/../Documentation/tools/doc-commands" --list)
 rvnet_load
 ktap_print_header
-ktap_set_plan 1
+ktap_set_plan $((1 + $(echo "$docs" | wc -l)))
 run_case "docs_life_of_a_packet_commands_run" t_life_of_a_packet
+while read -r file case; do
+	log=/tmp/rvnet-doc-commands.$$.log
+	: >"$log"
+	run_case "$case" t_doc_commands "$file" "$log"
+	# The report of every document, also when it passes.
+	sed 's/^/# /' "$log"
+	rm -f "$log"
+done <<<"$docs"
 cleanup_all
 rvnet_unload
 ktap_finished
