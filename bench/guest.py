@@ -587,11 +587,13 @@ class Bench:
         profile by symbol (`perf report --no-children`) next to the pps."""
         os.makedirs(outdir, exist_ok=True)
         secs = self.cfg["pktgen_s"]
-        # perf resolves module symbols from the .ko, found by build-id.
-        ko = os.environ.get("RVNET_KO")
-        if ko:
-            subprocess.run(["perf", "buildid-cache", "-a", ko], check=False,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # perf in the guest cannot find rvnet.ko (it is not under
+        # /lib/modules), so its samples show as [rvnet] addresses: keep the
+        # module's .text base next to the reports, to resolve them against
+        # `llvm-nm -n out/plain/rvnet.ko` on the host.
+        with open("/sys/module/rvnet/sections/.text") as f, \
+                open(os.path.join(outdir, "rvnet.text"), "w") as o:
+            o.write(f.read())
         for k in ALL:
             self.teardown(k)
         try:

@@ -12,11 +12,6 @@ size_t rvnet_sizeof_ptr_ring(void) { return sizeof(struct ptr_ring); }
 size_t rvnet_netdev_priv_offset(void) { return ALIGN(sizeof(struct net_device), NETDEV_ALIGN); }
 
 /* linux/netdevice.h */
-void *rvnet_netdev_priv(const struct net_device *dev)
-{
-	return netdev_priv(dev);
-}
-
 bool rvnet_netif_running(const struct net_device *dev)
 {
 	return netif_running(dev);

@@ -55,7 +55,6 @@ size_t rvnet_sizeof_ptr_ring(void);
 size_t rvnet_netdev_priv_offset(void);
 
 /* linux/netdevice.h */
-void *rvnet_netdev_priv(const struct net_device *dev);
 bool rvnet_netif_running(const struct net_device *dev);
 bool rvnet_netif_carrier_ok(const struct net_device *dev);
 void rvnet_netif_tx_start_all_queues(struct net_device *dev);

@@ -155,17 +155,8 @@ impl<D: Driver> Device<D> {
     pub(crate) fn data(&self) -> &D::Data {
         // SAFETY: by the invariant ndo_init wrote a `D::Data` into the
         // private area, and it is only dropped by priv_destructor, after the
-        // last reference to the device is gone. The private area starts
-        // NETDEV_PRIV_OFFSET bytes after the net_device (netdev_priv(),
-        // checked against the C side at build and load time), inside the
-        // allocation alloc_netdev_mqs() made for both.
-        unsafe {
-            &*self
-                .as_raw()
-                .cast::<u8>()
-                .add(super::layout::NETDEV_PRIV_OFFSET)
-                .cast::<D::Data>()
-        }
+        // last reference to the device is gone.
+        unsafe { &*priv_area::<D>(self.as_raw()) }
     }
 
     /// `dev->ifindex`.
@@ -459,6 +450,17 @@ impl<D: Driver> Device<D> {
     }
 }
 
+/// `netdev_priv()`: the private area, NETDEV_PRIV_OFFSET bytes after the
+/// `net_device`, in the same allocation (`alloc_netdev_mqs`). The offset is
+/// checked against the C side at build and load time (`layout`), so the
+/// datapath needs no call into the shim for it.
+#[inline]
+fn priv_area<D: Driver>(dev: *mut b::net_device) -> *mut D::Data {
+    dev.cast::<u8>()
+        .wrapping_add(super::layout::NETDEV_PRIV_OFFSET)
+        .cast::<D::Data>()
+}
+
 /// Device features (`NETIF_F_*`), built from the kernel's bit numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Features(u64);
@@ -711,7 +713,7 @@ impl<D: super::ethtool::Ethtool> Ops<D> {
             // SAFETY: netdev_priv() is an area of `priv_size` bytes reserved
             // for `D::Data`, aligned to NETDEV_ALIGN (checked at build time in
             // `rtnl::Registration`), and not yet initialised.
-            unsafe { b::rvnet_netdev_priv(dev).cast::<D::Data>().write(data) };
+            unsafe { priv_area::<D>(dev).write(data) };
             Ok(0)
         })
     }
@@ -739,7 +741,7 @@ impl<D: super::ethtool::Ethtool> Ops<D> {
     unsafe extern "C" fn priv_destructor(dev: *mut b::net_device) {
         // SAFETY: the core calls priv_destructor once, only for devices whose
         // ndo_init succeeded, after the last user is gone.
-        unsafe { ptr::drop_in_place(b::rvnet_netdev_priv(dev).cast::<D::Data>()) }
+        unsafe { ptr::drop_in_place(priv_area::<D>(dev)) }
     }
 
     /// `ndo_open` trampoline.
