@@ -31,8 +31,13 @@ t_life_of_a_packet() {
 # t_doc_commands FILE LOG: doc-commands on one document, its report in LOG.
 t_doc_commands() {
 	[ -x "$here/../out/rvnetctl" ] || skip "rvnetctl not built: tools/rvnetctl/build"
-	"$here/../Documentation/tools/doc-commands" --guest "$1" >"$2" 2>&1 ||
-		fail "a command of $1 failed (the report follows)"
+	if ! "$here/../Documentation/tools/doc-commands" --guest "$1" >"$2" 2>&1; then
+		# The failing command and its output first, next to the verdict
+		# (a CI record may keep only the lines around "not ok"); the whole
+		# report follows the case.
+		grep -B1 -A20 -E '^ *FAIL' "$2" | head -22 || true
+		fail "a command of $1 failed (above; the whole report follows)"
+	fi
 }
 
 docs=$("$here/../Documentation/tools/doc-commands" --list)
