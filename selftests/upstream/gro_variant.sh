@@ -17,6 +17,9 @@
 # 6.12 has no threaded-NAPI selftest).
 #
 # Output: one flat result per test, "ok - PROTO TEST" / "not ok - PROTO TEST".
+#
+# Sourced (`. gro_variant.sh KIND [threaded]`), it only defines the setup
+# (setup_ns, cleanup_ns, the MACs and namespace names) for gro_large_rate.sh.
 KIND=${1:?usage: gro_variant.sh rvnet|veth [threaded]}
 MODE=${2:-}
 
@@ -105,6 +108,8 @@ run_test() {
 	cleanup_ns
 	echo ${exit_code}
 }
+
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 
 LOG=$(mktemp /tmp/gro-log.XXXXXX)
 trap 'cleanup_ns; rm -f "$LOG"' EXIT
