@@ -25,6 +25,7 @@ import argparse
 import contextlib
 import ctypes
 import fcntl
+import glob
 import json
 import math
 import os
@@ -200,6 +201,30 @@ def pg_thread(thread, cmd):
 
 def pg_set(dev, cmd):
     pg_cmd(dev, cmd)
+
+
+def softirq_load():
+    """CPU ticks (utime + stime) of all ksoftirqd threads and the NET_TX and
+    NET_RX counts of /proc/softirqs summed over CPUs: whether softirq work
+    was deferred to the threads, and how much of it ran."""
+    ticks = 0
+    for comm in glob.glob("/proc/[0-9]*/comm"):
+        try:
+            with open(comm) as f:
+                if not f.read().startswith("ksoftirqd/"):
+                    continue
+            with open(comm[:-4] + "stat") as f:
+                st = f.read().rsplit(")", 1)[1].split()
+            ticks += int(st[11]) + int(st[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    counts = {}
+    with open("/proc/softirqs") as f:
+        for line in f:
+            name, *vals = line.split()
+            if name in ("NET_TX:", "NET_RX:"):
+                counts[name[:-1]] = sum(int(v) for v in vals)
+    return {"ksoftirqd_ticks": ticks, **counts}
 
 
 def qdisc_stats(ns, dev):
@@ -516,6 +541,7 @@ class Bench:
         secs = self.cfg["lat_s"]
         self.set_root(kind, "fq_codel")
         s0 = self.snapshot(kind)
+        l0 = softirq_load()
         with netns(a):
             flood = subprocess.Popen(
                 ["iperf3", "-c", B_IP, "-p", str(IPERF_PORT), "-J",
@@ -526,6 +552,7 @@ class Bench:
             out = nsh(a, ["ping", "-n", "-i", self.cfg["ping_interval"], "-W", "1", "-w", secs, B_IP],
                       check=False, timeout=secs + 30)
             q = qdisc_stats(a, "b1")
+            l1 = softirq_load()
         finally:
             fout, _ = flood.communicate(timeout=secs + 60)
         extra = self.snap_extra(kind, s0, self.snapshot(kind))
@@ -541,6 +568,9 @@ class Bench:
         extra.update({"pings": sent, "replies": got, "max_ms": rtts[-1],
                       "qdisc_drops": q.get("drops"), "qdisc_requeues": q.get("requeues"),
                       "qdisc_backlog_bytes_after_ping": q.get("backlog")})
+        # Whether a queue formed at all: softirq work deferred to ksoftirqd
+        # (ticks) and how many NET_TX/NET_RX softirqs ran during the ping.
+        extra.update({k + "_during_ping": l1[k] - l0[k] for k in l0 if k in l1})
         return ({"p50_ms": pct(rtts, 50), "p99_ms": pct(rtts, 99),
                  "ping_loss_pct": 100.0 * (sent - got) / sent if sent else None,
                  "flood_rx_mbit_s": flood_mbps}, extra)
