@@ -39,11 +39,6 @@ clean:
 
 # make bench: boot the plain kernel once and measure rvnet against veth and
 # dummy (bench/run; results in bench/results.{json,png}, never pass/fail).
-# make check-extended: tests not yet in check (genl family, rvnetctl,
-# bench smoke), in one debug boot.
-.PHONY: check-extended
-check-extended: setup
-	@selftests/check-extended
 
 # make upstream: the kernel's own selftests against rvnet, veth and netdevsim
 # in one debug boot; rewrites selftests/upstream.md.

@@ -227,7 +227,7 @@ def table(meta, metrics, na, tg):
         lines.append("observation cost (rvnet pktgen 64 B tx pps relative to sampling off):")
         for m in obs:
             v = m["devices"].get("rvnet", {}).get("median")
-            lines.append("  %-16s %10s  %s" % (m["case"], fmt(v, m["unit"]), fr(ratio(v, b))))
+            lines.append("  %-24s %10s  %s" % (m["case"], fmt(v, m["unit"]), fr(ratio(v, b))))
     lines.append("")
     lines.append("targets (ratio of medians):")
     for t in tg:

@@ -17,12 +17,16 @@
 # 6.12 has no threaded-NAPI selftest).
 #
 # Output: one flat result per test, "ok - PROTO TEST" / "not ok - PROTO TEST".
+# With KSFT_MACHINE_SLOW set (run-guest sets it on the debug kernel,
+# upstream's "slow machine"), upstream ignores a failed "large"; here that outcome is
+# "ok - PROTO large # SKIP slow environment ...", not a pass.
 #
 # Sourced (`. gro_variant.sh KIND [threaded]`), it only defines the setup
 # (setup_ns, cleanup_ns, the MACs and namespace names) for gro_large_rate.sh.
 KIND=${1:?usage: gro_variant.sh rvnet|veth [threaded]}
 MODE=${2:-}
 
+readonly SLOW_REASON="slow environment (KSFT_MACHINE_SLOW): upstream gro.sh ignores a failed large"
 readonly SERVER_MAC="aa:00:00:00:00:02"
 readonly CLIENT_MAC="aa:00:00:00:00:01"
 readonly TESTS=("data" "ack" "flags" "tcp" "ip" "large")
@@ -95,12 +99,14 @@ run_test() {
 			1>>"$LOG"
 		wait "${server_pid}"
 		exit_code=$?
-		if [[ ${test} == "large" && -n "${KSFT_MACHINE_SLOW}" && \
+		if [[ ${test} == "large" && -n "${KSFT_MACHINE_SLOW:-}" && \
 		      ${exit_code} -ne 0 ]]; then
 			echo "Ignoring errors due to slow environment" 1>&2
-			exit_code=0
+			# upstream passes the case here; we report it as the
+			# skip it is (see the result loop below)
+			exit_code=slow
 		fi
-		if [[ "${exit_code}" -eq 0 ]]; then
+		if [[ "${exit_code}" == 0 || "${exit_code}" == slow ]]; then
 			break;
 		fi
 		echo "# ${protocol} ${test}: try ${tries} failed (exit ${exit_code})" >&2
@@ -120,6 +126,9 @@ for proto in "${PROTOS[@]}"; do
 		exit_code=$(run_test "$proto" "$test")
 		if [ "$exit_code" = 0 ]; then
 			echo "ok - ${proto} ${test}"
+		elif [ "$exit_code" = slow ]; then
+			{ tail -15 "$LOG"; echo; } | sed 's/^/# /'
+			echo "ok - ${proto} ${test} # SKIP $SLOW_REASON"
 		else
 			# The log may end without a newline: keep the result line apart.
 			{ tail -15 "$LOG"; echo; } | sed 's/^/# /'
