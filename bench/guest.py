@@ -465,10 +465,32 @@ class Bench:
         for ns, dev in self.ends("rvnet"):
             sh([CTL, "-n", ns, "dev", "set", dev, "sample", str(n)])
 
-    def m_obs(self, _kind, case):
-        """pktgen 64 B into rvnet with sampling `case` on both ends, and a
-        listener in each namespace (rvnetctl monitor, output discarded), so
-        that sampled packets build and send events as they would for a user."""
+    def observation_cost(self):
+        """The cost of decision records on rvnet's datapath: pktgen 64 B
+        with sampling off, 1-in-1000 and 1-in-1 (listeners attached),
+        alternating the cases round by round; and 1-in-1 without a
+        listener, which splits the 1-in-1 cost into recording (parse,
+        route and neighbour facts, the ring) and delivery (event build,
+        multicast, the listeners' CPU time). The same cases for one TCP
+        stream (GRO on): routed packets, whose tx records also read the
+        route and the neighbour."""
+        cases = [("sample off", (0, False)), ("sample 1/1000", (1000, True)),
+                 ("sample 1/1", (1, True)), ("sample 1/1 no listener", (1, False))]
+        for r in range(-self.cfg["warmup"], self.cfg["runs"]):
+            for name, case in cases:
+                self.measure("observation_cost", name, "rvnet", r, self.m_obs, case)
+        self.set_features("rvnet", "on", "off")
+        for r in range(-self.cfg["warmup"], self.cfg["runs"]):
+            for name, case in cases:
+                self.measure("observation_cost_tcp", name, "rvnet", r, self.m_obs_tcp, case)
+        self.restore_features("rvnet")
+
+    def sampled(self, case, fn):
+        """fn() with decision sampling `case` = (1-in-n, listeners) on both
+        rvnet ends: with listeners, rvnetctl monitor in each namespace
+        (output discarded), so that sampled packets build and send events
+        as they would for a user. Returns fn's (metrics, extra), extra
+        with this run's event counts per end."""
         n, listen = case
         before = self.event_counts()
         self.set_sample(n)
@@ -479,7 +501,7 @@ class Bench:
                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             time.sleep(0.5)
         try:
-            metrics, extra = self.pktgen("rvnet", "start_xmit", 60, self.cfg["pktgen_s"])
+            metrics, extra = fn()
         finally:
             for m in mons:
                 m.terminate()
@@ -490,6 +512,18 @@ class Bench:
             extra[k] = v - before[k] if isinstance(v, int) and isinstance(before.get(k), int) else None
         return metrics, extra
 
+    def m_obs(self, _kind, case):
+        """pktgen 64 B into rvnet, sampled as `case`."""
+        return self.sampled(case, lambda: self.pktgen("rvnet", "start_xmit", 60, self.cfg["pktgen_s"]))
+
+    def m_obs_tcp(self, _kind, case):
+        """One TCP stream over rvnet, sampled as `case`."""
+        def tcp():
+            j = self.iperf("rvnet", ["-P", "1"], self.cfg["tcp_s"])
+            r = j["end"]["sum_received"]
+            return {"gbit_s": r["bits_per_second"] / 1e9}, {"seconds": r["seconds"]}
+        return self.sampled(case, tcp)
+
     def event_counts(self):
         """rvnet's cumulative decision-event counters, per end."""
         c = {}
@@ -498,19 +532,6 @@ class Bench:
             c["%s_events_sent" % dev] = d.get("events-sent")
             c["%s_events_dropped" % dev] = d.get("events-dropped")
         return c
-
-    def observation_cost(self):
-        """The cost of decision records on rvnet's datapath: pktgen 64 B
-        with sampling off, 1-in-1000 and 1-in-1 (listeners attached),
-        alternating the cases round by round; and 1-in-1 without a
-        listener, which splits the 1-in-1 cost into recording (parse,
-        route and neighbour facts, the ring) and delivery (event build,
-        multicast, the listeners' CPU time)."""
-        cases = [("sample off", (0, False)), ("sample 1/1000", (1000, True)),
-                 ("sample 1/1", (1, True)), ("sample 1/1 no listener", (1, False))]
-        for r in range(-self.cfg["warmup"], self.cfg["runs"]):
-            for name, case in cases:
-                self.measure("observation_cost", name, "rvnet", r, self.m_obs, case)
 
     def iperf(self, kind, args, secs):
         out = nsh(ns_a(kind), ["iperf3", "-c", B_IP, "-p", IPERF_PORT, "-J", "-t", secs] + args,

@@ -50,6 +50,7 @@ SPEC = {
     "tcp_rr": (PAIRS, ["tps", "p50_us", "p99_us"], ["tps", "p50_us"], None),
     "latency_under_load": (PAIRS, ["p50_ms", "p99_ms", "ping_loss_pct", "flood_rx_mbit_s"], ["p50_ms"], None),
     "observation_cost": (["rvnet"], ["tx_pps"], ["tx_pps"], ["sample off", "sample 1/1000", "sample 1/1", "sample 1/1 no listener"]),
+    "observation_cost_tcp": (["rvnet"], ["gbit_s"], ["gbit_s"], ["sample off", "sample 1/1000", "sample 1/1", "sample 1/1 no listener"]),
 }
 wl = sys.argv[3]
 devices, metrics, positive, cases = SPEC[wl]
@@ -78,7 +79,7 @@ for case in seen_cases:
             if m in positive and v <= 0:
                 die("%s [%s] %s: %s = %r, no traffic" % (wl, case, d, m, v))
         print("%s [%s] %s: %s" % (wl, case, d, ", ".join("%s=%.4g" % (m, r["metrics"][m]) for m in want)))
-        if wl == "observation_cost":
+        if wl.startswith("observation_cost"):
             # Sampling really ran (this run's counter deltas): at 1/1 every
             # packet became an event, sent to the listeners or counted as
             # dropped; off, and 1/1 with nobody listening, build none.
@@ -88,13 +89,15 @@ for case in seen_cases:
             sent = sum(v for k, v in ev.items() if k.endswith("_events_sent"))
             total = sum(ev.values())
             print("  events: %r" % ev)
-            pkts = r["extra"].get("pktgen_pkts", 0)
             if case in ("sample off", "sample 1/1 no listener") and total != 0:
                 die("%s, yet %d events" % (case, total))
-            # 1/1 with listeners: an event for each packet leaving b1 and
-            # each arriving on b2 (pktgen's count; the drain may add a few)
-            if case == "sample 1/1" and (pkts <= 0 or sent <= 0 or total < 2 * pkts):
-                die("sampling 1/1: %d events (%d sent) for %d packets" % (total, sent, pkts))
+            if case == "sample 1/1" and sent <= 0:
+                die("sampling 1/1 with listeners: no event sent (%r)" % ev)
+            # pktgen: an event for each packet leaving b1 and each arriving
+            # on b2 (pktgen's count; the drain may add a few)
+            pkts = r["extra"].get("pktgen_pkts")
+            if case == "sample 1/1" and wl == "observation_cost" and (not pkts or total < 2 * pkts):
+                die("sampling 1/1: %d events (%d sent) for %r packets" % (total, sent, pkts))
 PY
 }
 
@@ -107,13 +110,13 @@ t_report() {
 import json, sys
 j = json.load(open(sys.argv[1]))
 wls = sorted(set(m["workload"] for m in j["metrics"]))
-want = sorted(["latency_under_load", "observation_cost", "pktgen_queue_xmit_fq_codel",
+want = sorted(["latency_under_load", "observation_cost", "observation_cost_tcp", "pktgen_queue_xmit_fq_codel",
                "pktgen_start_xmit", "tcp_rr", "tcp_stream", "udp_64B"])
 if wls != want:
     sys.exit("FAIL: summarised workloads %s, want %s" % (wls, want))
 for m in j["metrics"]:
     rv = m["devices"].get("rvnet")
-    if m["workload"] == "observation_cost":
+    if m["workload"].startswith("observation_cost"):
         if rv is None or rv["median"] is None:
             sys.exit("FAIL: no rvnet median for " + m["id"])
         continue
@@ -128,7 +131,7 @@ PY
 
 rvnet_load
 ktap_print_header
-ktap_set_plan 9
+ktap_set_plan 10
 run_case "bench_smoke_guest_runs_every_workload_without_errors" t_run
 run_case "bench_smoke_pktgen_start_xmit_64B_1500B_dummy_veth_rvnet" check_raw wl pktgen_start_xmit
 run_case "bench_smoke_pktgen_queue_xmit_fq_codel_dummy_veth_rvnet" check_raw wl pktgen_queue_xmit_fq_codel
@@ -137,6 +140,7 @@ run_case "bench_smoke_udp_64B_pps_veth_rvnet" check_raw wl udp_64B
 run_case "bench_smoke_tcp_rr_veth_rvnet" check_raw wl tcp_rr
 run_case "bench_smoke_latency_under_load_fq_codel_veth_rvnet" check_raw wl latency_under_load
 run_case "bench_smoke_observation_cost_sampling_off_1000_1_rvnet" check_raw wl observation_cost
+run_case "bench_smoke_observation_cost_tcp_sampling_off_1000_1_rvnet" check_raw wl observation_cost_tcp
 run_case "bench_smoke_report_summarises_medians_and_ratios" t_report
 rm -f "$RAW" /tmp/rvnet-bench-smoke.json
 cleanup_all
