@@ -49,8 +49,8 @@ SPEC = {
     "udp_64B": (PAIRS, ["rx_pps", "tx_pps"], ["rx_pps"], None),
     "tcp_rr": (PAIRS, ["tps", "p50_us", "p99_us"], ["tps", "p50_us"], None),
     "latency_under_load": (PAIRS, ["p50_ms", "p99_ms", "ping_loss_pct", "flood_rx_mbit_s"], ["p50_ms"], None),
-    "observation_cost": (["rvnet"], ["tx_pps"], ["tx_pps"], ["sample off", "sample 1/1000", "sample 1/1", "sample 1/1 no listener"]),
-    "observation_cost_tcp": (["rvnet"], ["gbit_s"], ["gbit_s"], ["sample off", "sample 1/1000", "sample 1/1", "sample 1/1 no listener"]),
+    "observation_cost": (["rvnet"], ["tx_pps"], ["tx_pps"], ["sample off", "sample 1/1000", "sample 1/1", "sample 1/1 one listener", "sample 1/1 no listener"]),
+    "observation_cost_tcp": (["rvnet"], ["gbit_s"], ["gbit_s"], ["sample off", "sample 1/1000", "sample 1/1", "sample 1/1 one listener", "sample 1/1 no listener"]),
 }
 wl = sys.argv[3]
 devices, metrics, positive, cases = SPEC[wl]
@@ -93,6 +93,10 @@ for case in seen_cases:
                 die("%s, yet %d events" % (case, total))
             if case == "sample 1/1" and sent <= 0:
                 die("sampling 1/1 with listeners: no event sent (%r)" % ev)
+            # one listener, in b1's namespace: b2's events are never built
+            if case == "sample 1/1 one listener" and (ev["b1_events_sent"] <= 0 or
+                                                      ev["b2_events_sent"] + ev["b2_events_dropped"] != 0):
+                die("sampling 1/1, listener for b1 only: %r" % ev)
             # pktgen: an event for each packet leaving b1 and each arriving
             # on b2 (pktgen's count; the drain may add a few)
             pkts = r["extra"].get("pktgen_pkts")
