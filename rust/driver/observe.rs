@@ -265,7 +265,7 @@ pub(crate) fn record_tx(dev: &Device<Rvnet>, skb: &SkBuff, queue: u16, txq: &TxQ
                 tos: 0,
                 table: None,
             };
-            if let Ok(fr) = route::lookup(dev.net(), &q) {
+            if let Ok(fr) = route::lookup_fib(dev.net(), &q) {
                 d.table = fr.table;
                 d.prefix = fr.prefix;
             }
@@ -331,7 +331,7 @@ fn input_type(dev: &Device<Rvnet>, d: &Decision, dst: Addr, guard: &rcu::Guard) 
                 iif: dev.ifindex(),
                 ..q
             };
-            route::lookup(dev.net(), &q).map_or(rtn::UNREACHABLE, |r| r.rtype)
+            route::lookup_fib(dev.net(), &q).map_or(rtn::UNREACHABLE, |r| r.rtype)
         }
         Addr::V6(a) => {
             if a[0] == 0xff {
@@ -339,7 +339,7 @@ fn input_type(dev: &Device<Rvnet>, d: &Decision, dst: Addr, guard: &rcu::Guard) 
             } else if ipv6_is_local(dev, &a, guard) {
                 rtn::LOCAL
             } else {
-                route::lookup(dev.net(), &q).map_or(rtn::UNREACHABLE, |r| r.rtype)
+                route::lookup_fib(dev.net(), &q).map_or(rtn::UNREACHABLE, |r| r.rtype)
             }
         }
     }

@@ -209,13 +209,36 @@ unsafe fn dev_ref(dev: *const b::net_device) -> Option<DevRef> {
 /// Looks up the route for `q` in `net`. Never sleeps: also used from the
 /// datapath for decision records.
 pub(crate) fn lookup(net: &Net, q: &RouteQuery) -> Result<Route, Failure> {
+    lookup_as(net, q, Answer::Full)
+}
+
+/// What a lookup answers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// Everything `ip route get` shows: device, gateway, MTU, source.
+    Full,
+    /// The FIB match only: type, table, prefix, priority (no output route
+    /// built, no source address selected).
+    Fib,
+}
+
+/// The FIB match for `q` only: `rtype`, `table`, `prefix`, `priority`
+/// (and `scope` for IPv4); the other fields are `None`. For the datapath's
+/// decision records, whose packet already carries its route: the cost of
+/// one FIB lookup (IPv6: of `ip6_route_output`, usually a cached route),
+/// without an output route reference, or a source address selection.
+pub(crate) fn lookup_fib(net: &Net, q: &RouteQuery) -> Result<Route, Failure> {
+    lookup_as(net, q, Answer::Fib)
+}
+
+fn lookup_as(net: &Net, q: &RouteQuery, answer: Answer) -> Result<Route, Failure> {
     if q.src.is_some_and(|s| s.family() != q.dst.family()) {
         return Err(fail(EINVAL, c"rvnet: src and dst address families differ"));
     }
     let _guard = rcu::Guard::new();
     match q.dst {
-        Addr::V4(d) => lookup4(net, q, d),
-        Addr::V6(d) => lookup6(net, q, d),
+        Addr::V4(d) => lookup4(net, q, d, answer),
+        Addr::V6(d) => lookup6(net, q, d, answer),
     }
 }
 
@@ -244,7 +267,7 @@ unsafe fn fib_table(net: *mut b::net, id: u32) -> *mut b::fib_table {
     ptr::null_mut()
 }
 
-fn lookup4(net: &Net, q: &RouteQuery, dst: [u8; 4]) -> Result<Route, Failure> {
+fn lookup4(net: &Net, q: &RouteQuery, dst: [u8; 4], answer: Answer) -> Result<Route, Failure> {
     let mut fl4 = b::flowi4 {
         daddr: u32::from_ne_bytes(dst),
         saddr: match q.src {
@@ -305,6 +328,9 @@ fn lookup4(net: &Net, q: &RouteQuery, dst: [u8; 4]) -> Result<Route, Failure> {
         if !fi.is_null() {
             r.priority = Some((*fi).fib_priority);
         }
+    }
+    if answer == Answer::Fib {
+        return Ok(r);
     }
 
     if q.iif == 0 && q.table.is_none() {
@@ -378,7 +404,7 @@ fn lookup4(net: &Net, q: &RouteQuery, dst: [u8; 4]) -> Result<Route, Failure> {
     Ok(r)
 }
 
-fn lookup6(net: &Net, q: &RouteQuery, dst: [u8; 16]) -> Result<Route, Failure> {
+fn lookup6(net: &Net, q: &RouteQuery, dst: [u8; 16], answer: Answer) -> Result<Route, Failure> {
     if q.table.is_some() {
         return Err(fail(
             b_err(b::EOPNOTSUPP),
@@ -429,7 +455,7 @@ fn lookup6(net: &Net, q: &RouteQuery, dst: [u8; 16]) -> Result<Route, Failure> {
             b::dst_release(dst_e);
             return Err(lookup_error(err));
         }
-        if err == 0 {
+        if err == 0 && answer == Answer::Full {
             r.dev = dev_ref((*dst_e).__bindgen_anon_1.dev);
             if (*rt).rt6i_flags & b::RTF_GATEWAY != 0 {
                 r.gateway = Some(Addr::V6((*rt).rt6i_gateway.in6_u.u6_addr8));

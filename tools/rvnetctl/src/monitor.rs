@@ -2,6 +2,8 @@
 //! `monitor`: one line per decision event (`decision-ntf`) of the
 //! `decisions` group, in the format of [`crate::decision`].
 
+use std::io::{self, BufWriter, Write};
+
 use netlink_packet_core::{NetlinkMessage, NetlinkPayload};
 use netlink_packet_generic::GenlMessage;
 
@@ -44,15 +46,38 @@ pub fn run(opts: &Opts, dev: Option<&str>) -> Result<(), NlError> {
         )
     })?;
     s.sock.join(gid)?;
+    // Lines are written in batches: while more events are queued on the
+    // socket they collect in the buffer, and it is flushed as soon as the
+    // socket has none (so an interactive reader still sees each event when
+    // it happens, and a burst costs one write instead of one per line).
+    let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    // One datagram: a multicast skb holds at most NLMSG_GOODSIZE (a page
+    // or 8 KiB) of messages.
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut pending = false;
     loop {
-        let buf = match s.sock.recv() {
-            Ok(b) => b,
+        match s.sock.recv_into(&mut buf, false) {
+            Ok(true) => {}
+            Ok(false) => {
+                if pending {
+                    flush(&mut out)?;
+                    pending = false;
+                }
+                match s.sock.recv_into(&mut buf, true) {
+                    Ok(_) => {}
+                    Err(e) if e.errno == libc::ENOBUFS => {
+                        lost();
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
             Err(e) if e.errno == libc::ENOBUFS => {
-                eprintln!("rvnetctl: monitor: events lost (receive buffer full)");
+                lost();
                 continue;
             }
             Err(e) => return Err(e),
-        };
+        }
         for m in split_messages(&buf) {
             let Some(o) = event_of(m, s.family.id) else {
                 continue;
@@ -62,15 +87,25 @@ pub fn run(opts: &Opts, dev: Option<&str>) -> Result<(), NlError> {
                     continue;
                 }
             }
-            if opts.json {
-                let mut out = String::new();
-                json_obj(&decision::json_form(&o), &mut out);
-                println!("{out}");
+            let line = if opts.json {
+                let mut j = String::new();
+                json_obj(&decision::json_form(&o), &mut j);
+                j
             } else {
-                println!("{}", decision::line(&o));
-            }
+                decision::line(&o)
+            };
+            writeln!(out, "{line}").map_err(|e| NlError::from_io(&e))?;
+            pending = true;
         }
     }
+}
+
+fn flush(out: &mut impl Write) -> Result<(), NlError> {
+    out.flush().map_err(|e| NlError::from_io(&e))
+}
+
+fn lost() {
+    eprintln!("rvnetctl: monitor: events lost (receive buffer full)");
 }
 
 #[cfg(test)]

@@ -274,6 +274,20 @@ impl NlSocket {
             .map_err(|e| NlError::from_io(&e))
     }
 
+    /// Receives one datagram into `buf` (cleared first; its capacity is
+    /// the most that is read: size it for the largest datagram expected).
+    /// With `wait` false, returns `Ok(false)` at once when nothing is
+    /// queued (`MSG_DONTWAIT`) instead of blocking.
+    pub fn recv_into(&self, buf: &mut Vec<u8>, wait: bool) -> Result<bool, NlError> {
+        buf.clear();
+        let flags = if wait { 0 } else { libc::MSG_DONTWAIT };
+        match self.sock.recv(buf, flags) {
+            Ok(_) => Ok(true),
+            Err(e) if !wait && e.kind() == io::ErrorKind::WouldBlock => Ok(false),
+            Err(e) => Err(NlError::from_io(&e)),
+        }
+    }
+
     /// Receives one datagram.
     pub fn recv(&self) -> Result<Vec<u8>, NlError> {
         let (buf, _) = self
