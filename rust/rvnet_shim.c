@@ -221,6 +221,27 @@ void rvnet_put_net(struct net *net)
 	put_net(net);
 }
 
+struct net *rvnet_maybe_get_net(struct net *net)
+{
+	return maybe_get_net(net);
+}
+
+void rvnet_timer_setup(struct timer_list *timer,
+		       void (*fn)(struct timer_list *timer))
+{
+	timer_setup(timer, fn, 0);
+}
+
+void rvnet_mod_timer_in(struct timer_list *timer, unsigned long delay)
+{
+	mod_timer(timer, jiffies + delay);
+}
+
+unsigned int rvnet_skb_tailroom(const struct sk_buff *skb)
+{
+	return skb_tailroom(skb);
+}
+
 /* net/netlink.h */
 void *rvnet_nla_data(const struct nlattr *nla)
 {

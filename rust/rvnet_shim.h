@@ -105,6 +105,13 @@ void rvnet_rcu_read_unlock(void);
 /* net/net_namespace.h */
 bool rvnet_net_eq(const struct net *a, const struct net *b);
 void rvnet_put_net(struct net *net);
+struct net *rvnet_maybe_get_net(struct net *net);
+
+/* linux/timer.h, linux/skbuff.h */
+void rvnet_timer_setup(struct timer_list *timer,
+		       void (*fn)(struct timer_list *timer));
+void rvnet_mod_timer_in(struct timer_list *timer, unsigned long delay);
+unsigned int rvnet_skb_tailroom(const struct sk_buff *skb);
 
 /* net/netlink.h */
 void *rvnet_nla_data(const struct nlattr *nla);

@@ -9,13 +9,14 @@
 //! relaxed load and a branch ([`Observe::sampled`]). A sampled packet is
 //! parsed from its linear headers (never modified), the route and
 //! neighbour facts are read under RCU, the ring takes a BH spinlock, and
-//! the event is built with an atomic allocation and dropped (counted) when
-//! there is no memory or a listener is too slow. Nothing here sleeps or
-//! delays the packet beyond that work.
+//! the event is appended to the device's [`EventBatch`] (a datagram sent
+//! when full or a jiffy later) and dropped (counted) when there is no
+//! memory or a listener is too slow. Nothing here sleeps or delays the
+//! packet beyond that work.
 
 use super::pair::Rvnet;
 use crate::net::device::Device;
-use crate::net::genl::{attr, Event, EventError, Writer};
+use crate::net::genl::{attr, EventBatch, Writer};
 use crate::net::observe::{self, ipv6_is_local, neigh_state};
 use crate::net::rcu;
 use crate::net::route::{self, Addr, RouteQuery};
@@ -115,10 +116,9 @@ pub(crate) struct Observe {
     counter: AtomicU32,
     /// Decisions recorded.
     seq: AtomicU64,
-    /// Decision events sent.
-    events_sent: AtomicU64,
-    /// Decision events dropped (slow listener, no memory).
-    events_dropped: AtomicU64,
+    /// Decision events for listeners, sent in batches (and counted there:
+    /// sent, dropped for a slow listener or no memory).
+    events: Pin<KBox<EventBatch>>,
     ring: Pin<KBox<BhLock<Ring>>>,
 }
 
@@ -133,13 +133,13 @@ impl Observe {
             }),
             GFP_KERNEL,
         )?;
+        let events = KBox::pin_init(EventBatch::new(), GFP_KERNEL)?;
         Ok(Self {
             sample: AtomicU32::new(0),
             ring_size: AtomicU32::new(DEFAULT_DECISION_RING),
             counter: AtomicU32::new(0),
             seq: AtomicU64::new(0),
-            events_sent: AtomicU64::new(0),
-            events_dropped: AtomicU64::new(0),
+            events,
             ring,
         })
     }
@@ -174,11 +174,11 @@ impl Observe {
     }
 
     pub(crate) fn events_sent(&self) -> u64 {
-        self.events_sent.load(Ordering::Relaxed)
+        self.events.sent()
     }
 
     pub(crate) fn events_dropped(&self) -> u64 {
-        self.events_dropped.load(Ordering::Relaxed)
+        self.events.dropped()
     }
 
     /// Applies `dev-set`. The ring is (re)allocated first, so that on
@@ -351,24 +351,9 @@ fn commit(dev: &Device<Rvnet>, mut d: Decision) {
     d.seq = obs.seq.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
     d.time_ns = observe::now_ns();
     obs.ring.as_ref().lock().push(d);
-    let net = dev.net();
-    let sent = match Event::decision(net) {
-        Err(e) => Err(e),
-        Ok(mut ev) => match put_decision(&mut ev.writer(), &d) {
-            Ok(()) => ev.send(net),
-            // The event is freed on drop.
-            Err(_) => Err(EventError::Dropped),
-        },
-    };
-    match sent {
-        Ok(()) => {
-            obs.events_sent.fetch_add(1, Ordering::Relaxed);
-        }
-        Err(EventError::Dropped) => {
-            obs.events_dropped.fetch_add(1, Ordering::Relaxed);
-        }
-        Err(EventError::NoListeners) => {}
-    }
+    // Sent (or counted as dropped) by the batch; nothing is built when no
+    // one listens.
+    let _ = obs.events.as_ref().add(dev.net(), |w| put_decision(w, &d));
 }
 
 fn be16(p: &[u8], off: usize) -> Option<u16> {

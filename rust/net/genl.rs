@@ -175,13 +175,24 @@ impl Registration {
         super::device::check(unsafe {
             b::genl_register_family(ptr::addr_of_mut!(b::rvnet_nl_family))
         })?;
+        FAMILY_LIVE.store(true, core::sync::atomic::Ordering::Release);
         // INVARIANT: registered just now.
         Ok(Self(()))
     }
 }
 
+/// Whether the family is registered, for event senders: devices (and their
+/// pending [`EventBatch`]es) outlive the family at module unload, and a
+/// multicast on an unregistered family would use group ids it no longer
+/// owns. Read under RCU; cleared a grace period before unregistering.
+static FAMILY_LIVE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
 impl Drop for Registration {
     fn drop(&mut self) {
+        FAMILY_LIVE.store(false, core::sync::atomic::Ordering::Release);
+        // SAFETY: process context (module exit). After it, every sender
+        // that saw the family live has finished its multicast.
+        unsafe { b::synchronize_net() };
         // SAFETY: registered by `new` (type invariant); waits for running
         // handlers of the family.
         unsafe { b::genl_unregister_family(ptr::addr_of_mut!(b::rvnet_nl_family)) };
@@ -707,18 +718,6 @@ unsafe extern "C" fn rvnet_nl_decision_dump_dumpit(
 /// Payload room of one decision event (attributes of one record).
 const EVENT_SIZE: usize = 768;
 
-/// A `decision-ntf` notification for the `decisions` multicast group,
-/// built and sent from any context (the datapath included): atomic
-/// allocation, never blocks.
-///
-/// # Invariants
-///
-/// `skb` is an unsent genl message we own, with the header `hdr` open.
-pub(crate) struct Event {
-    skb: *mut b::sk_buff,
-    hdr: *mut core::ffi::c_void,
-}
-
 /// Why an event was not delivered.
 pub(crate) enum EventError {
     /// Nobody in the namespace listens: nothing was built.
@@ -727,68 +726,287 @@ pub(crate) enum EventError {
     Dropped,
 }
 
-impl Event {
-    /// A new decision event for listeners in `net`; checks for listeners
-    /// first, so that without any the cost is one test.
-    pub(crate) fn decision(net: &Net) -> core::result::Result<Self, EventError> {
-        let fam = ptr::addr_of!(b::rvnet_nl_family);
-        let group = b::RVNET_NLGRP_DECISIONS;
-        // SAFETY: the family is registered while the module is loaded; the
-        // check reads the namespace's netlink listener bitmap under RCU.
-        if !unsafe { b::rvnet_genl_has_listeners(fam, net.as_raw(), group) } {
-            return Err(EventError::NoListeners);
-        }
-        // SAFETY: atomic allocation, any context.
-        let skb = unsafe { b::rvnet_genlmsg_new(EVENT_SIZE, kernel::bindings::GFP_ATOMIC) };
-        if skb.is_null() {
-            return Err(EventError::Dropped);
-        }
-        let cmd = b::RVNET_CMD_DECISION_NTF as u8;
-        // SAFETY: a fresh message with room for the header.
-        let hdr = unsafe { b::rvnet_genlmsg_put_ntf(skb, fam, cmd) };
-        if hdr.is_null() {
-            // SAFETY: we own the unsent message.
-            unsafe { b::rvnet_nlmsg_free(skb) };
-            return Err(EventError::Dropped);
-        }
-        // INVARIANT: owned message with an open header.
-        Ok(Self { skb, hdr })
-    }
+/// Datagram room of one [`EventBatch`]: about a page, as `NLMSG_GOODSIZE`.
+const BATCH_SIZE: usize = 3584;
 
-    /// Writer for the event's attributes.
-    pub(crate) fn writer(&mut self) -> Writer<'_> {
-        // INVARIANT: our message under construction.
-        Writer {
-            skb: self.skb,
-            _p: PhantomData,
-        }
-    }
+/// Room one more message needs: its payload plus netlink and genl headers.
+const EVENT_ROOM: u32 = EVENT_SIZE as u32 + 32;
 
-    /// Multicasts the event to `net`'s listeners of the group.
-    pub(crate) fn send(self, net: &Net) -> core::result::Result<(), EventError> {
-        let me = core::mem::ManuallyDrop::new(self);
-        let fam = ptr::addr_of!(b::rvnet_nl_family);
-        // SAFETY: our message with an open header; the multicast consumes
-        // the skb whatever it returns; GFP_ATOMIC inside.
-        let ret = unsafe {
-            b::rvnet_genlmsg_end(me.skb, me.hdr);
-            b::rvnet_genlmsg_multicast_netns(fam, net.as_raw(), me.skb, b::RVNET_NLGRP_DECISIONS)
-        };
-        // -ESRCH after `decision` found listeners: none took it (their
-        // receive buffers were full and they did not ask for
-        // NETLINK_BROADCAST_ERROR, or they left meanwhile). Either way the
-        // event was lost: dropped, like -ENOBUFS and -ENOMEM.
-        if ret == 0 {
-            Ok(())
-        } else {
-            Err(EventError::Dropped)
+/// How long an event may wait in a batch: one jiffy (1-10 ms).
+const BATCH_DELAY_JIFFIES: kernel::ffi::c_ulong = 1;
+
+/// The batch being filled.
+///
+/// # Invariants
+///
+/// Either `skb` is null (and `count` 0), or `skb` is an unsent netlink
+/// datagram we own holding `count` complete `decision-ntf` messages, and
+/// `net` is a namespace we hold a reference on (from `maybe_get_net`).
+struct Pending {
+    skb: *mut b::sk_buff,
+    net: *mut b::net,
+    count: u64,
+}
+
+// SAFETY: the datagram and the namespace reference are owned by `Pending`
+// alone (invariant) and may be sent or released from any CPU.
+unsafe impl Send for Pending {}
+
+impl Pending {
+    /// Moves the batch out, leaving an empty one.
+    fn take(&mut self) -> Option<Pending> {
+        if self.skb.is_null() {
+            return None;
         }
+        // INVARIANT: the returned batch owns what `self` owned; `self` is
+        // left empty.
+        Some(core::mem::replace(
+            self,
+            Pending {
+                skb: ptr::null_mut(),
+                net: ptr::null_mut(),
+                count: 0,
+            },
+        ))
     }
 }
 
-impl Drop for Event {
-    fn drop(&mut self) {
-        // SAFETY: owned and unsent (invariant; `send` skips this).
-        unsafe { b::rvnet_nlmsg_free(self.skb) };
+/// Decision events of one device, sent in batches: several complete
+/// `decision-ntf` messages in one netlink datagram (as a dump packs its
+/// replies), multicast to the `decisions` group when the datagram is full
+/// or one jiffy after its first event, whichever comes first. The
+/// allocation, multicast and listener wake-up are paid once per datagram
+/// instead of once per event; listeners read each message as before.
+///
+/// # Invariants
+///
+/// `timer` was set up with [`EventBatch::flush_timer`] as its function and
+/// is shut down before the batch is dropped.
+#[pin_data(PinnedDrop)]
+pub(crate) struct EventBatch {
+    #[pin]
+    pending: super::sync::BhLock<Pending>,
+    #[pin]
+    timer: kernel::types::Opaque<b::timer_list>,
+    sent: core::sync::atomic::AtomicU64,
+    dropped: core::sync::atomic::AtomicU64,
+}
+
+// SAFETY: the timer is only touched through the timer API (which
+// serialises itself) and the pending batch only under its lock; the
+// counters are atomics. Any CPU may add, flush or drop.
+unsafe impl Send for EventBatch {}
+// SAFETY: as above: shared access goes through the lock, the timer API and
+// atomics only.
+unsafe impl Sync for EventBatch {}
+
+impl EventBatch {
+    /// An empty batch with its flush timer set up (not armed).
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            pending <- super::sync::BhLock::new(Pending {
+                skb: ptr::null_mut(),
+                net: ptr::null_mut(),
+                count: 0,
+            }),
+            // SAFETY: `timer_setup` initialises the timer in place; the slot
+            // is pinned, so it never moves while the timer may run.
+            timer <- kernel::types::Opaque::ffi_init(|t: *mut b::timer_list| unsafe {
+                b::rvnet_timer_setup(t, Some(Self::flush_timer))
+            }),
+            sent: core::sync::atomic::AtomicU64::new(0),
+            dropped: core::sync::atomic::AtomicU64::new(0),
+        })
+    }
+
+    /// Events multicast to listeners.
+    pub(crate) fn sent(&self) -> u64 {
+        self.sent.load(core::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Events lost: no memory, or no listener took their datagram.
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped.load(core::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn count_dropped(&self, n: u64) {
+        self.dropped
+            .fetch_add(n, core::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Adds one `decision-ntf` for listeners in `net`, its attributes
+    /// written by `fill`. Any context but hard IRQ; never sleeps. Without
+    /// listeners in `net` nothing is built (`NoListeners`).
+    pub(crate) fn add(
+        self: Pin<&Self>,
+        net: &Net,
+        fill: impl FnOnce(&mut Writer<'_>) -> Result,
+    ) -> core::result::Result<(), EventError> {
+        let fam = ptr::addr_of!(b::rvnet_nl_family);
+        // SAFETY: the family is registered while the module is loaded; the
+        // check reads the namespace's netlink listener bitmap under RCU.
+        if !unsafe { b::rvnet_genl_has_listeners(fam, net.as_raw(), b::RVNET_NLGRP_DECISIONS) } {
+            return Err(EventError::NoListeners);
+        }
+        let mut out = None;
+        let mut full = None;
+        let mut arm = false;
+        let res = {
+            let mut p = self.as_ref().pending().lock();
+            let stale = !p.skb.is_null() && {
+                // SAFETY: a non-null `p.skb` is our datagram and `p.net` a
+                // referenced namespace (invariant); `net` is live.
+                unsafe {
+                    !b::rvnet_net_eq(p.net, net.as_raw())
+                        || b::rvnet_skb_tailroom(p.skb) < EVENT_ROOM
+                }
+            };
+            if stale {
+                // For the namespace the device was in before (or full).
+                out = p.take();
+            }
+            let ready = if p.skb.is_null() {
+                // SAFETY: `net` is live (the caller's reference); a dying
+                // namespace (count 0) gives NULL and the event is dropped.
+                let n = unsafe { b::rvnet_maybe_get_net(net.as_raw()) };
+                let skb = if n.is_null() {
+                    ptr::null_mut()
+                } else {
+                    // SAFETY: atomic allocation, any context.
+                    unsafe { b::rvnet_genlmsg_new(BATCH_SIZE, kernel::bindings::GFP_ATOMIC) }
+                };
+                if skb.is_null() {
+                    if !n.is_null() {
+                        // SAFETY: the reference taken just above.
+                        unsafe { b::rvnet_put_net(n) };
+                    }
+                    Err(EventError::Dropped)
+                } else {
+                    // INVARIANT: an empty datagram we own, a referenced net.
+                    p.skb = skb;
+                    p.net = n;
+                    arm = true;
+                    Ok(())
+                }
+            } else {
+                Ok(())
+            };
+            ready.and_then(|()| {
+                let cmd = b::RVNET_CMD_DECISION_NTF as u8;
+                // SAFETY: our datagram with room for at least one message.
+                let hdr = unsafe { b::rvnet_genlmsg_put_ntf(p.skb, fam, cmd) };
+                if hdr.is_null() {
+                    return Err(EventError::Dropped);
+                }
+                let mut w = Writer {
+                    skb: p.skb,
+                    _p: PhantomData,
+                };
+                match fill(&mut w) {
+                    Ok(()) => {
+                        // SAFETY: the header opened above, in our datagram.
+                        unsafe { b::rvnet_genlmsg_end(p.skb, hdr) };
+                        // INVARIANT: one more complete message.
+                        p.count += 1;
+                        // SAFETY: our datagram (invariant).
+                        if unsafe { b::rvnet_skb_tailroom(p.skb) } < EVENT_ROOM {
+                            // Full: sent now rather than by the timer.
+                            full = p.take();
+                        }
+                        Ok(())
+                    }
+                    Err(_) => {
+                        // SAFETY: trims the datagram back to before `hdr`:
+                        // the earlier messages stay complete.
+                        unsafe { b::rvnet_genlmsg_cancel(p.skb, hdr) };
+                        Err(EventError::Dropped)
+                    }
+                }
+            })
+        };
+        if arm {
+            // SAFETY: set up (invariant); re-arming a pending timer is fine.
+            unsafe { b::rvnet_mod_timer_in(self.timer.get(), BATCH_DELAY_JIFFIES) };
+        }
+        if res.is_err() {
+            self.count_dropped(1);
+        }
+        // In the order their events were added.
+        for batch in [out, full].into_iter().flatten() {
+            self.send(batch);
+        }
+        res
+    }
+
+    /// Sends what the batch holds now. Any context but hard IRQ.
+    pub(crate) fn flush(self: Pin<&Self>) {
+        let batch = self.as_ref().pending().lock().take();
+        if let Some(batch) = batch {
+            self.send(batch);
+        }
+    }
+
+    fn pending(self: Pin<&Self>) -> Pin<&super::sync::BhLock<Pending>> {
+        // SAFETY: structural pinning of the `#[pin]` field.
+        unsafe { self.map_unchecked(|s| &s.pending) }
+    }
+
+    fn send(&self, batch: Pending) {
+        let fam = ptr::addr_of!(b::rvnet_nl_family);
+        let guard = super::rcu::Guard::new();
+        let ret = if FAMILY_LIVE.load(core::sync::atomic::Ordering::Acquire) {
+            // SAFETY: a complete datagram we own (invariant of `Pending`);
+            // the family stays registered until `guard` drops (see
+            // FAMILY_LIVE); the multicast consumes the datagram whatever
+            // it returns (GFP_ATOMIC inside).
+            unsafe {
+                b::rvnet_genlmsg_multicast_netns(
+                    fam,
+                    batch.net,
+                    batch.skb,
+                    b::RVNET_NLGRP_DECISIONS,
+                )
+            }
+        } else {
+            // SAFETY: our unsent datagram (module unload: no family).
+            unsafe { b::rvnet_nlmsg_free(batch.skb) };
+            -1
+        };
+        drop(guard);
+        // SAFETY: the reference `Pending` held (invariant).
+        unsafe { b::rvnet_put_net(batch.net) };
+        if ret == 0 {
+            self.sent
+                .fetch_add(batch.count, core::sync::atomic::Ordering::Relaxed);
+        } else {
+            // As for one event: -ESRCH (no listener took it), -ENOBUFS.
+            self.count_dropped(batch.count);
+        }
+    }
+
+    /// The flush timer (softirq).
+    ///
+    /// # Safety
+    ///
+    /// Called by the timer core for a timer set up by [`EventBatch::new`].
+    unsafe extern "C" fn flush_timer(t: *mut b::timer_list) {
+        let off = core::mem::offset_of!(EventBatch, timer);
+        // SAFETY: `t` is the `timer` field of a pinned, live EventBatch: the
+        // batch shuts the timer down before it is dropped (invariant), and
+        // Opaque is transparent.
+        let batch = unsafe { Pin::new_unchecked(&*t.cast::<u8>().sub(off).cast::<EventBatch>()) };
+        batch.flush();
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for EventBatch {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: set up (invariant); after this the callback is not running
+        // and can never run again. Process context (the device's
+        // priv_destructor), no lock the callback takes is held.
+        unsafe { b::timer_shutdown_sync(self.timer.get()) };
+        // Events still held are delivered, like a flush.
+        self.as_ref().flush();
     }
 }
