@@ -482,7 +482,6 @@ class Bench:
         for r in range(-self.cfg["warmup"], self.cfg["runs"]):
             for name, case in cases:
                 self.measure("observation_cost", name, "rvnet", r, self.m_obs, case)
-        self.set_features("rvnet", "on", "off")
         for r in range(-self.cfg["warmup"], self.cfg["runs"]):
             for name, case in cases:
                 self.measure("observation_cost_tcp", name, "rvnet", r, self.m_obs_tcp, case)
@@ -522,12 +521,8 @@ class Bench:
         return self.sampled(case, lambda: self.pktgen("rvnet", "start_xmit", 60, self.cfg["pktgen_s"]))
 
     def m_obs_tcp(self, _kind, case):
-        """One TCP stream over rvnet, sampled as `case`."""
-        def tcp():
-            j = self.iperf("rvnet", ["-P", "1"], self.cfg["tcp_s"])
-            r = j["end"]["sum_received"]
-            return {"gbit_s": r["bits_per_second"] / 1e9}, {"seconds": r["seconds"]}
-        return self.sampled(case, tcp)
+        """One TCP stream over rvnet (GRO on), sampled as `case`."""
+        return self.sampled(case, lambda: self.m_tcp("rvnet", (1, "on", "off")))
 
     def event_counts(self):
         """rvnet's cumulative decision-event counters, per end."""

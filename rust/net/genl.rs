@@ -551,24 +551,39 @@ impl<'a> Dump<'a> {
         if hdr.is_null() {
             return Err(emsgsize());
         }
-        // INVARIANT: message with an open header in the dump skb.
-        let mut w = Writer {
-            skb: self.skb,
-            _p: PhantomData,
-        };
-        match f(&mut w) {
-            Ok(()) => {
-                // SAFETY: header opened above on this skb.
-                unsafe { b::rvnet_genlmsg_end(self.skb, hdr) };
-                Ok(())
-            }
-            Err(e) => {
-                // SAFETY: as above.
-                unsafe { b::rvnet_genlmsg_cancel(self.skb, hdr) };
-                Err(e)
-            }
+        // SAFETY: a message with an open header `hdr` in the dump skb.
+        unsafe { fill_message(self.skb, hdr, f) }
+    }
+}
+
+/// Fills the message whose header `hdr` is open in `skb` with `f`, then
+/// closes it (`genlmsg_end`), or on error trims `skb` back to before it
+/// (`genlmsg_cancel`), leaving the messages before it complete.
+///
+/// # Safety
+///
+/// `hdr` is the open header of the last message in `skb`, an skb we may
+/// write.
+unsafe fn fill_message(
+    skb: *mut b::sk_buff,
+    hdr: *mut core::ffi::c_void,
+    f: impl FnOnce(&mut Writer<'_>) -> Result,
+) -> Result {
+    // INVARIANT: a message under construction in `skb`.
+    let mut w = Writer {
+        skb,
+        _p: PhantomData,
+    };
+    let r = f(&mut w);
+    // SAFETY: `hdr` is open in `skb` (the caller's guarantee).
+    unsafe {
+        if r.is_ok() {
+            b::rvnet_genlmsg_end(skb, hdr);
+        } else {
+            b::rvnet_genlmsg_cancel(skb, hdr);
         }
     }
+    r
 }
 
 /// Runs one doit: request view, reply allocation, handler, send.
@@ -853,16 +868,10 @@ impl EventBatch {
         let mut arm = false;
         let res = {
             let mut p = self.as_ref().pending().lock();
-            let stale = !p.skb.is_null() && {
-                // SAFETY: a non-null `p.skb` is our datagram and `p.net` a
-                // referenced namespace (invariant); `net` is live.
-                unsafe {
-                    !b::rvnet_net_eq(p.net, net.as_raw())
-                        || b::rvnet_skb_tailroom(p.skb) < EVENT_ROOM
-                }
-            };
-            if stale {
-                // For the namespace the device was in before (or full).
+            // A batch never stays full (sent when it fills, below); one for
+            // the namespace the device was in before goes out first.
+            // SAFETY: `p.net` is referenced while a batch is held (invariant).
+            if !p.skb.is_null() && !unsafe { b::rvnet_net_eq(p.net, net.as_raw()) } {
                 out = p.take();
             }
             let ready = if p.skb.is_null() {
@@ -898,30 +907,18 @@ impl EventBatch {
                 if hdr.is_null() {
                     return Err(EventError::Dropped);
                 }
-                let mut w = Writer {
-                    skb: p.skb,
-                    _p: PhantomData,
-                };
-                match fill(&mut w) {
-                    Ok(()) => {
-                        // SAFETY: the header opened above, in our datagram.
-                        unsafe { b::rvnet_genlmsg_end(p.skb, hdr) };
-                        // INVARIANT: one more complete message.
-                        p.count += 1;
-                        // SAFETY: our datagram (invariant).
-                        if unsafe { b::rvnet_skb_tailroom(p.skb) } < EVENT_ROOM {
-                            // Full: sent now rather than by the timer.
-                            full = p.take();
-                        }
-                        Ok(())
-                    }
-                    Err(_) => {
-                        // SAFETY: trims the datagram back to before `hdr`:
-                        // the earlier messages stay complete.
-                        unsafe { b::rvnet_genlmsg_cancel(p.skb, hdr) };
-                        Err(EventError::Dropped)
-                    }
+                // SAFETY: `hdr` was just opened in our datagram.
+                if unsafe { fill_message(p.skb, hdr, fill) }.is_err() {
+                    return Err(EventError::Dropped);
                 }
+                // INVARIANT: one more complete message.
+                p.count += 1;
+                // SAFETY: our datagram (invariant).
+                if unsafe { b::rvnet_skb_tailroom(p.skb) } < EVENT_ROOM {
+                    // Full: sent now rather than by the timer.
+                    full = p.take();
+                }
+                Ok(())
             })
         };
         if arm {
@@ -955,10 +952,10 @@ impl EventBatch {
         let fam = ptr::addr_of!(b::rvnet_nl_family);
         let guard = super::rcu::Guard::new();
         let ret = if FAMILY_LIVE.load(core::sync::atomic::Ordering::Acquire) {
-            // SAFETY: a complete datagram we own (invariant of `Pending`);
-            // the family stays registered until `guard` drops (see
-            // FAMILY_LIVE); the multicast consumes the datagram whatever
-            // it returns (GFP_ATOMIC inside).
+            // The family stays registered until `guard` drops (see
+            // FAMILY_LIVE); the multicast consumes the datagram whatever it
+            // returns (GFP_ATOMIC inside).
+            // SAFETY: a complete datagram we own (invariant of `Pending`).
             unsafe {
                 b::rvnet_genlmsg_multicast_netns(
                     fam,

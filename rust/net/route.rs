@@ -206,8 +206,8 @@ unsafe fn dev_ref(dev: *const b::net_device) -> Option<DevRef> {
     }
 }
 
-/// Looks up the route for `q` in `net`. Never sleeps: also used from the
-/// datapath for decision records.
+/// Looks up the route for `q` in `net`, as `ip route get` answers it.
+/// Never sleeps. (Decision records in the datapath use [`lookup_fib`].)
 pub(crate) fn lookup(net: &Net, q: &RouteQuery) -> Result<Route, Failure> {
     lookup_as(net, q, Answer::Full)
 }
