@@ -643,19 +643,26 @@ class Bench:
                 after(kind)
 
     def profile(self, outdir):
-        """perf profiles of pktgen start_xmit (64 B and 1500 B) on each
-        device: `perf record -a -g` (cpu-clock, the only event under TCG)
-        for the length of one pktgen run after a warm-up, then the flat
-        profile by symbol (`perf report --no-children`) next to the pps."""
-        os.makedirs(outdir, exist_ok=True)
+        """Instruction profiles of pktgen start_xmit (64 B and 1500 B) on
+        each device, counted by QEMU (bench/tcgprof/insnprof.c, loaded by
+        bench/run --profile): a snapshot of the per-block instruction
+        counts before and after one pktgen run after a warm-up, the
+        counters of the run next to them, and the guest's kallsyms (with
+        rvnet's symbols) to resolve the addresses. bench/tcgprof/report.py
+        subtracts and resolves them on the host."""
         secs = self.cfg["pktgen_s"]
-        # perf in the guest cannot find rvnet.ko (it is not under
-        # /lib/modules), so its samples show as [rvnet] addresses: keep the
-        # module's .text base next to the reports, to resolve them against
-        # `llvm-nm -n out/plain/rvnet.ko` on the host.
-        with open("/sys/module/rvnet/sections/.text") as f, \
-                open(os.path.join(outdir, "rvnet.text"), "w") as o:
+        with open("/proc/kallsyms") as f, open(os.path.join(outdir, "kallsyms"), "w") as o:
             o.write(f.read())
+
+        def snap(name):
+            req = os.path.join(outdir, "req-" + name)
+            open(req, "w").close()
+            for _ in range(1200):
+                if not os.path.exists(req):
+                    return
+                time.sleep(0.05)
+            raise RuntimeError("insnprof did not answer %s (is the plugin loaded?)" % req)
+
         for k in ALL:
             self.teardown(k)
         try:
@@ -664,27 +671,14 @@ class Bench:
             for label, size in (("64B", 60), ("1500B", 1514)):
                 for kind in ALL:
                     self.pktgen(kind, "start_xmit", size, 1)  # warm-up
-                    data = os.path.join(outdir, "%s-%s.data" % (kind, label))
-                    rec = subprocess.Popen(["perf", "record", "-q", "-a", "-g", "-F", "1000",
-                                            "-e", "cpu-clock", "-o", data, "--", "sleep", str(secs)],
-                                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-                    metrics, _ = self.pktgen(kind, "start_xmit", size, secs)
-                    _, err = rec.communicate(timeout=60)
-                    if rec.returncode != 0:
-                        raise RuntimeError("perf record failed: " + err.strip())
-                    txt = os.path.join(outdir, "%s-%s.txt" % (kind, label))
-                    with open(txt, "w") as f:
-                        f.write("# pktgen start_xmit %s on %s: %s\n" % (label, kind, json.dumps(metrics)))
-                        # Self time by symbol, then time including callees.
-                        for mode in ("--no-children", "--children"):
-                            rep = subprocess.run(["perf", "report", "-i", data, "--stdio", mode,
-                                                  "--sort", "dso,sym", "--percent-limit", "0.3",
-                                                  "-g", "none"],
-                                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                                 text=True)
-                            f.write("# perf report %s\n" % mode)
-                            f.write(rep.stdout)
-                    self.say("profile %s %s: %s -> %s" % (label, kind, json.dumps(metrics), txt))
+                    name = "%s-%s" % (kind, label)
+                    snap(name + "-0")
+                    metrics, extra = self.pktgen(kind, "start_xmit", size, secs)
+                    snap(name + "-1")
+                    with open(os.path.join(outdir, name + ".json"), "w") as f:
+                        json.dump({"kind": kind, "size": label, "metrics": metrics,
+                                   "extra": extra}, f, sort_keys=True)
+                    self.say("profile %s %s: %s" % (label, kind, json.dumps(metrics)))
         finally:
             for k in ALL:
                 self.teardown(k)
@@ -750,7 +744,7 @@ def main():
     ap.add_argument("--queues", type=int, default=1, help="tx/rx queues of veth and rvnet")
     ap.add_argument("--only", help="comma list of: " + ",".join(WORKLOADS))
     ap.add_argument("--profile", metavar="DIR",
-                    help="instead of measuring: perf profiles of pktgen on each device into DIR")
+                    help="instead of measuring: instruction profiles of pktgen on each device into DIR (needs bench/tcgprof/insnprof.c loaded)")
     args = ap.parse_args()
     if not os.path.exists(PG + "/pgctrl"):
         sys.exit("bench: no %s (CONFIG_NET_PKTGEN)" % PG)

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * insnprof: a QEMU TCG plugin that counts the guest instructions executed
+ * per translation block, for `bench/run --profile`.
+ *
+ * Under TCG the guest's own perf gets its timer only where a block exits to
+ * QEMU's main loop, so its samples pile up on a few instructions. Counting
+ * instructions in QEMU instead gives an exact profile of what the guest
+ * executed: every block gets a counter that an inline add (no helper call)
+ * bumps by the block's instruction count each time it runs.
+ *
+ * The guest asks for a snapshot by creating an empty file "req-LABEL" in the
+ * directory given as dir=...; a thread here polls for it, writes
+ * "LABEL.prof" (one "vaddr instructions" line per block that ran, hex
+ * address, decimal count, cumulative since boot) and removes the request,
+ * which tells the guest the snapshot is complete. Two snapshots around a
+ * workload, subtracted, are its profile (bench/tcgprof/report.py).
+ *
+ * The plugin API is QEMU's (include/qemu/qemu-plugin.h, API version 1 as in
+ * QEMU 7.2); only the few calls used here are declared.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef uint64_t qemu_plugin_id_t;
+struct qemu_plugin_tb;
+enum qemu_plugin_op { QEMU_PLUGIN_INLINE_ADD_U64 = 0 };
+typedef void (*qemu_plugin_vcpu_tb_trans_cb_t)(qemu_plugin_id_t id,
+					       struct qemu_plugin_tb *tb);
+typedef void (*qemu_plugin_udata_cb_t)(qemu_plugin_id_t id, void *userdata);
+
+void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id,
+					   qemu_plugin_vcpu_tb_trans_cb_t cb);
+void qemu_plugin_register_vcpu_tb_exec_inline(struct qemu_plugin_tb *tb,
+					      enum qemu_plugin_op op,
+					      void *ptr, uint64_t imm);
+void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id,
+				    qemu_plugin_udata_cb_t cb, void *userdata);
+size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
+uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
+
+__attribute__((visibility("default"))) int qemu_plugin_version = 1;
+
+#define SLOTS (1u << 21)	/* blocks; a booted kernel translates ~10^5 */
+
+struct block {
+	uint64_t vaddr;
+	uint64_t insns;		/* bumped by translated code, racy by design */
+};
+
+static struct block *table;
+static unsigned int used;
+static unsigned long lost;	/* blocks not counted: table full */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static char dir[4096];
+static volatile int stopping;
+
+static struct block *slot_for(uint64_t vaddr)
+{
+	uint64_t h = vaddr * 0x9e3779b97f4a7c15ull;
+	unsigned int i = (unsigned int)(h >> 43) & (SLOTS - 1);
+
+	if (!vaddr)		/* 0 marks a free slot */
+		return NULL;
+
+	for (unsigned int n = 0; n < SLOTS; n++, i = (i + 1) & (SLOTS - 1)) {
+		if (table[i].vaddr == vaddr)
+			return &table[i];
+		if (!table[i].vaddr) {
+			if (used * 4 >= SLOTS * 3)
+				return NULL;
+			used++;
+			table[i].vaddr = vaddr;
+			return &table[i];
+		}
+	}
+	return NULL;
+}
+
+static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+	uint64_t vaddr = qemu_plugin_tb_vaddr(tb);
+	uint64_t n = qemu_plugin_tb_n_insns(tb);
+	struct block *b;
+
+	(void)id;
+	pthread_mutex_lock(&lock);
+	b = slot_for(vaddr);
+	if (!b)
+		lost++;
+	pthread_mutex_unlock(&lock);
+	if (b)
+		qemu_plugin_register_vcpu_tb_exec_inline(tb,
+							 QEMU_PLUGIN_INLINE_ADD_U64,
+							 &b->insns, n);
+}
+
+static int snapshot(const char *label)
+{
+	char path[4200], tmp[4210];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.prof", dir, label);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return -errno;
+	pthread_mutex_lock(&lock);
+	fprintf(f, "# insnprof blocks=%u lost=%lu\n", used, lost);
+	for (unsigned int i = 0; i < SLOTS; i++)
+		if (table[i].insns)
+			fprintf(f, "%llx %llu\n",
+				(unsigned long long)table[i].vaddr,
+				(unsigned long long)table[i].insns);
+	pthread_mutex_unlock(&lock);
+	if (fclose(f))
+		return -errno;
+	return rename(tmp, path) ? -errno : 0;
+}
+
+static void *watch(void *arg)
+{
+	(void)arg;
+	while (!stopping) {
+		DIR *d = opendir(dir);
+		struct dirent *e;
+
+		while (d && (e = readdir(d))) {
+			char req[4400];
+
+			if (strncmp(e->d_name, "req-", 4) || !e->d_name[4] ||
+			    strchr(e->d_name, '.'))
+				continue;
+			if (snapshot(e->d_name + 4))
+				fprintf(stderr, "insnprof: cannot write %s/%s.prof\n",
+					dir, e->d_name + 4);
+			snprintf(req, sizeof(req), "%s/%s", dir, e->d_name);
+			unlink(req);
+		}
+		if (d)
+			closedir(d);
+		usleep(50 * 1000);
+	}
+	return NULL;
+}
+
+static void at_exit(qemu_plugin_id_t id, void *p)
+{
+	(void)id;
+	(void)p;
+	stopping = 1;
+}
+
+__attribute__((visibility("default")))
+int qemu_plugin_install(qemu_plugin_id_t id, const void *info,
+			int argc, char **argv)
+{
+	pthread_t t;
+
+	(void)info;
+	for (int i = 0; i < argc; i++)
+		if (!strncmp(argv[i], "dir=", 4))
+			snprintf(dir, sizeof(dir), "%s", argv[i] + 4);
+	if (!dir[0]) {
+		fprintf(stderr, "insnprof: needs dir=DIRECTORY\n");
+		return -1;
+	}
+	table = calloc(SLOTS, sizeof(*table));
+	if (!table)
+		return -1;
+	if (pthread_create(&t, NULL, watch, NULL))
+		return -1;
+	pthread_detach(t);
+	qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
+	qemu_plugin_register_atexit_cb(id, at_exit, NULL);
+	return 0;
+}

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Resolve and compare the instruction profiles of `bench/run --profile`.
+
+Input (DIR, written by bench/guest.py --profile and bench/tcgprof/insnprof.c):
+  kallsyms              the guest's /proc/kallsyms (kernel and module symbols)
+  KIND-SIZE-0.prof      per-block instruction counts before a pktgen run
+  KIND-SIZE-1.prof      ... and after it
+  KIND-SIZE.json        the run's counters (packets sent)
+
+Output: DIR/KIND-SIZE.txt (each run's symbols by instructions per packet),
+DIR/compare-SIZE.txt (the devices side by side) and the comparison on stdout.
+Instructions are the guest's, counted by QEMU: exact, but a count, not time
+(a locked instruction or a cache miss costs one like any other).
+"""
+import argparse
+import bisect
+import json
+import os
+import sys
+
+
+def load_syms(path):
+    syms = []
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) < 3 or parts[1] not in "tTwW":
+                continue
+            addr = int(parts[0], 16)
+            if addr == 0:
+                continue  # kptr_restrict hid it
+            name = parts[2] + (" " + parts[3] if len(parts) > 3 else "")
+            syms.append((addr, name))
+    syms.sort()
+    return [a for a, _ in syms], [n for _, n in syms]
+
+
+def load_prof(path):
+    counts = {}
+    with open(path) as f:
+        for line in f:
+            if line.startswith("#"):
+                continue
+            a, n = line.split()
+            counts[int(a, 16)] = int(n)
+    return counts
+
+
+def by_symbol(before, after, addrs, names):
+    out = {}
+    for a, n in after.items():
+        d = n - before.get(a, 0)
+        if d <= 0:
+            continue
+        i = bisect.bisect_right(addrs, a) - 1
+        name = names[i] if i >= 0 and a - addrs[i] < (1 << 20) else "[user or unknown]"
+        if a < (1 << 47):
+            name = "[user]"
+        out[name] = out.get(name, 0) + d
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("dir")
+    ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--blocks", metavar="RUN:SYMBOL",
+                    help="instead: the blocks of SYMBOL (a substring) in RUN (e.g. rvnet-64B), "
+                    "as offsets into it, with their instructions per packet")
+    args = ap.parse_args()
+    addrs, names = load_syms(os.path.join(args.dir, "kallsyms"))
+    if not addrs:
+        sys.exit("no symbols in %s/kallsyms" % args.dir)
+    if args.blocks:
+        run, sym = args.blocks.split(":", 1)
+        with open(os.path.join(args.dir, run + ".json")) as f:
+            pkts = json.load(f)["extra"]["pktgen_pkts"]
+        before = load_prof(os.path.join(args.dir, run + "-0.prof"))
+        after = load_prof(os.path.join(args.dir, run + "-1.prof"))
+        for a in sorted(after):
+            d = after[a] - before.get(a, 0)
+            i = bisect.bisect_right(addrs, a) - 1
+            if d > 0 and i >= 0 and sym in names[i]:
+                print("%-60s +0x%-5x %8.1f" % (names[i][:60], a - addrs[i], d / max(pkts, 1)))
+        return
+    runs = {}
+    for fn in sorted(os.listdir(args.dir)):
+        if not fn.endswith(".json"):
+            continue
+        name = fn[:-5]
+        with open(os.path.join(args.dir, fn)) as f:
+            meta = json.load(f)
+        pkts = meta["extra"]["pktgen_pkts"]
+        syms = by_symbol(load_prof(os.path.join(args.dir, name + "-0.prof")),
+                         load_prof(os.path.join(args.dir, name + "-1.prof")), addrs, names)
+        total = sum(syms.values())
+        runs[name] = (meta, pkts, syms, total)
+        with open(os.path.join(args.dir, name + ".txt"), "w") as f:
+            f.write("# pktgen start_xmit %s on %s: %d packets, %s\n"
+                    % (meta["size"], meta["kind"], pkts, json.dumps(meta["metrics"])))
+            f.write("# %.0f guest instructions per packet (all CPUs)\n" % (total / max(pkts, 1)))
+            f.write("%12s %7s  %s\n" % ("insn/packet", "share", "symbol"))
+            for s, n in sorted(syms.items(), key=lambda kv: -kv[1]):
+                if n / max(total, 1) < 0.001:
+                    break
+                f.write("%12.1f %6.1f%%  %s\n" % (n / max(pkts, 1), 100.0 * n / total, s))
+    sizes = sorted({m["size"] for m, _, _, _ in runs.values()})
+    for size in sizes:
+        kinds = [k for k in ("dummy", "veth", "rvnet") if "%s-%s" % (k, size) in runs]
+        cols = [runs["%s-%s" % (k, size)] for k in kinds]
+        lines = ["# pktgen start_xmit %s: guest instructions per packet sent" % size,
+                 "%-44s" % "symbol" + "".join("%10s" % k for k in kinds)]
+        lines.append("%-44s" % "(total)" + "".join("%10.0f" % (t / max(p, 1)) for _, p, _, t in cols))
+        lines.append("%-44s" % "(pps, slowed by the counting)"
+                     + "".join("%10.0f" % m["metrics"]["tx_pps"] for m, _, _, _ in cols))
+        every = {}
+        for _, p, syms, _ in cols:
+            for s, n in syms.items():
+                every[s] = max(every.get(s, 0), n / max(p, 1))
+        for s, _ in sorted(every.items(), key=lambda kv: -kv[1])[:args.top]:
+            lines.append("%-44s" % s[-44:] + "".join(
+                "%10.1f" % (syms.get(s, 0) / max(p, 1)) for _, p, syms, _ in cols))
+        text = "\n".join(lines) + "\n"
+        with open(os.path.join(args.dir, "compare-%s.txt" % size), "w") as f:
+            f.write(text)
+        print(text)
+
+
+if __name__ == "__main__":
+    main()
