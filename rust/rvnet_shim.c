@@ -12,11 +12,6 @@ size_t rvnet_sizeof_ptr_ring(void) { return sizeof(struct ptr_ring); }
 size_t rvnet_netdev_priv_offset(void) { return ALIGN(sizeof(struct net_device), NETDEV_ALIGN); }
 
 /* linux/netdevice.h */
-bool rvnet_netif_running(const struct net_device *dev)
-{
-	return netif_running(dev);
-}
-
 bool rvnet_netif_carrier_ok(const struct net_device *dev)
 {
 	return netif_carrier_ok(dev);
@@ -30,11 +25,6 @@ void rvnet_netif_tx_start_all_queues(struct net_device *dev)
 void rvnet_netif_tx_stop_queue(struct netdev_queue *txq)
 {
 	netif_tx_stop_queue(txq);
-}
-
-bool rvnet_netif_tx_queue_stopped(const struct netdev_queue *txq)
-{
-	return netif_tx_queue_stopped(txq);
 }
 
 void rvnet_netif_tx_start_queue(struct netdev_queue *txq)
@@ -117,16 +107,6 @@ bool rvnet_is_valid_ether_addr(const u8 *addr)
 }
 
 /* linux/skbuff.h */
-u16 rvnet_skb_get_queue_mapping(const struct sk_buff *skb)
-{
-	return skb_get_queue_mapping(skb);
-}
-
-void rvnet_skb_record_rx_queue(struct sk_buff *skb, u16 rx_queue)
-{
-	skb_record_rx_queue(skb, rx_queue);
-}
-
 void rvnet_skb_tx_timestamp(struct sk_buff *skb)
 {
 	skb_tx_timestamp(skb);
@@ -163,24 +143,9 @@ int rvnet_ptr_ring_produce(struct ptr_ring *r, void *ptr)
 	return ptr_ring_produce(r, ptr);
 }
 
-void *rvnet___ptr_ring_consume(struct ptr_ring *r)
+bool rvnet_ptr_ring_full_bh(struct ptr_ring *r)
 {
-	return __ptr_ring_consume(r);
-}
-
-bool rvnet___ptr_ring_empty(struct ptr_ring *r)
-{
-	return __ptr_ring_empty(r);
-}
-
-bool rvnet___ptr_ring_full(struct ptr_ring *r)
-{
-	return __ptr_ring_full(r);
-}
-
-int rvnet___ptr_ring_produce(struct ptr_ring *r, void *ptr)
-{
-	return __ptr_ring_produce(r, ptr);
+	return ptr_ring_full_bh(r);
 }
 
 void rvnet_ptr_ring_producer_lock(struct ptr_ring *r)

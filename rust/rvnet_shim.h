@@ -45,6 +45,9 @@ enum rvnet_c_sizes {
 enum rvnet_c_consts {
 	RVNET_C_GENLMSG_DEFAULT_SIZE = GENLMSG_DEFAULT_SIZE,
 	RVNET_C_FIB_TABLE_HASHSZ = FIB_TABLE_HASHSZ,
+	/* Bit numbers of dev->state and netdev_queue->state. */
+	RVNET_C_LINK_STATE_START = __LINK_STATE_START,
+	RVNET_C_QUEUE_STATE_DRV_XOFF = __QUEUE_STATE_DRV_XOFF,
 };
 
 /* Sizes as the compiled shim object sees them (load-time check). */
@@ -55,11 +58,9 @@ size_t rvnet_sizeof_ptr_ring(void);
 size_t rvnet_netdev_priv_offset(void);
 
 /* linux/netdevice.h */
-bool rvnet_netif_running(const struct net_device *dev);
 bool rvnet_netif_carrier_ok(const struct net_device *dev);
 void rvnet_netif_tx_start_all_queues(struct net_device *dev);
 void rvnet_netif_tx_stop_queue(struct netdev_queue *txq);
-bool rvnet_netif_tx_queue_stopped(const struct netdev_queue *txq);
 void rvnet_netif_tx_start_queue(struct netdev_queue *txq);
 bool rvnet___netdev_tx_sent_queue(struct netdev_queue *txq, unsigned int bytes,
 				  bool xmit_more);
@@ -78,8 +79,6 @@ void rvnet_eth_hw_addr_random(struct net_device *dev);
 bool rvnet_is_valid_ether_addr(const u8 *addr);
 
 /* linux/skbuff.h */
-u16 rvnet_skb_get_queue_mapping(const struct sk_buff *skb);
-void rvnet_skb_record_rx_queue(struct sk_buff *skb, u16 rx_queue);
 void rvnet_skb_tx_timestamp(struct sk_buff *skb);
 void rvnet_kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason);
 void rvnet_warn_implicit_skb_drop(void);
@@ -89,10 +88,7 @@ void rvnet_consume_skb(struct sk_buff *skb);
 int rvnet_ptr_ring_init(struct ptr_ring *r, int size, gfp_t gfp);
 void rvnet_ptr_ring_cleanup(struct ptr_ring *r, void (*destroy)(void *));
 int rvnet_ptr_ring_produce(struct ptr_ring *r, void *ptr);
-void *rvnet___ptr_ring_consume(struct ptr_ring *r);
-bool rvnet___ptr_ring_empty(struct ptr_ring *r);
-bool rvnet___ptr_ring_full(struct ptr_ring *r);
-int rvnet___ptr_ring_produce(struct ptr_ring *r, void *ptr);
+bool rvnet_ptr_ring_full_bh(struct ptr_ring *r);
 void rvnet_ptr_ring_producer_lock(struct ptr_ring *r);
 void rvnet_ptr_ring_producer_unlock(struct ptr_ring *r);
 int rvnet_ptr_ring_resize(struct ptr_ring *r, int size, gfp_t gfp,

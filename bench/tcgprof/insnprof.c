@@ -6,13 +6,16 @@
  * Under TCG the guest's own perf gets its timer only where a block exits to
  * QEMU's main loop, so its samples pile up on a few instructions. Counting
  * instructions in QEMU instead gives an exact profile of what the guest
- * executed: every block gets a counter that an inline add (no helper call)
- * bumps by the block's instruction count each time it runs.
+ * executed: every block gets counters that inline adds (no helper call)
+ * bump by the block's instruction count and by one each time it runs. The
+ * second matters under TCG: every block ends in a jump that QEMU may have
+ * to look up (a return or an indirect call always does), so a call costs
+ * far more than its few instructions.
  *
  * The guest asks for a snapshot by creating an empty file "req-LABEL" in the
  * directory given as dir=...; a thread here polls for it, writes
- * "LABEL.prof" (one "vaddr instructions" line per block that ran, hex
- * address, decimal count, cumulative since boot) and removes the request,
+ * "LABEL.prof" (one "vaddr instructions executions" line per block that
+ * ran, hex address, decimal counts, cumulative since boot) and removes the request,
  * which tells the guest the snapshot is complete. Two snapshots around a
  * workload, subtracted, are its profile (bench/tcgprof/report.py).
  *
@@ -52,6 +55,7 @@ __attribute__((visibility("default"))) int qemu_plugin_version = 1;
 struct block {
 	uint64_t vaddr;
 	uint64_t insns;		/* bumped by translated code, racy by design */
+	uint64_t execs;		/* times the block ran, likewise */
 };
 
 static struct block *table;
@@ -95,10 +99,12 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	if (!b)
 		lost++;
 	pthread_mutex_unlock(&lock);
-	if (b)
-		qemu_plugin_register_vcpu_tb_exec_inline(tb,
-							 QEMU_PLUGIN_INLINE_ADD_U64,
-							 &b->insns, n);
+	if (!b)
+		return;
+	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
+						 &b->insns, n);
+	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
+						 &b->execs, 1);
 }
 
 static int snapshot(const char *label)
@@ -115,9 +121,10 @@ static int snapshot(const char *label)
 	fprintf(f, "# insnprof blocks=%u lost=%lu\n", used, lost);
 	for (unsigned int i = 0; i < SLOTS; i++)
 		if (table[i].insns)
-			fprintf(f, "%llx %llu\n",
+			fprintf(f, "%llx %llu %llu\n",
 				(unsigned long long)table[i].vaddr,
-				(unsigned long long)table[i].insns);
+				(unsigned long long)table[i].insns,
+				(unsigned long long)table[i].execs);
 	pthread_mutex_unlock(&lock);
 	if (fclose(f))
 		return -errno;

@@ -42,22 +42,25 @@ def load_prof(path):
         for line in f:
             if line.startswith("#"):
                 continue
-            a, n = line.split()
-            counts[int(a, 16)] = int(n)
+            a, n, e = line.split()
+            counts[int(a, 16)] = (int(n), int(e))
     return counts
 
 
 def by_symbol(before, after, addrs, names):
     out = {}
-    for a, n in after.items():
-        d = n - before.get(a, 0)
+    for a, (n, e) in after.items():
+        n0, e0 = before.get(a, (0, 0))
+        d, de = n - n0, e - e0
         if d <= 0:
             continue
         i = bisect.bisect_right(addrs, a) - 1
         name = names[i] if i >= 0 and a - addrs[i] < (1 << 20) else "[user or unknown]"
         if a < (1 << 47):
             name = "[user]"
-        out[name] = out.get(name, 0) + d
+        o = out.setdefault(name, [0, 0])
+        o[0] += d
+        o[1] += de
     return out
 
 
@@ -78,11 +81,14 @@ def main():
             pkts = json.load(f)["extra"]["pktgen_pkts"]
         before = load_prof(os.path.join(args.dir, run + "-0.prof"))
         after = load_prof(os.path.join(args.dir, run + "-1.prof"))
+        print("%-60s %-8s %8s %8s" % ("symbol", "offset", "insn/pkt", "runs/pkt"))
         for a in sorted(after):
-            d = after[a] - before.get(a, 0)
+            d = after[a][0] - before.get(a, (0, 0))[0]
+            de = after[a][1] - before.get(a, (0, 0))[1]
             i = bisect.bisect_right(addrs, a) - 1
             if d > 0 and i >= 0 and sym in names[i]:
-                print("%-60s +0x%-5x %8.1f" % (names[i][:60], a - addrs[i], d / max(pkts, 1)))
+                print("%-60s +0x%-6x %8.1f %8.2f" % (names[i][-60:], a - addrs[i], d / max(pkts, 1),
+                                                     de / max(pkts, 1)))
         return
     runs = {}
     for fn in sorted(os.listdir(args.dir)):
@@ -94,33 +100,38 @@ def main():
         pkts = meta["extra"]["pktgen_pkts"]
         syms = by_symbol(load_prof(os.path.join(args.dir, name + "-0.prof")),
                          load_prof(os.path.join(args.dir, name + "-1.prof")), addrs, names)
-        total = sum(syms.values())
-        runs[name] = (meta, pkts, syms, total)
+        total = sum(n for n, _ in syms.values())
+        blocks = sum(e for _, e in syms.values())
+        runs[name] = (meta, pkts, syms, total, blocks)
         with open(os.path.join(args.dir, name + ".txt"), "w") as f:
             f.write("# pktgen start_xmit %s on %s: %d packets, %s\n"
                     % (meta["size"], meta["kind"], pkts, json.dumps(meta["metrics"])))
-            f.write("# %.0f guest instructions per packet (all CPUs)\n" % (total / max(pkts, 1)))
-            f.write("%12s %7s  %s\n" % ("insn/packet", "share", "symbol"))
-            for s, n in sorted(syms.items(), key=lambda kv: -kv[1]):
+            f.write("# %.0f guest instructions and %.0f blocks run per packet (all CPUs)\n"
+                    % (total / max(pkts, 1), blocks / max(pkts, 1)))
+            f.write("%12s %7s %12s  %s\n" % ("insn/packet", "share", "blocks/pkt", "symbol"))
+            for s, (n, e) in sorted(syms.items(), key=lambda kv: -kv[1][0]):
                 if n / max(total, 1) < 0.001:
                     break
-                f.write("%12.1f %6.1f%%  %s\n" % (n / max(pkts, 1), 100.0 * n / total, s))
-    sizes = sorted({m["size"] for m, _, _, _ in runs.values()})
+                f.write("%12.1f %6.1f%% %12.2f  %s\n" % (n / max(pkts, 1), 100.0 * n / total,
+                                                       e / max(pkts, 1), s))
+    sizes = sorted({r[0]["size"] for r in runs.values()})
     for size in sizes:
         kinds = [k for k in ("dummy", "veth", "rvnet") if "%s-%s" % (k, size) in runs]
         cols = [runs["%s-%s" % (k, size)] for k in kinds]
-        lines = ["# pktgen start_xmit %s: guest instructions per packet sent" % size,
-                 "%-44s" % "symbol" + "".join("%10s" % k for k in kinds)]
-        lines.append("%-44s" % "(total)" + "".join("%10.0f" % (t / max(p, 1)) for _, p, _, t in cols))
+        lines = ["# pktgen start_xmit %s: guest instructions (blocks run) per packet sent" % size,
+                 "%-44s" % "symbol" + "".join("%16s" % k for k in kinds)]
+        lines.append("%-44s" % "(total)" + "".join(
+            "%16s" % ("%.0f (%.0f)" % (t / max(p, 1), b / max(p, 1))) for _, p, _, t, b in cols))
         lines.append("%-44s" % "(pps, slowed by the counting)"
-                     + "".join("%10.0f" % m["metrics"]["tx_pps"] for m, _, _, _ in cols))
+                     + "".join("%16.0f" % r[0]["metrics"]["tx_pps"] for r in cols))
         every = {}
-        for _, p, syms, _ in cols:
-            for s, n in syms.items():
+        for _, p, syms, _, _ in cols:
+            for s, (n, _) in syms.items():
                 every[s] = max(every.get(s, 0), n / max(p, 1))
         for s, _ in sorted(every.items(), key=lambda kv: -kv[1])[:args.top]:
             lines.append("%-44s" % s[-44:] + "".join(
-                "%10.1f" % (syms.get(s, 0) / max(p, 1)) for _, p, syms, _ in cols))
+                "%16s" % ("%.1f (%.1f)" % tuple(v / max(p, 1) for v in syms.get(s, (0, 0))))
+                for _, p, syms, _, _ in cols))
         text = "\n".join(lines) + "\n"
         with open(os.path.join(args.dir, "compare-%s.txt" % size), "w") as f:
             f.write(text)

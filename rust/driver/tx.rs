@@ -10,12 +10,15 @@
 //! the bytes in the ring as in flight; `xmit_more` batches the NAPI kicks.
 
 use super::pair::Rvnet;
+use super::queues::{RxData, TxState};
 use crate::net::device::{Device, TxOutcome};
+use crate::net::napi::{Produced, RxQueue};
 use crate::net::rcu;
 use crate::net::skb::{DropReason, SkBuff, TxTag};
+use crate::net::txq::TxQueue;
 use core::sync::atomic::{fence, Ordering};
 
-pub(super) fn start_xmit(dev: &Device<Rvnet>, mut skb: SkBuff) -> TxOutcome {
+pub(super) fn start_xmit(dev: &Device<Rvnet>, skb: SkBuff) -> TxOutcome {
     let qi = skb.queue_mapping();
     let (Some(st), Some(txq)) = (dev.data().txs.get(usize::from(qi)), dev.tx_queue(qi)) else {
         // The core never maps beyond num_tx_queues; nothing to count on.
@@ -37,64 +40,90 @@ pub(super) fn start_xmit(dev: &Device<Rvnet>, mut skb: SkBuff) -> TxOutcome {
         return TxOutcome::Ok;
     };
 
-    if rxq.is_full() {
-        txq.stop();
-        st.stops.add(1);
-        // Pairs with the fence in the peer's poll (see rx::wake_senders).
-        fence(Ordering::SeqCst);
-        if rxq.is_full() {
-            st.busy.add(1);
-            rxq.kick();
-            return TxOutcome::Busy(skb);
-        }
-        txq.start();
-    }
-
-    // Sampling off: one load and a branch.
-    if dev.data().obs.sampled() {
-        super::observe::record_tx(dev, &skb, qi, txq);
-    }
-    let len = skb.len();
-    skb.tx_timestamp();
-    let mut skb = match skb.forward_to(peer) {
-        Ok(skb) => skb,
-        Err(()) => {
-            st.drop_too_big.add(1);
-            return TxOutcome::Ok;
-        }
-    };
-    skb.set_tx_tag(TxTag {
-        queue: qi,
-        generation: st.generation(),
-        len,
-    });
     let more = dev.xmit_more();
-    let mut kick = true;
-    match rxq.produce_with(skb, || kick = txq.bql_sent(len, more)) {
-        Ok(()) => {
+    let mut skb = skb;
+    // A second try only happens after the ring was found full and then not
+    // full again; it fails only if another tx queue sharing this ring
+    // filled it meanwhile.
+    let mut retry = false;
+    loop {
+        let mut kick = true;
+        let mut too_big = false;
+        // The skb is changed for the peer only once a slot is certain,
+        // under the ring's producer lock: a full ring hands it back
+        // untouched, for the qdisc to requeue.
+        let prepare = |mut skb: SkBuff| {
+            // Sampling off: one load and a branch.
+            if dev.data().obs.sampled() {
+                super::observe::record_tx(dev, &skb, qi, txq);
+            }
+            let len = skb.len();
+            skb.tx_timestamp();
+            let Ok(mut skb) = skb.forward_to(peer) else {
+                too_big = true;
+                return None;
+            };
+            skb.set_tx_tag(TxTag {
+                queue: qi,
+                generation: st.generation(),
+                len,
+            });
+            kick = txq.bql_sent(len, more);
             st.packets.add(1);
             st.bytes.add(u64::from(len));
-            // Stop before the ring is full rather than bounce the next
-            // packet: the qdisc keeps it until the peer's poll wakes us.
-            if rxq.is_full() {
-                txq.stop();
-                st.stops.add(1);
-                fence(Ordering::SeqCst);
-                if !rxq.is_full() {
-                    txq.start();
+            Some(skb)
+        };
+        match rxq.produce_with(skb, prepare) {
+            Produced::Queued { full } => {
+                // Stop before the ring is full rather than bounce the next
+                // packet: the qdisc keeps it until the peer's poll wakes us.
+                if full {
+                    stop_and_recheck(st, txq, rxq);
+                    kick = true;
                 }
-                kick = true;
+                if kick {
+                    rxq.kick();
+                }
+                return TxOutcome::Ok;
             }
-            if kick {
+            Produced::Consumed => {
+                if too_big {
+                    st.drop_too_big.add(1);
+                }
+                return TxOutcome::Ok;
+            }
+            Produced::Full(back) if retry => {
+                st.drop_full.add(1);
+                back.drop_with(DropReason::FullRing);
                 rxq.kick();
+                return TxOutcome::Ok;
             }
-        }
-        Err(skb) => {
-            // Another tx queue sharing this ring filled it meanwhile.
-            st.drop_full.add(1);
-            skb.drop_with(DropReason::FullRing);
-            rxq.kick();
+            Produced::Full(back) => {
+                // The peer's poll may have freed slots before it could see
+                // the stopped queue: then try again.
+                if stop_and_recheck(st, txq, rxq) {
+                    st.busy.add(1);
+                    rxq.kick();
+                    return TxOutcome::Busy(back);
+                }
+                skb = back;
+                retry = true;
+            }
         }
     }
-    TxOutcome::Ok
+}
+
+/// Stops `txq` because ring `rxq` is (nearly) full, then looks at the ring
+/// again and restarts the queue if the peer's poll freed a slot meanwhile.
+/// Returns whether the ring is still full (the queue stays stopped).
+fn stop_and_recheck(st: &TxState, txq: &TxQueue, rxq: &RxQueue<RxData>) -> bool {
+    txq.stop();
+    st.stops.add(1);
+    // Pairs with the fence in the peer's poll (see rx::wake_senders).
+    fence(Ordering::SeqCst);
+    if rxq.is_full() {
+        return true;
+    }
+    txq.start();
+    false
 }

@@ -176,8 +176,10 @@ impl<D: Driver> Device<D> {
     /// `netif_running()`.
     #[inline]
     pub(crate) fn is_running(&self) -> bool {
-        // SAFETY: the device is valid.
-        unsafe { b::rvnet_netif_running(self.as_raw()) }
+        // SAFETY: the device is valid; `state` is a word of bits changed only
+        // by atomic bit operations, read here like test_bit() does.
+        let state = unsafe { ptr::read_volatile(ptr::addr_of!((*self.as_raw()).state)) };
+        state & (1 << b::rvnet_c_consts_RVNET_C_LINK_STATE_START) != 0
     }
 
     /// `netif_carrier_on()`.

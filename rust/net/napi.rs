@@ -22,7 +22,8 @@ use super::bindings as b;
 use super::device::{check, Device, Driver, InitDevice};
 use super::skb::SkBuff;
 use core::marker::PhantomData;
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use core::ptr;
+use core::sync::atomic::{fence, AtomicBool, AtomicU32, Ordering};
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
@@ -137,44 +138,63 @@ impl<P: RxPoll> RxQueue<P> {
         self.index
     }
 
-    /// Puts `skb` in the ring if there is room, calling `accept` first under
-    /// the producer lock, so that whatever `accept` accounts (BQL bytes in
-    /// flight) is recorded before the consumer can see the packet and only
-    /// if the packet really goes in. Hands the skb back if the ring is full.
+    /// Puts a packet in the ring if there is room. `prepare` runs under the
+    /// producer lock once a free slot is certain, so that the skb is only
+    /// changed for the peer (and whatever `prepare` accounts, BQL bytes in
+    /// flight, is only recorded) when it really goes in, and before the
+    /// consumer can see it; `prepare` may use the skb up instead (`None`).
+    /// A full ring hands the skb back untouched.
+    ///
+    /// `__ptr_ring_produce()` and `__ptr_ring_full()` of
+    /// `include/linux/ptr_ring.h` (6.12) are written out here: a call into
+    /// the C shim per step cost more than the steps (every call and return
+    /// ends a translation block under TCG, see `bench/run --profile`).
     #[inline]
     pub(crate) fn produce_with(
         &self,
         skb: SkBuff,
-        accept: impl FnOnce(),
-    ) -> core::result::Result<(), SkBuff> {
+        prepare: impl FnOnce(SkBuff) -> Option<SkBuff>,
+    ) -> Produced {
         let r = self.ring.get();
         // SAFETY: the ring is initialised; callers run with BH disabled
         // (transmit), the only context that takes the producer lock besides
         // ptr_ring_resize (which disables IRQs).
         unsafe { b::rvnet_ptr_ring_producer_lock(r) };
-        // SAFETY: producer lock held.
-        if unsafe { b::rvnet___ptr_ring_full(r) } {
-            // SAFETY: taken above.
-            unsafe { b::rvnet_ptr_ring_producer_unlock(r) };
-            return Err(skb);
-        }
-        accept();
-        // SAFETY: producer lock held and a free slot checked under it, so
-        // the produce succeeds and the ring owns the skb.
-        unsafe {
-            b::rvnet___ptr_ring_produce(r, skb.into_raw().cast());
-            b::rvnet_ptr_ring_producer_unlock(r);
-        }
-        Ok(())
+        // SAFETY: the producer lock is held, so `producer`, `size` and
+        // `queue` are stable (only producers and ptr_ring_resize, which takes
+        // this lock, change them) and `producer < size` indexes `queue`.
+        let res = unsafe {
+            let size = (*r).size;
+            let producer = (*r).producer;
+            let queue = (*r).queue;
+            let slot = queue.add(producer as usize);
+            if size <= 0 || !ptr::read_volatile(slot).is_null() {
+                Produced::Full(skb)
+            } else if let Some(skb) = prepare(skb) {
+                // smp_wmb(): the skb's contents before the pointer (pairs
+                // with the dependency ordering in __ptr_ring_consume).
+                fence(Ordering::Release);
+                ptr::write_volatile(slot, skb.into_raw().cast());
+                let next = if producer + 1 >= size { 0 } else { producer + 1 };
+                ptr::write_volatile(ptr::addr_of_mut!((*r).producer), next);
+                Produced::Queued {
+                    full: !ptr::read_volatile(queue.add(next as usize)).is_null(),
+                }
+            } else {
+                Produced::Consumed
+            }
+        };
+        // SAFETY: taken above.
+        unsafe { b::rvnet_ptr_ring_producer_unlock(r) };
+        res
     }
 
-    /// Whether the ring has no free slot. Exact for the single producer that
-    /// holds the sender's tx queue lock; a hint for anyone else.
-    #[inline]
+    /// Whether the ring has no free slot (`ptr_ring_full`, under the
+    /// producer lock: the ring's array may be replaced by a resize).
     pub(crate) fn is_full(&self) -> bool {
-        // SAFETY: the ring is initialised; __ptr_ring_full only reads the
-        // producer slot (racy reads are allowed and just stale).
-        unsafe { b::rvnet___ptr_ring_full(self.ring.get()) }
+        // SAFETY: the ring is initialised; the caller context is the same as
+        // for `produce_with`.
+        unsafe { b::rvnet_ptr_ring_full_bh(self.ring.get()) }
     }
 
     /// Current ring size in slots.
@@ -211,11 +231,21 @@ impl<P: RxPoll> RxQueue<P> {
         check(ret)
     }
 
-    /// Whether the ring is empty (lockless peek).
+    /// Whether the ring is empty (`__ptr_ring_empty`, a lockless peek).
+    /// For the consumer (the poll) and rtnl holders only: ptr_ring_resize
+    /// replaces the ring's array under rtnl with the NAPI disabled.
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
-        // SAFETY: the ring is initialised; __ptr_ring_empty is a lockless
-        // peek that tolerates concurrent producers and the consumer.
-        unsafe { b::rvnet___ptr_ring_empty(self.ring.get()) }
+        let r = self.ring.get();
+        // SAFETY: the ring is initialised and its array is not being
+        // replaced (see above); `consumer_head < size` when size > 0.
+        unsafe {
+            if ptr::read_volatile(ptr::addr_of!((*r).size)) <= 0 {
+                return true;
+            }
+            let head = ptr::read_volatile(ptr::addr_of!((*r).consumer_head));
+            ptr::read_volatile((*r).queue.add(head as usize)).is_null()
+        }
     }
 
     /// Makes sure the NAPI will poll the ring after a produce: schedules it
@@ -322,6 +352,19 @@ unsafe extern "C" fn purge_skb(ptr: *mut core::ffi::c_void) {
     unsafe { SkBuff::purge_raw(ptr.cast()) }
 }
 
+/// What [`RxQueue::produce_with`] did with a packet.
+pub(crate) enum Produced {
+    /// In the ring; `full` if that took its last free slot.
+    Queued {
+        /// No free slot left.
+        full: bool,
+    },
+    /// The ring was full: the skb, untouched.
+    Full(SkBuff),
+    /// `prepare` used the skb up.
+    Consumed,
+}
+
 /// The context of one NAPI poll of one queue.
 ///
 /// Only exists inside `poll`, so holding one proves that this CPU is the
@@ -345,11 +388,52 @@ impl<'a, P: RxPoll> PollCtx<'a, P> {
     }
 
     /// Takes the next packet from the ring.
+    ///
+    /// `__ptr_ring_consume()` of `include/linux/ptr_ring.h` (6.12) written
+    /// out, as [`RxQueue::produce_with`] does for the producer side: a peek,
+    /// then the slot is given back to producers, in batches (`r->batch`) so
+    /// that the consumer does not write the cache line the producer reads
+    /// for every packet.
     #[inline]
     pub(crate) fn next(&mut self) -> Option<SkBuff> {
-        // SAFETY: we are the single consumer (see the type docs); the ring
-        // holds owned skbs.
-        unsafe { SkBuff::from_raw(b::rvnet___ptr_ring_consume(self.q.ring.get()).cast()) }
+        let r = self.q.ring.get();
+        // SAFETY: we are the single consumer (see the type docs), so the
+        // consumer fields are ours; `size` and `queue` change only in a
+        // resize, which runs with this NAPI disabled; `consumer_head` and
+        // `consumer_tail` stay below `size`. The ring holds owned skbs.
+        unsafe {
+            let size = (*r).size;
+            if size <= 0 {
+                return None;
+            }
+            let queue = (*r).queue;
+            let head = (*r).consumer_head;
+            // READ_ONCE: pairs with the producer's smp_wmb().
+            let ptr = ptr::read_volatile(queue.add(head as usize));
+            if ptr.is_null() {
+                return None;
+            }
+            let mut next = head + 1;
+            let tail = (*r).consumer_tail;
+            if next - tail >= (*r).batch || next >= size {
+                // Zero the taken slots in reverse: the slot a waiting
+                // producer reads is written last, so it touches no other
+                // cache line until all are written out.
+                let mut i = head;
+                while i >= tail {
+                    ptr::write_volatile(queue.add(i as usize), ptr::null_mut());
+                    i -= 1;
+                }
+                (*r).consumer_tail = next;
+            }
+            if next >= size {
+                next = 0;
+                (*r).consumer_tail = 0;
+            }
+            // WRITE_ONCE: lockless is_empty() readers.
+            ptr::write_volatile(ptr::addr_of_mut!((*r).consumer_head), next);
+            SkBuff::from_raw(ptr.cast())
+        }
     }
 
     /// Hands a packet to GRO and the stack (`napi_gro_receive`).

@@ -122,15 +122,17 @@ impl SkBuff {
     /// The tx queue the stack picked (`skb_get_queue_mapping`).
     #[inline]
     pub(crate) fn queue_mapping(&self) -> u16 {
-        // SAFETY: by the invariant `ptr` is valid.
-        unsafe { b::rvnet_skb_get_queue_mapping(self.ptr.as_ptr()) }
+        // SAFETY: by the invariant `ptr` is valid; a plain field (the
+        // inline skb_get_queue_mapping() reads it, no call needed).
+        unsafe { (*self.ptr.as_ptr()).queue_mapping }
     }
 
     /// Records the rx queue the packet arrived on (`skb_record_rx_queue`).
     #[inline]
     pub(crate) fn record_rx_queue(&mut self, queue: u16) {
-        // SAFETY: by the invariant we own the buffer exclusively.
-        unsafe { b::rvnet_skb_record_rx_queue(self.ptr.as_ptr(), queue) }
+        // SAFETY: by the invariant we own the buffer exclusively; what the
+        // inline skb_record_rx_queue() writes.
+        unsafe { (*self.ptr.as_ptr()).queue_mapping = queue.wrapping_add(1) }
     }
 
     /// Software transmit timestamp hook (`skb_tx_timestamp`).

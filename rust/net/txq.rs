@@ -63,8 +63,10 @@ impl TxQueue {
     /// `netif_tx_queue_stopped`.
     #[inline]
     pub(crate) fn is_stopped(&self) -> bool {
-        // SAFETY: valid queue; reads a state bit.
-        unsafe { b::rvnet_netif_tx_queue_stopped(self.raw()) }
+        // SAFETY: valid queue; `state` is a word of bits changed only by
+        // atomic bit operations, read here like test_bit() does.
+        let state = unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*self.raw()).state)) };
+        state & (1 << b::rvnet_c_consts_RVNET_C_QUEUE_STATE_DRV_XOFF) != 0
     }
 
     /// `__netdev_tx_sent_queue`: account `bytes` as in flight. Returns true
