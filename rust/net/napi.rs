@@ -175,7 +175,11 @@ impl<P: RxPoll> RxQueue<P> {
                 // with the dependency ordering in __ptr_ring_consume).
                 fence(Ordering::Release);
                 ptr::write_volatile(slot, skb.into_raw().cast());
-                let next = if producer + 1 >= size { 0 } else { producer + 1 };
+                let next = if producer + 1 >= size {
+                    0
+                } else {
+                    producer + 1
+                };
                 ptr::write_volatile(ptr::addr_of_mut!((*r).producer), next);
                 Produced::Queued {
                     full: !ptr::read_volatile(queue.add(next as usize)).is_null(),
