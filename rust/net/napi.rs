@@ -401,10 +401,9 @@ impl<'a, P: RxPoll> PollCtx<'a, P> {
     #[inline]
     pub(crate) fn next(&mut self) -> Option<SkBuff> {
         let r = self.q.ring.get();
-        // SAFETY: we are the single consumer (see the type docs), so the
-        // consumer fields are ours; `size` and `queue` change only in a
-        // resize, which runs with this NAPI disabled; `consumer_head` and
-        // `consumer_tail` stay below `size`. The ring holds owned skbs.
+        // Single consumer (see the type docs): the consumer fields are ours;
+        // `size` and `queue` change only in a resize, with this NAPI disabled.
+        // SAFETY: indices stay below `size`; the ring holds owned skbs.
         unsafe {
             let size = (*r).size;
             if size <= 0 {
