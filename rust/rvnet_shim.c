@@ -32,26 +32,20 @@ void rvnet_netif_tx_start_queue(struct netdev_queue *txq)
 	netif_tx_start_queue(txq);
 }
 
-bool rvnet___netdev_tx_sent_queue(struct netdev_queue *txq, unsigned int bytes,
-				  bool xmit_more)
+/* __netdev_tx_sent_queue() with this transmit's netdev_xmit_more(). */
+bool rvnet_netdev_tx_sent_queue_more(struct netdev_queue *txq,
+				     unsigned int bytes)
 {
-	return __netdev_tx_sent_queue(txq, bytes, xmit_more);
+	return __netdev_tx_sent_queue(txq, bytes, netdev_xmit_more());
 }
 
 /*
- * netdev_tx_completed_queue() in two halves: the DQL accounting for each
- * packet as it leaves the peer's ring, and the barrier plus qdisc restart
- * once per poll. Completing a whole poll's packets at once looks to DQL like
- * a queue that ran dry (the consumer drains the ring in one go), and DQL
- * answers a dry queue by raising the limit, until the ring bounds it.
+ * The second half of netdev_tx_completed_queue(), once per poll: the Rust
+ * side calls dql_completed() for each packet as it leaves the peer's ring.
+ * Completing a whole poll's packets at once looks to DQL like a queue that
+ * ran dry (the consumer drains the ring in one go), and DQL answers a dry
+ * queue by raising the limit, until the ring bounds it.
  */
-void rvnet_dql_completed(struct netdev_queue *txq, unsigned int bytes)
-{
-#ifdef CONFIG_BQL
-	dql_completed(&txq->dql, bytes);
-#endif
-}
-
 void rvnet_netdev_tx_completed_wake(struct netdev_queue *txq)
 {
 #ifdef CONFIG_BQL
@@ -67,11 +61,6 @@ void rvnet_netdev_tx_completed_wake(struct netdev_queue *txq)
 void rvnet_netdev_tx_reset_queue(struct netdev_queue *txq)
 {
 	netdev_tx_reset_queue(txq);
-}
-
-bool rvnet_netdev_xmit_more(void)
-{
-	return netdev_xmit_more();
 }
 
 void rvnet_netif_napi_add(struct net_device *dev, struct napi_struct *napi,

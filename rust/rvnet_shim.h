@@ -48,6 +48,17 @@ enum rvnet_c_consts {
 	/* Bit numbers of dev->state and netdev_queue->state. */
 	RVNET_C_LINK_STATE_START = __LINK_STATE_START,
 	RVNET_C_QUEUE_STATE_DRV_XOFF = __QUEUE_STATE_DRV_XOFF,
+	/*
+	 * 1 when rcu_read_lock() and rcu_read_unlock() compile to a compiler
+	 * barrier for this .config: no preemptible RCU, no preempt count
+	 * (preempt_disable() is barrier()), no lockdep map, no RCU checking
+	 * and no strict grace periods (include/linux/rcupdate.h).
+	 */
+	RVNET_C_RCU_READ_LOCK_IS_BARRIER = !IS_ENABLED(CONFIG_PREEMPT_RCU) &&
+		!IS_ENABLED(CONFIG_PREEMPT_COUNT) &&
+		!IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC) &&
+		!IS_ENABLED(CONFIG_PROVE_RCU) &&
+		!IS_ENABLED(CONFIG_RCU_STRICT_GRACE_PERIOD),
 };
 
 /* Sizes as the compiled shim object sees them (load-time check). */
@@ -62,12 +73,10 @@ bool rvnet_netif_carrier_ok(const struct net_device *dev);
 void rvnet_netif_tx_start_all_queues(struct net_device *dev);
 void rvnet_netif_tx_stop_queue(struct netdev_queue *txq);
 void rvnet_netif_tx_start_queue(struct netdev_queue *txq);
-bool rvnet___netdev_tx_sent_queue(struct netdev_queue *txq, unsigned int bytes,
-				  bool xmit_more);
-void rvnet_dql_completed(struct netdev_queue *txq, unsigned int bytes);
+bool rvnet_netdev_tx_sent_queue_more(struct netdev_queue *txq,
+				     unsigned int bytes);
 void rvnet_netdev_tx_completed_wake(struct netdev_queue *txq);
 void rvnet_netdev_tx_reset_queue(struct netdev_queue *txq);
-bool rvnet_netdev_xmit_more(void);
 void rvnet_netif_napi_add(struct net_device *dev, struct napi_struct *napi,
 			  int (*poll)(struct napi_struct *, int));
 struct net *rvnet_dev_net(const struct net_device *dev);

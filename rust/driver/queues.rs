@@ -7,7 +7,7 @@
 //! wakes the sender's queue when it stopped on a full ring.
 
 use crate::net::stats::{Counter, SharedCounter};
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 /// State of one tx queue.
 ///
@@ -55,9 +55,15 @@ impl TxState {
     }
 }
 
-/// Counters of one rx queue, written only by its NAPI poll.
+/// State of one rx queue: counters written only by its NAPI poll, and the
+/// flag by which senders ask that poll to wake their queues.
 #[derive(Default)]
 pub(crate) struct RxData {
+    /// Set (release) by a sender after it stopped a tx queue on this full
+    /// ring, before its recheck; taken (acquire) by the poll after it freed
+    /// slots, which then looks for stopped senders. A poll that finds it
+    /// clear skips that look: most polls, as the ring rarely fills.
+    pub(crate) senders_stopped: AtomicBool,
     /// Packets handed to GRO/the stack.
     pub(crate) packets: Counter,
     /// Bytes (wire length) handed on.

@@ -18,6 +18,7 @@ use crate::net::skb::{DropReason, SkBuff, TxTag};
 use crate::net::txq::TxQueue;
 use core::sync::atomic::{fence, Ordering};
 
+#[inline(always)]
 pub(super) fn start_xmit(dev: &Device<Rvnet>, skb: SkBuff) -> TxOutcome {
     let qi = skb.queue_mapping();
     let (Some(st), Some(txq)) = (dev.data().txs.get(usize::from(qi)), dev.tx_queue(qi)) else {
@@ -40,7 +41,6 @@ pub(super) fn start_xmit(dev: &Device<Rvnet>, skb: SkBuff) -> TxOutcome {
         return TxOutcome::Ok;
     };
 
-    let more = dev.xmit_more();
     let mut skb = skb;
     // A second try only happens after the ring was found full and then not
     // full again; it fails only if another tx queue sharing this ring
@@ -68,7 +68,7 @@ pub(super) fn start_xmit(dev: &Device<Rvnet>, skb: SkBuff) -> TxOutcome {
                 generation: st.generation(),
                 len,
             });
-            kick = txq.bql_sent(len, more);
+            kick = txq.bql_sent(len);
             st.packets.add(1);
             st.bytes.add(u64::from(len));
             Some(skb)
@@ -119,7 +119,10 @@ pub(super) fn start_xmit(dev: &Device<Rvnet>, skb: SkBuff) -> TxOutcome {
 fn stop_and_recheck(st: &TxState, txq: &TxQueue, rxq: &RxQueue<RxData>) -> bool {
     txq.stop();
     st.stops.add(1);
-    // Pairs with the fence in the peer's poll (see rx::wake_senders).
+    // The stopped bit before the flag: a poll that takes the flag sees it.
+    rxq.data.senders_stopped.store(true, Ordering::Release);
+    // Pairs with the fence in the peer's poll (see rx::wake_senders): the
+    // poll sees the flag, or this recheck sees the slots it freed.
     fence(Ordering::SeqCst);
     if rxq.is_full() {
         return true;

@@ -201,13 +201,6 @@ impl<D: Driver> Device<D> {
         unsafe { Net::from_raw(b::rvnet_dev_net(self.as_raw())) }
     }
 
-    /// Whether this transmit is followed by more (`netdev_xmit_more()`).
-    #[inline]
-    pub(crate) fn xmit_more(&self) -> bool {
-        // SAFETY: reads a per-CPU flag set by the core for ndo_start_xmit.
-        unsafe { b::rvnet_netdev_xmit_more() }
-    }
-
     /// Transmit queue `index`, if allocated.
     #[inline]
     pub(crate) fn tx_queue(&self, index: u16) -> Option<&TxQueue> {

@@ -175,11 +175,9 @@ impl<P: RxPoll> RxQueue<P> {
                 // with the dependency ordering in __ptr_ring_consume).
                 fence(Ordering::Release);
                 ptr::write_volatile(slot, skb.into_raw().cast());
-                let next = if producer + 1 >= size {
-                    0
-                } else {
-                    producer + 1
-                };
+                // producer < size <= i32::MAX: cannot overflow.
+                let next = producer.wrapping_add(1);
+                let next = if next >= size { 0 } else { next };
                 ptr::write_volatile(ptr::addr_of_mut!((*r).producer), next);
                 Produced::Queued {
                     full: !ptr::read_volatile(queue.add(next as usize)).is_null(),
@@ -256,7 +254,7 @@ impl<P: RxPoll> RxQueue<P> {
     /// unless a poll is already scheduled or running, which then sees the
     /// packet (it rechecks the ring after it completes, see
     /// [`PollCtx::complete_done`]). Any context with BH disabled.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn kick(&self) {
         // Order the produce before the read of the mask; pairs with the
         // barrier between clearing the mask and rechecking the ring in
@@ -416,16 +414,19 @@ impl<'a, P: RxPoll> PollCtx<'a, P> {
             if ptr.is_null() {
                 return None;
             }
-            let mut next = head + 1;
+            // 0 <= tail <= head < size <= i32::MAX: no arithmetic here can
+            // overflow, so it is written wrapping (no overflow check, and
+            // no panic path, on the hot path).
+            let mut next = head.wrapping_add(1);
             let tail = (*r).consumer_tail;
-            if next - tail >= (*r).batch || next >= size {
+            if next.wrapping_sub(tail) >= (*r).batch || next >= size {
                 // Zero the taken slots in reverse: the slot a waiting
                 // producer reads is written last, so it touches no other
                 // cache line until all are written out.
                 let mut i = head;
                 while i >= tail {
                     ptr::write_volatile(queue.add(i as usize), ptr::null_mut());
-                    i -= 1;
+                    i = i.wrapping_sub(1);
                 }
                 (*r).consumer_tail = next;
             }

@@ -8,6 +8,14 @@
 
 use super::bindings as b;
 use core::marker::PhantomData;
+use core::sync::atomic::{compiler_fence, Ordering};
+
+/// Whether `rcu_read_lock()`/`rcu_read_unlock()` are only a compiler
+/// barrier in this kernel's .config (non-preemptible RCU without a preempt
+/// count, lockdep or RCU checking: the plain kernel), as the C compiler
+/// inlines them. The guard then costs no call on the hot path; otherwise
+/// (the debug kernel) it calls the real ones through the C shim.
+const IS_BARRIER: bool = b::rvnet_c_consts_RVNET_C_RCU_READ_LOCK_IS_BARRIER != 0;
 
 /// Waits for a grace period (`synchronize_net`): every RCU reader and
 /// every NAPI poll or transmit that started before has finished. Sleeps.
@@ -30,9 +38,13 @@ impl Guard {
     /// Enters an RCU read-side critical section.
     #[inline]
     pub(crate) fn new() -> Self {
-        // SAFETY: rcu_read_lock() may be called in any context; the matching
-        // unlock happens in `Drop`.
-        unsafe { b::rvnet_rcu_read_lock() };
+        if IS_BARRIER {
+            compiler_fence(Ordering::SeqCst);
+        } else {
+            // SAFETY: rcu_read_lock() may be called in any context; the
+            // matching unlock happens in `Drop`.
+            unsafe { b::rvnet_rcu_read_lock() };
+        }
         // INVARIANT: the read lock was just taken.
         Self(PhantomData)
     }
@@ -41,7 +53,11 @@ impl Guard {
 impl Drop for Guard {
     #[inline]
     fn drop(&mut self) {
-        // SAFETY: by the type invariant this guard holds the read lock.
-        unsafe { b::rvnet_rcu_read_unlock() };
+        if IS_BARRIER {
+            compiler_fence(Ordering::SeqCst);
+        } else {
+            // SAFETY: by the type invariant this guard holds the read lock.
+            unsafe { b::rvnet_rcu_read_unlock() };
+        }
     }
 }

@@ -156,6 +156,7 @@ impl SkBuff {
     /// namespaces, as veth), `eth_type_trans()`. A packet larger than `dev`
     /// accepts is dropped with `PKT_TOO_BIG`; if the core fails (frag
     /// orphaning out of memory) it frees the skb itself and we report it.
+    #[inline]
     pub(crate) fn forward_to<D: Driver>(self, dev: &Device<D>) -> Result<SkBuff, ()> {
         // SAFETY: both valid; is_skb_forwardable only reads them.
         if !unsafe { b::is_skb_forwardable(dev.as_raw(), self.as_raw()) } {

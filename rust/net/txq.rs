@@ -69,15 +69,18 @@ impl TxQueue {
         state & (1 << b::rvnet_c_consts_RVNET_C_QUEUE_STATE_DRV_XOFF) != 0
     }
 
-    /// `__netdev_tx_sent_queue`: account `bytes` as in flight. Returns true
-    /// when the receiver must be kicked now (end of an `xmit_more` batch, or
-    /// BQL stopped the queue).
+    /// `__netdev_tx_sent_queue(txq, bytes, netdev_xmit_more())`: account
+    /// `bytes` as in flight. Returns true when the receiver must be kicked
+    /// now (end of an `xmit_more` batch, or BQL stopped the queue). One
+    /// shim call reads the per-CPU `xmit_more` flag and accounts.
     ///
     /// Called from `ndo_start_xmit` with this queue's lock held.
     #[inline]
-    pub(crate) fn bql_sent(&self, bytes: u32, xmit_more: bool) -> bool {
-        // SAFETY: valid queue; the caller holds the queue lock (transmit).
-        unsafe { b::rvnet___netdev_tx_sent_queue(self.raw(), bytes, xmit_more) }
+    pub(crate) fn bql_sent(&self, bytes: u32) -> bool {
+        // SAFETY: valid queue; the caller holds the queue lock (transmit),
+        // and in ndo_start_xmit the per-CPU xmit_more flag is this
+        // transmit's.
+        unsafe { b::rvnet_netdev_tx_sent_queue_more(self.raw(), bytes) }
     }
 
     /// The DQL half of `netdev_tx_completed_queue`: one packet of `bytes`
@@ -90,9 +93,12 @@ impl TxQueue {
     /// run of these with [`TxQueue::bql_completed_wake`].
     #[inline]
     pub(crate) fn bql_completed_one(&self, bytes: u32) {
-        // SAFETY: valid queue; DQL accounting is plain arithmetic under the
-        // caller's serialisation (one NAPI completes a given queue).
-        unsafe { b::rvnet_dql_completed(self.raw(), bytes) }
+        // dql_completed() directly (CONFIG_BQL is in .config.fragment): the
+        // shim's wrapper was one more call per packet.
+        // SAFETY: valid queue, so `dql` is its embedded struct dql; DQL
+        // accounting is plain arithmetic under the caller's serialisation
+        // (one NAPI completes a given queue).
+        unsafe { b::dql_completed(core::ptr::addr_of_mut!((*self.raw()).dql), bytes) }
     }
 
     /// The other half of `netdev_tx_completed_queue`, once after a run of
