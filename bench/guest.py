@@ -644,7 +644,7 @@ class Bench:
 
     def profile(self, outdir):
         """Instruction profiles of pktgen start_xmit (64 B and 1500 B) on
-        each device, counted by QEMU (bench/tcgprof/insnprof.c, loaded by
+        each device, and of 64-byte UDP (iperf3) on the pairs, counted by QEMU (bench/tcgprof/insnprof.c, loaded by
         bench/run --profile): a snapshot of the per-block instruction
         counts before and after one pktgen run after a warm-up, the
         counters of the run next to them, and the guest's kallsyms (with
@@ -679,6 +679,19 @@ class Bench:
                         json.dump({"kind": kind, "size": label, "metrics": metrics,
                                    "extra": extra}, f, sort_keys=True)
                     self.say("profile %s %s: %s" % (label, kind, json.dumps(metrics)))
+            # The whole stack: 64-byte UDP from a socket through the root
+            # qdisc and the pair to a socket, per datagram received.
+            for kind in PAIRS:
+                self.m_udp(kind, None)  # warm-up
+                name = "%s-udp64" % kind
+                snap(name + "-0")
+                metrics, extra = self.m_udp(kind, None)
+                snap(name + "-1")
+                extra["packets"] = extra["b2_rx_packets"]
+                with open(os.path.join(outdir, name + ".json"), "w") as f:
+                    json.dump({"kind": kind, "size": "udp64", "workload": "iperf3 UDP 64 B",
+                               "metrics": metrics, "extra": extra}, f, sort_keys=True)
+                self.say("profile udp64 %s: %s" % (kind, json.dumps(metrics)))
         finally:
             for k in ALL:
                 self.teardown(k)

@@ -4,9 +4,11 @@
 
 Input (DIR, written by bench/guest.py --profile and bench/tcgprof/insnprof.c):
   kallsyms              the guest's /proc/kallsyms (kernel and module symbols)
-  KIND-SIZE-0.prof      per-block instruction counts before a pktgen run
+  KIND-SIZE-0.prof      per-block instruction counts before a run (pktgen, or
+                        64-byte UDP with SIZE udp64)
   KIND-SIZE-1.prof      ... and after it
-  KIND-SIZE.json        the run's counters (packets sent)
+  KIND-SIZE.json        the run's counters (packets sent by pktgen, or
+                        received by the pair's other end)
 
 Output: DIR/KIND-SIZE.txt (each run's symbols by instructions per packet),
 DIR/compare-SIZE.txt (the devices side by side) and the comparison on stdout.
@@ -64,6 +66,17 @@ def by_symbol(before, after, addrs, names):
     return out
 
 
+def packets(meta):
+    """Packets the run is normalised by: pktgen's sent packets, or the
+    receiving end's packets for a socket workload."""
+    x = meta["extra"]
+    return x["packets"] if "packets" in x else x["pktgen_pkts"]
+
+
+def workload(meta):
+    return meta.get("workload", "pktgen start_xmit")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("dir")
@@ -78,7 +91,7 @@ def main():
     if args.blocks:
         run, sym = args.blocks.split(":", 1)
         with open(os.path.join(args.dir, run + ".json")) as f:
-            pkts = json.load(f)["extra"]["pktgen_pkts"]
+            pkts = packets(json.load(f))
         before = load_prof(os.path.join(args.dir, run + "-0.prof"))
         after = load_prof(os.path.join(args.dir, run + "-1.prof"))
         print("%-60s %-8s %8s %8s" % ("symbol", "offset", "insn/pkt", "runs/pkt"))
@@ -97,15 +110,15 @@ def main():
         name = fn[:-5]
         with open(os.path.join(args.dir, fn)) as f:
             meta = json.load(f)
-        pkts = meta["extra"]["pktgen_pkts"]
+        pkts = packets(meta)
         syms = by_symbol(load_prof(os.path.join(args.dir, name + "-0.prof")),
                          load_prof(os.path.join(args.dir, name + "-1.prof")), addrs, names)
         total = sum(n for n, _ in syms.values())
         blocks = sum(e for _, e in syms.values())
         runs[name] = (meta, pkts, syms, total, blocks)
         with open(os.path.join(args.dir, name + ".txt"), "w") as f:
-            f.write("# pktgen start_xmit %s on %s: %d packets, %s\n"
-                    % (meta["size"], meta["kind"], pkts, json.dumps(meta["metrics"])))
+            f.write("# %s %s on %s: %d packets, %s\n"
+                    % (workload(meta), meta["size"], meta["kind"], pkts, json.dumps(meta["metrics"])))
             f.write("# %.0f guest instructions and %.0f blocks run per packet (all CPUs)\n"
                     % (total / max(pkts, 1), blocks / max(pkts, 1)))
             f.write("%12s %7s %12s  %s\n" % ("insn/packet", "share", "blocks/pkt", "symbol"))
@@ -118,7 +131,8 @@ def main():
     for size in sizes:
         kinds = [k for k in ("dummy", "veth", "rvnet") if "%s-%s" % (k, size) in runs]
         cols = [runs["%s-%s" % (k, size)] for k in kinds]
-        lines = ["# pktgen start_xmit %s: guest instructions (blocks run) per packet sent" % size,
+        lines = ["# %s %s: guest instructions (blocks run) per packet %s"
+                 % (workload(cols[0][0]), size, "received" if "packets" in cols[0][0]["extra"] else "sent"),
                  "%-44s" % "symbol" + "".join("%16s" % k for k in kinds)]
         lines.append("%-44s" % "(total)" + "".join(
             "%16s" % ("%.0f (%.0f)" % (t / max(p, 1), b / max(p, 1))) for _, p, _, t, b in cols))
