@@ -644,11 +644,11 @@ class Bench:
 
     def profile(self, outdir):
         """Instruction profiles of pktgen start_xmit (64 B and 1500 B) on
-        each device, and of 64-byte UDP (iperf3) on the pairs, counted by QEMU (bench/tcgprof/insnprof.c, loaded by
-        bench/run --profile): a snapshot of the per-block instruction
-        counts before and after one pktgen run after a warm-up, the
-        counters of the run next to them, and the guest's kallsyms (with
-        rvnet's symbols) to resolve the addresses. bench/tcgprof/report.py
+        each device and of 64-byte UDP (iperf3) on the pairs, counted by
+        QEMU (bench/tcgprof/insnprof.c, loaded by bench/run --profile): a
+        snapshot of the per-block instruction counts before and after one
+        run after a warm-up, the counters of the run next to them, and the
+        guest's kallsyms (with rvnet's symbols) to resolve the addresses. bench/tcgprof/report.py
         subtracts and resolves them on the host."""
         secs = self.cfg["pktgen_s"]
         with open("/proc/kallsyms") as f, open(os.path.join(outdir, "kallsyms"), "w") as o:

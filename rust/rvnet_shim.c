@@ -40,11 +40,9 @@ bool rvnet_netdev_tx_sent_queue_more(struct netdev_queue *txq,
 }
 
 /*
- * The second half of netdev_tx_completed_queue(), once per poll: the Rust
- * side calls dql_completed() for each packet as it leaves the peer's ring.
- * Completing a whole poll's packets at once looks to DQL like a queue that
- * ran dry (the consumer drains the ring in one go), and DQL answers a dry
- * queue by raising the limit, until the ring bounds it.
+ * The second half of netdev_tx_completed_queue(), once per poll; the first,
+ * dql_completed() per packet, is called from Rust (TxQueue::bql_completed_one
+ * says why per packet).
  */
 void rvnet_netdev_tx_completed_wake(struct netdev_queue *txq)
 {
