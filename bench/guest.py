@@ -644,7 +644,8 @@ class Bench:
 
     def profile(self, outdir):
         """Instruction profiles of pktgen start_xmit (64 B and 1500 B) on
-        each device and of 64-byte UDP (iperf3) on the pairs, counted by
+        each device, of 64 B into rvnet with every packet sampled (without
+        and with a listener) and of 64-byte UDP (iperf3) on the pairs, counted by
         QEMU (bench/tcgprof/insnprof.c, loaded by bench/run --profile): a
         snapshot of the per-block instruction counts before and after one
         run after a warm-up, the counters of the run next to them, and the
@@ -679,6 +680,21 @@ class Bench:
                         json.dump({"kind": kind, "size": label, "metrics": metrics,
                                    "extra": extra}, f, sort_keys=True)
                     self.say("profile %s %s: %s" % (label, kind, json.dumps(metrics)))
+            # What decision sampling costs per packet: pktgen 64 B into
+            # rvnet, every packet recorded at both ends, without a listener
+            # (recording) and with one in the sender's namespace (delivery
+            # too, the listener's own work included).
+            for label, case in (("64B+sample1", (1, False)), ("64B+sample1+listener", (1, "a"))):
+                self.sampled(case, lambda: self.pktgen("rvnet", "start_xmit", 60, 1))  # warm-up
+                name = "rvnet-" + label
+                snap(name + "-0")
+                metrics, extra = self.sampled(
+                    case, lambda: self.pktgen("rvnet", "start_xmit", 60, secs))
+                snap(name + "-1")
+                with open(os.path.join(outdir, name + ".json"), "w") as f:
+                    json.dump({"kind": "rvnet", "size": label, "metrics": metrics,
+                               "extra": extra}, f, sort_keys=True)
+                self.say("profile %s rvnet: %s" % (label, json.dumps(metrics)))
             # The whole stack: 64-byte UDP from a socket through the root
             # qdisc and the pair to a socket, per datagram received.
             for kind in PAIRS:

@@ -127,24 +127,33 @@ def main():
                     break
                 f.write("%12.1f %6.1f%% %12.2f  %s\n" % (n / max(pkts, 1), 100.0 * n / total,
                                                        e / max(pkts, 1), s))
-    sizes = sorted({r[0]["size"] for r in runs.values()})
+    sizes = sorted({r[0]["size"].split("+")[0] for r in runs.values()})
+    tables = [(size, [k for k in ("dummy", "veth", "rvnet") if "%s-%s" % (k, size) in runs])
+              for size in sizes]
+    # rvnet with decision sampling (size "64B+sample1..."), beside rvnet
+    # without it: what recording and delivering a decision adds per packet.
     for size in sizes:
-        kinds = [k for k in ("dummy", "veth", "rvnet") if "%s-%s" % (k, size) in runs]
-        cols = [runs["%s-%s" % (k, size)] for k in kinds]
+        variants = sorted(n for n in runs if n.startswith("rvnet-%s+" % size))
+        if variants:
+            tables.append((size + "+sampling", ["rvnet-" + size] * ("rvnet-" + size in runs) + variants))
+    for size, kinds in tables:
+        cols = [runs[k if k in runs else "%s-%s" % (k, size)] for k in kinds]
+        kinds = [k[len("rvnet-"):] if k in runs else k for k in kinds]
+        w = "%%%ds" % max(16, max(len(k) for k in kinds) + 2)
         lines = ["# %s %s: guest instructions (blocks run) per packet %s"
                  % (workload(cols[0][0]), size, "received" if "packets" in cols[0][0]["extra"] else "sent"),
-                 "%-44s" % "symbol" + "".join("%16s" % k for k in kinds)]
+                 "%-44s" % "symbol" + "".join(w % k for k in kinds)]
         lines.append("%-44s" % "(total)" + "".join(
-            "%16s" % ("%.0f (%.0f)" % (t / max(p, 1), b / max(p, 1))) for _, p, _, t, b in cols))
+            w % ("%.0f (%.0f)" % (t / max(p, 1), b / max(p, 1))) for _, p, _, t, b in cols))
         lines.append("%-44s" % "(pps, slowed by the counting)"
-                     + "".join("%16.0f" % r[0]["metrics"]["tx_pps"] for r in cols))
+                     + "".join(w % ("%.0f" % r[0]["metrics"]["tx_pps"]) for r in cols))
         every = {}
         for _, p, syms, _, _ in cols:
             for s, (n, _) in syms.items():
                 every[s] = max(every.get(s, 0), n / max(p, 1))
         for s, _ in sorted(every.items(), key=lambda kv: -kv[1])[:args.top]:
             lines.append("%-44s" % s[-44:] + "".join(
-                "%16s" % ("%.1f (%.1f)" % tuple(v / max(p, 1) for v in syms.get(s, (0, 0))))
+                w % ("%.1f (%.1f)" % tuple(v / max(p, 1) for v in syms.get(s, (0, 0))))
                 for _, p, syms, _, _ in cols))
         text = "\n".join(lines) + "\n"
         with open(os.path.join(args.dir, "compare-%s.txt" % size), "w") as f:

@@ -13,7 +13,9 @@
 # KINDS: devices and variants, default "veth rvnet"; a variant is KIND:VAR
 # with VAR noqueue (root qdisc noqueue on the sender) or bqlmin (BQL
 # limit_min 10 MB on the sender's queues). THREADED=1: threaded NAPI on both
-# ends. PROTO: ipv4 (default) or ipv6.
+# ends. PROTO: ipv4 (default) or ipv6. TEST: another gro.sh case (data,
+# ack, flags, tcp, ip) instead of "large"; a failed try then shows the
+# receiver's last lines instead of the pieces.
 ROUNDS=${1:-10}
 PROTO=${PROTO:-ipv4}
 [ -x ./gro ] || { echo "run from the installed net/ directory (./gro missing)"; exit 4; }
@@ -32,7 +34,8 @@ variant() { # VAR: on the sending end ("client")
 
 declare -A pass pieces
 kinds=(${KINDS:-veth rvnet})
-args=(--"$PROTO" --dmac "$SERVER_MAC" --smac "$CLIENT_MAC" --test large --verbose)
+TEST=${TEST:-large}
+args=(--"$PROTO" --dmac "$SERVER_MAC" --smac "$CLIENT_MAC" --test "$TEST" --verbose)
 rx=$(mktemp /tmp/gro-rate.XXXXXX)
 trap 'cleanup_ns; rm -f "$rx"' EXIT
 for r in $(seq "$ROUNDS"); do
@@ -49,6 +52,10 @@ for r in $(seq "$ROUNDS"); do
 		# The first check's "Total N packets" of what was received.
 		n=$(grep -o 'Total [0-9]* packets' "$rx" | sed -n 2p | tr -dc 0-9)
 		[ $rc = 0 ] && n=2
+		if [ "$TEST" != large ]; then
+			n=
+			[ $rc = 0 ] || tail -4 "$rx" | sed "s/^/# $k: /"
+		fi
 		echo "# round $r $k: $([ $rc = 0 ] && echo pass || echo fail), pieces ${n:-?}"
 		[ $rc = 0 ] && pass[$k]=$((${pass[$k]:-0} + 1))
 		pieces[$k]="${pieces[$k]:-} ${n:-?}"
@@ -56,5 +63,5 @@ for r in $(seq "$ROUNDS"); do
 	done
 done
 for k in "${kinds[@]}"; do
-	echo "$k $PROTO${THREADED:+ threaded}: passed ${pass[$k]:-0}/$ROUNDS, pieces:${pieces[$k]}"
+	echo "$k $PROTO $TEST${THREADED:+ threaded}: passed ${pass[$k]:-0}/$ROUNDS, pieces:${pieces[$k]}"
 done
