@@ -194,6 +194,20 @@ unsigned int rvnet_skb_tailroom(const struct sk_buff *skb)
 	return skb_tailroom(skb);
 }
 
+/* The tail of a linear skb under construction and the room after it. */
+unsigned char *rvnet_skb_tail_room(struct sk_buff *skb, unsigned int *room)
+{
+	*room = skb_tailroom(skb);
+	return skb_tail_pointer(skb);
+}
+
+/* Appends the `len` bytes already written after the tail (skb_put()'s
+ * checks included). */
+void rvnet_skb_put_written(struct sk_buff *skb, unsigned int len)
+{
+	skb_put(skb, len);
+}
+
 /* net/netlink.h */
 void *rvnet_nla_data(const struct nlattr *nla)
 {

@@ -117,6 +117,8 @@ void rvnet_timer_setup(struct timer_list *timer,
 		       void (*fn)(struct timer_list *timer));
 void rvnet_mod_timer_in(struct timer_list *timer, unsigned long delay);
 unsigned int rvnet_skb_tailroom(const struct sk_buff *skb);
+unsigned char *rvnet_skb_tail_room(struct sk_buff *skb, unsigned int *room);
+void rvnet_skb_put_written(struct sk_buff *skb, unsigned int len);
 
 /* net/netlink.h */
 void *rvnet_nla_data(const struct nlattr *nla);

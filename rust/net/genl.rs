@@ -406,6 +406,33 @@ impl Writer<'_> {
         self.bytes(ty, buf.get(..n + 1).ok_or_else(emsgsize)?)
     }
 
+    /// Attributes written by `f` straight into the message's tailroom,
+    /// appended with one `skb_put` when `f`
+    /// succeeds (nothing is appended when it fails). For messages of many
+    /// small attributes (decision records): one reservation instead of an
+    /// `nla_put` call, its `skb_put` and its padding `memset` each.
+    pub(crate) fn attrs(&mut self, f: impl FnOnce(&mut AttrBuf<'_>) -> Result) -> Result {
+        let mut room: core::ffi::c_uint = 0;
+        // SAFETY: `skb` is a message under construction (invariant): a
+        // linear skb; the helper reads its tail pointer and tailroom.
+        let tail = unsafe { b::rvnet_skb_tail_room(self.skb, &mut room) };
+        let len = room as usize;
+        // SAFETY: the `room` bytes after the tail lie in the skb's linear
+        // buffer, which nothing else reads or writes while we build the
+        // message (invariant: `&mut self`); they may be uninitialised,
+        // hence `MaybeUninit`. The slice lives no longer than this call.
+        let buf = unsafe {
+            core::slice::from_raw_parts_mut(tail.cast::<core::mem::MaybeUninit<u8>>(), len)
+        };
+        let mut a = AttrBuf { buf, used: 0 };
+        f(&mut a)?;
+        let used = core::ffi::c_uint::try_from(a.used).map_err(|_| emsgsize())?;
+        // SAFETY: the first `used` (<= tailroom) bytes after the tail were
+        // written by `AttrBuf`, complete attributes with their padding.
+        unsafe { b::rvnet_skb_put_written(self.skb, used) };
+        Ok(())
+    }
+
     /// A nested attribute `ty` whose content `f` writes; cancelled if `f`
     /// fails.
     pub(crate) fn nest(&mut self, ty: u32, f: impl FnOnce(&mut Self) -> Result) -> Result {
@@ -426,6 +453,78 @@ impl Writer<'_> {
                 Err(e)
             }
         }
+    }
+}
+
+/// Netlink attributes encoded in place (see [`Writer::attrs`]): each is
+/// its `nlattr` header, its data and zero padding to 4 bytes, exactly as
+/// `nla_put` writes them. Safe code over a bounded buffer: an attribute
+/// that does not fit fails with `EMSGSIZE` and writes nothing.
+pub(crate) struct AttrBuf<'b> {
+    buf: &'b mut [core::mem::MaybeUninit<u8>],
+    used: usize,
+}
+
+impl AttrBuf<'_> {
+    /// Header (`nla_len`, `nla_type`), `data`, padding.
+    #[inline(always)]
+    pub(crate) fn bytes(&mut self, ty: u32, data: &[u8]) -> Result {
+        // NLA_HDRLEN is 4; attributes are 4-byte aligned (NLA_ALIGNTO).
+        let len = data.len().checked_add(4).ok_or_else(emsgsize)?;
+        let (l, t) = (
+            u16::try_from(len).map_err(|_| emsgsize())?.to_ne_bytes(),
+            u16::try_from(ty).map_err(|_| emsgsize())?.to_ne_bytes(),
+        );
+        let hdr = [l[0], l[1], t[0], t[1]];
+        let padded = len.checked_add(3).ok_or_else(emsgsize)? & !3;
+        let end = self.used.checked_add(padded).ok_or_else(emsgsize)?;
+        let dst = self.buf.get_mut(self.used..end).ok_or_else(emsgsize)?;
+        let p = dst.as_mut_ptr().cast::<u8>();
+        // SAFETY: `dst` is `padded` >= `len` = 4 + `data.len()` bytes of our
+        // buffer (bounds-checked just above), written here, never read
+        // before; `hdr` is a local and `data` cannot overlap the buffer (it
+        // is borrowed from outside while `self` holds the buffer mutably).
+        unsafe {
+            ptr::copy_nonoverlapping(hdr.as_ptr(), p, 4);
+            ptr::copy_nonoverlapping(data.as_ptr(), p.add(4), data.len());
+            ptr::write_bytes(p.add(len), 0, padded - len);
+        }
+        self.used = end;
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(crate) fn u8(&mut self, ty: u32, v: u8) -> Result {
+        self.bytes(ty, &[v])
+    }
+
+    #[inline(always)]
+    pub(crate) fn u16(&mut self, ty: u32, v: u16) -> Result {
+        self.bytes(ty, &v.to_ne_bytes())
+    }
+
+    #[inline(always)]
+    pub(crate) fn u32(&mut self, ty: u32, v: u32) -> Result {
+        self.bytes(ty, &v.to_ne_bytes())
+    }
+
+    /// As `nla_put_uint`: 32 bits when the value fits, else 64.
+    #[inline(always)]
+    pub(crate) fn uint(&mut self, ty: u32, v: u64) -> Result {
+        match u32::try_from(v) {
+            Ok(v) => self.u32(ty, v),
+            Err(_) => self.bytes(ty, &v.to_ne_bytes()),
+        }
+    }
+
+    /// A NUL-terminated string attribute from a byte string without the
+    /// NUL (as [`Writer::string`]).
+    pub(crate) fn string(&mut self, ty: u32, v: &[u8]) -> Result {
+        let n = v.iter().position(|&c| c == 0).unwrap_or(v.len());
+        let mut buf = [0u8; 64];
+        let s = buf.get_mut(..n).ok_or_else(emsgsize)?;
+        s.copy_from_slice(v.get(..n).ok_or_else(emsgsize)?);
+        self.bytes(ty, buf.get(..n + 1).ok_or_else(emsgsize)?)
     }
 }
 
