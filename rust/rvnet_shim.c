@@ -201,8 +201,9 @@ unsigned char *rvnet_skb_tail_room(struct sk_buff *skb, unsigned int *room)
 	return skb_tail_pointer(skb);
 }
 
-/* Appends the `len` bytes already written after the tail (skb_put()'s
- * checks included). */
+/* Appends the `len` bytes already written after the tail (with skb_put()'s
+ * checks).
+ */
 void rvnet_skb_put_written(struct sk_buff *skb, unsigned int len)
 {
 	skb_put(skb, len);
