@@ -16,7 +16,7 @@
 
 use super::pair::Rvnet;
 use crate::net::device::Device;
-use crate::net::genl::{attr, AttrBuf, EventBatch, Writer};
+use crate::net::genl::{attr, nla_total_size, AttrBuf, EventBatch, Writer};
 use crate::net::observe::{self, ipv6_is_local, neigh_state};
 use crate::net::rcu;
 use crate::net::route::{self, Addr, RouteQuery};
@@ -133,7 +133,7 @@ impl Observe {
             }),
             GFP_KERNEL,
         )?;
-        let events = KBox::pin_init(EventBatch::new(), GFP_KERNEL)?;
+        let events = KBox::pin_init(EventBatch::new(DECISION_ATTRS_MAX), GFP_KERNEL)?;
         Ok(Self {
             sample: AtomicU32::new(0),
             ring_size: AtomicU32::new(DEFAULT_DECISION_RING),
@@ -458,6 +458,31 @@ fn arp(p: &[u8], d: &mut Decision) {
 pub(crate) fn put_decision(w: &mut Writer<'_>, d: &Decision) -> Result {
     w.attrs(|w| put_attrs(w, d))
 }
+
+/// The most [`put_attrs`] writes: every attribute present, IPv6
+/// addresses, a 64-bit `seq` and `time-ns`, a 16-byte qdisc kind and its
+/// NUL. An event batch sends its datagram when less than this (plus
+/// headers) is left; a record that did not fit would be dropped.
+const DECISION_ATTRS_MAX: usize = {
+    let u8_ = nla_total_size(1); // u8 and u16 attributes take 8 bytes
+    let u32_ = nla_total_size(4);
+    let u64_ = nla_total_size(8);
+    let mac = nla_total_size(6);
+    let addr = nla_total_size(16);
+    // ifindex, len, queue, route-oif, table, bql-inflight
+    6 * u32_
+        // seq, time-ns
+        + 2 * u64_
+        // direction, eth-proto, l4-proto, sport, dport, icmp-type, arp-op,
+        // tcp-flags, route-type, prefix-len, neigh-state, input-type
+        + 12 * u8_
+        // eth-src, eth-dst
+        + 2 * mac
+        // src, dst, gateway, prefix, nexthop
+        + 5 * addr
+        // qdisc-kind
+        + nla_total_size(17)
+};
 
 fn put_attrs(w: &mut AttrBuf<'_>, d: &Decision) -> Result {
     use attr::decision as a;

@@ -170,6 +170,10 @@ pub(crate) struct Registration(());
 impl Registration {
     /// Registers the generated family (`genl_register_family`).
     pub(crate) fn new() -> Result<Self> {
+        // SAFETY: module init, before the family is registered: nothing
+        // else reads the static yet, and its `__ro_after_init` section is
+        // made read-only only after the module's init function returns.
+        unsafe { (*ptr::addr_of_mut!(b::rvnet_nl_family)).bind = Some(family_bind) };
         // SAFETY: the family is a static of the generated C object; the
         // core owns it from here until `genl_unregister_family` in `drop`.
         super::device::check(unsafe {
@@ -186,6 +190,20 @@ impl Registration {
 /// multicast on an unregistered family would use group ids it no longer
 /// owns. Read under RCU; cleared a grace period before unregistering.
 static FAMILY_LIVE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Multicast group joins of the family so far (any namespace, any group).
+/// Netlink keeps its listener bitmap per protocol, not per namespace, so
+/// an [`EventBatch`] learns that its namespace has no listener from a
+/// multicast that found none (`-ESRCH`); a join invalidates what it learnt.
+static BINDS: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
+/// The family's `bind` callback: the core calls it when a socket joins one
+/// of our groups, after the permission check and before the socket's group
+/// bit is set (`genl_bind()` under `cb_lock`, process context).
+extern "C" fn family_bind(_group: c_int) -> c_int {
+    BINDS.fetch_add(1, core::sync::atomic::Ordering::AcqRel);
+    0
+}
 
 impl Drop for Registration {
     fn drop(&mut self) {
@@ -829,9 +847,6 @@ unsafe extern "C" fn rvnet_nl_decision_dump_dumpit(
     unsafe { dumpit(skb, cb, <Impl as Handlers>::decision_dump) }
 }
 
-/// Payload room of one decision event (attributes of one record).
-const EVENT_SIZE: usize = 768;
-
 /// Why an event was not delivered.
 pub(crate) enum EventError {
     /// Nobody in the namespace listens: nothing was built.
@@ -843,8 +858,14 @@ pub(crate) enum EventError {
 /// Datagram room of one [`EventBatch`]: about a page, as `NLMSG_GOODSIZE`.
 const BATCH_SIZE: usize = 3584;
 
-/// Room one more message needs: its payload plus netlink and genl headers.
-const EVENT_ROOM: u32 = EVENT_SIZE as u32 + 32;
+/// Netlink and genl headers of one message, with room for alignment.
+const MSG_OVERHEAD: usize = 32;
+
+/// Size of an attribute with `len` bytes of payload, padding included
+/// (`nla_total_size()`).
+pub(crate) const fn nla_total_size(len: usize) -> usize {
+    (4 + len + 3) & !3
+}
 
 /// How long an event may wait in a batch: one jiffy (1-10 ms).
 const BATCH_DELAY_JIFFIES: kernel::ffi::c_ulong = 1;
@@ -860,6 +881,33 @@ struct Pending {
     skb: *mut b::sk_buff,
     net: *mut b::net,
     count: u64,
+    /// The last multicast found no listener in this namespace.
+    quiet: Option<Quiet>,
+}
+
+/// What a multicast that no one took (`-ESRCH`) says: nobody in `net`
+/// listens, or every listener there is full, as long as no socket joined a
+/// group since (`binds` unchanged). Events meanwhile are counted as
+/// dropped without being built. A socket's bind callback runs just before
+/// its group bit is set, so a multicast racing a join can see the new
+/// `binds` and still no listener, and a full listener may read meanwhile:
+/// the verdict is therefore trusted only in the jiffy it was learnt in. A
+/// listener can miss at most the rest of that jiffy's events (counted).
+#[derive(Clone, Copy)]
+struct Quiet {
+    /// The namespace's identity, compared as `net_eq()` does; never
+    /// dereferenced.
+    net: *const b::net,
+    binds: u32,
+    jiffies: kernel::ffi::c_ulong,
+}
+
+impl Quiet {
+    fn holds(&self, net: *const b::net, now: kernel::ffi::c_ulong) -> bool {
+        ptr::eq(self.net, net)
+            && self.jiffies == now
+            && self.binds == BINDS.load(core::sync::atomic::Ordering::Acquire)
+    }
 }
 
 // SAFETY: the datagram and the namespace reference are owned by `Pending`
@@ -880,6 +928,7 @@ impl Pending {
                 skb: ptr::null_mut(),
                 net: ptr::null_mut(),
                 count: 0,
+                quiet: self.quiet,
             },
         ))
     }
@@ -904,6 +953,8 @@ pub(crate) struct EventBatch {
     timer: kernel::types::Opaque<b::timer_list>,
     sent: core::sync::atomic::AtomicU64,
     dropped: core::sync::atomic::AtomicU64,
+    /// Room one more message needs: the largest payload plus headers.
+    room: u32,
 }
 
 // SAFETY: the timer is only touched through the timer API (which
@@ -915,13 +966,19 @@ unsafe impl Send for EventBatch {}
 unsafe impl Sync for EventBatch {}
 
 impl EventBatch {
-    /// An empty batch with its flush timer set up (not armed).
-    pub(crate) fn new() -> impl PinInit<Self> {
+    /// An empty batch with its flush timer set up (not armed), for events
+    /// whose attributes take at most `max_payload` bytes: the datagram is
+    /// sent when it has less room left than that.
+    pub(crate) fn new(max_payload: usize) -> impl PinInit<Self> {
+        let room = u32::try_from(max_payload + MSG_OVERHEAD)
+            .unwrap_or(u32::MAX)
+            .min(BATCH_SIZE as u32);
         pin_init!(Self {
             pending <- super::sync::BhLock::new(Pending {
                 skb: ptr::null_mut(),
                 net: ptr::null_mut(),
                 count: 0,
+                quiet: None,
             }),
             // SAFETY: `timer_setup` initialises the timer in place; the slot
             // is pinned, so it never moves while the timer may run.
@@ -930,6 +987,7 @@ impl EventBatch {
             }),
             sent: core::sync::atomic::AtomicU64::new(0),
             dropped: core::sync::atomic::AtomicU64::new(0),
+            room,
         })
     }
 
@@ -950,7 +1008,10 @@ impl EventBatch {
 
     /// Adds one `decision-ntf` for listeners in `net`, its attributes
     /// written by `fill`. Any context but hard IRQ; never sleeps. Without
-    /// listeners in `net` nothing is built (`NoListeners`).
+    /// listeners in any namespace nothing is built (`NoListeners`); while
+    /// the last datagram for `net` found no taker (see [`Quiet`]) nothing
+    /// is built either, and the event is counted as dropped, as it would
+    /// have been.
     pub(crate) fn add(
         self: Pin<&Self>,
         net: &Net,
@@ -967,6 +1028,14 @@ impl EventBatch {
         let mut arm = false;
         let res = {
             let mut p = self.as_ref().pending().lock();
+            if let Some(q) = p.quiet {
+                // SAFETY: jiffies is readable in any context.
+                if q.holds(net.as_raw(), unsafe { b::rvnet_jiffies() }) {
+                    drop(p);
+                    self.count_dropped(1);
+                    return Err(EventError::Dropped);
+                }
+            }
             // A batch never stays full (sent when it fills, below); one for
             // the namespace the device was in before goes out first.
             // SAFETY: `p.net` is referenced while a batch is held (invariant).
@@ -1013,7 +1082,7 @@ impl EventBatch {
                 // INVARIANT: one more complete message.
                 p.count += 1;
                 // SAFETY: our datagram (invariant).
-                if unsafe { b::rvnet_skb_tailroom(p.skb) } < EVENT_ROOM {
+                if unsafe { b::rvnet_skb_tailroom(p.skb) } < self.room {
                     // Full: sent now rather than by the timer.
                     full = p.take();
                 }
@@ -1047,8 +1116,11 @@ impl EventBatch {
         unsafe { self.map_unchecked(|s| &s.pending) }
     }
 
-    fn send(&self, batch: Pending) {
+    fn send(self: Pin<&Self>, batch: Pending) {
         let fam = ptr::addr_of!(b::rvnet_nl_family);
+        // Read before the multicast: a join after this makes its verdict
+        // stale (see `Quiet`).
+        let binds = BINDS.load(core::sync::atomic::Ordering::Acquire);
         let guard = super::rcu::Guard::new();
         let ret = if FAMILY_LIVE.load(core::sync::atomic::Ordering::Acquire) {
             // The family stays registered until `guard` drops (see
@@ -1075,8 +1147,22 @@ impl EventBatch {
             self.sent
                 .fetch_add(batch.count, core::sync::atomic::Ordering::Relaxed);
         } else {
-            // As for one event: -ESRCH (no listener took it), -ENOBUFS.
+            // -ESRCH: no listener took it, either none is in this namespace
+            // (the bitmap showed listeners elsewhere) or every one here had
+            // a full receive buffer, which netlink does not tell apart
+            // (-ENOBUFS only for NETLINK_BROADCAST_ERROR listeners). Lost
+            // either way, and for now no more are built for this
+            // namespace. Else no memory, or the module is going away.
             self.count_dropped(batch.count);
+            if ret == -(b::ESRCH as c_int) {
+                // SAFETY: jiffies is readable in any context.
+                let now = unsafe { b::rvnet_jiffies() };
+                self.as_ref().pending().lock().quiet = Some(Quiet {
+                    net: batch.net,
+                    binds,
+                    jiffies: now,
+                });
+            }
         }
     }
 
