@@ -540,8 +540,7 @@ fn put_attrs(w: &mut AttrBuf<'_>, d: &Decision) -> Result {
         w.u16(a::NEIGH_STATE, u16::from(v))?;
     }
     if let Some(k) = &d.qdisc {
-        let n = k.iter().position(|&c| c == 0).unwrap_or(k.len());
-        w.string(a::QDISC_KIND, k.get(..n).unwrap_or(&[]))?;
+        w.string(a::QDISC_KIND, k)?;
     }
     if let Some(v) = d.bql_inflight {
         w.u32(a::BQL_INFLIGHT, v)?;

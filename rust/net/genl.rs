@@ -417,11 +417,14 @@ impl Writer<'_> {
     /// A NUL-terminated string attribute from a byte string without the NUL
     /// (e.g. a device name).
     pub(crate) fn string(&mut self, ty: u32, v: &[u8]) -> Result {
-        let n = v.iter().position(|&c| c == 0).unwrap_or(v.len());
+        // nla_put takes the NUL from the source: copy into a terminated
+        // buffer.
+        let v = until_nul(v);
         let mut buf = [0u8; 64];
-        let s = buf.get_mut(..n).ok_or_else(emsgsize)?;
-        s.copy_from_slice(v.get(..n).ok_or_else(emsgsize)?);
-        self.bytes(ty, buf.get(..n + 1).ok_or_else(emsgsize)?)
+        buf.get_mut(..v.len())
+            .ok_or_else(emsgsize)?
+            .copy_from_slice(v);
+        self.bytes(ty, buf.get(..v.len() + 1).ok_or_else(emsgsize)?)
     }
 
     /// Attributes written by `f` straight into the message's tailroom,
@@ -434,14 +437,12 @@ impl Writer<'_> {
         // SAFETY: `skb` is a message under construction (invariant): a
         // linear skb; the helper reads its tail pointer and tailroom.
         let tail = unsafe { b::rvnet_skb_tail_room(self.skb, &mut room) };
-        let len = room as usize;
-        // SAFETY: the `room` bytes after the tail lie in the skb's linear
-        // buffer, which nothing else reads or writes while we build the
-        // message (invariant: `&mut self`); they may be uninitialised,
-        // hence `MaybeUninit`. The slice lives no longer than this call.
-        let buf = unsafe {
-            core::slice::from_raw_parts_mut(tail.cast::<core::mem::MaybeUninit<u8>>(), len)
-        };
+        let tail = tail.cast::<core::mem::MaybeUninit<u8>>();
+        // The `room` bytes after the tail are the linear buffer's, maybe
+        // uninitialised, and only we touch them (`&mut self`) until the
+        // `skb_put` below; the slice does not outlive this call.
+        // SAFETY: `tail` is valid for writes of `room` bytes (above).
+        let buf = unsafe { core::slice::from_raw_parts_mut(tail, room as usize) };
         let mut a = AttrBuf { buf, used: 0 };
         f(&mut a)?;
         let used = core::ffi::c_uint::try_from(a.used).map_err(|_| emsgsize())?;
@@ -487,8 +488,16 @@ impl AttrBuf<'_> {
     /// Header (`nla_len`, `nla_type`), `data`, padding.
     #[inline(always)]
     pub(crate) fn bytes(&mut self, ty: u32, data: &[u8]) -> Result {
+        self.put(ty, data, 0)
+    }
+
+    /// Header, `data` and `zeros` zero bytes counted in the attribute's
+    /// length (a string's NUL), then padding.
+    #[inline(always)]
+    fn put(&mut self, ty: u32, data: &[u8], zeros: usize) -> Result {
         // NLA_HDRLEN is 4; attributes are 4-byte aligned (NLA_ALIGNTO).
-        let len = data.len().checked_add(4).ok_or_else(emsgsize)?;
+        let data_end = data.len().checked_add(4).ok_or_else(emsgsize)?;
+        let len = data_end.checked_add(zeros).ok_or_else(emsgsize)?;
         let (l, t) = (
             u16::try_from(len).map_err(|_| emsgsize())?.to_ne_bytes(),
             u16::try_from(ty).map_err(|_| emsgsize())?.to_ne_bytes(),
@@ -498,14 +507,13 @@ impl AttrBuf<'_> {
         let end = self.used.checked_add(padded).ok_or_else(emsgsize)?;
         let dst = self.buf.get_mut(self.used..end).ok_or_else(emsgsize)?;
         let p = dst.as_mut_ptr().cast::<u8>();
-        // SAFETY: `dst` is `padded` >= `len` = 4 + `data.len()` bytes of our
-        // buffer (bounds-checked just above), written here, never read
-        // before; `hdr` is a local and `data` cannot overlap the buffer (it
-        // is borrowed from outside while `self` holds the buffer mutably).
+        // `dst` is `padded` >= `data_end` bytes of our buffer (checked
+        // above); `data` is borrowed from outside, so it cannot overlap it.
+        // SAFETY: every write below stays within `dst`, and nothing overlaps.
         unsafe {
             ptr::copy_nonoverlapping(hdr.as_ptr(), p, 4);
             ptr::copy_nonoverlapping(data.as_ptr(), p.add(4), data.len());
-            ptr::write_bytes(p.add(len), 0, padded - len);
+            ptr::write_bytes(p.add(data_end), 0, padded - data_end);
         }
         self.used = end;
         Ok(())
@@ -535,15 +543,18 @@ impl AttrBuf<'_> {
         }
     }
 
-    /// A NUL-terminated string attribute from a byte string without the
-    /// NUL (as [`Writer::string`]).
+    /// A NUL-terminated string attribute from a byte string up to its
+    /// first NUL, if any (as [`Writer::string`]); the NUL is written as
+    /// part of the zero padding, without a copy of the string.
     pub(crate) fn string(&mut self, ty: u32, v: &[u8]) -> Result {
-        let n = v.iter().position(|&c| c == 0).unwrap_or(v.len());
-        let mut buf = [0u8; 64];
-        let s = buf.get_mut(..n).ok_or_else(emsgsize)?;
-        s.copy_from_slice(v.get(..n).ok_or_else(emsgsize)?);
-        self.bytes(ty, buf.get(..n + 1).ok_or_else(emsgsize)?)
+        self.put(ty, until_nul(v), 1)
     }
+}
+
+/// `v` up to its first NUL byte (all of it if there is none).
+fn until_nul(v: &[u8]) -> &[u8] {
+    let n = v.iter().position(|&c| c == 0).unwrap_or(v.len());
+    v.get(..n).unwrap_or(v)
 }
 
 /// The reply message of a doit: allocated, headed, and either sent or
@@ -903,10 +914,11 @@ struct Quiet {
 }
 
 impl Quiet {
-    fn holds(&self, net: *const b::net, now: kernel::ffi::c_ulong) -> bool {
+    fn holds(&self, net: *const b::net) -> bool {
         ptr::eq(self.net, net)
-            && self.jiffies == now
             && self.binds == BINDS.load(core::sync::atomic::Ordering::Acquire)
+            // SAFETY: jiffies is readable in any context.
+            && self.jiffies == unsafe { b::rvnet_jiffies() }
     }
 }
 
@@ -1028,13 +1040,10 @@ impl EventBatch {
         let mut arm = false;
         let res = {
             let mut p = self.as_ref().pending().lock();
-            if let Some(q) = p.quiet {
-                // SAFETY: jiffies is readable in any context.
-                if q.holds(net.as_raw(), unsafe { b::rvnet_jiffies() }) {
-                    drop(p);
-                    self.count_dropped(1);
-                    return Err(EventError::Dropped);
-                }
+            if p.quiet.is_some_and(|q| q.holds(net.as_raw())) {
+                drop(p);
+                self.count_dropped(1);
+                return Err(EventError::Dropped);
             }
             // A batch never stays full (sent when it fills, below); one for
             // the namespace the device was in before goes out first.
