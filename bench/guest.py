@@ -135,7 +135,7 @@ def link_stats(ns, dev):
 # -- ethtool through SIOCETHTOOL -------------------------------------------
 SIOCETHTOOL = 0x8946
 ETHTOOL_GDRVINFO, ETHTOOL_GSTRINGS, ETHTOOL_GSTATS = 0x03, 0x1B, 0x1D
-ETHTOOL_GTSO, ETHTOOL_GGRO, ETHTOOL_SGRO = 0x1E, 0x2B, 0x2C
+ETHTOOL_GTSO, ETHTOOL_STSO, ETHTOOL_GGRO, ETHTOOL_SGRO = 0x1E, 0x1F, 0x2B, 0x2C
 ETH_SS_STATS = 1
 _socks = {}
 
@@ -568,7 +568,72 @@ class Bench:
         return ({"tps": j["tps"], "p50_us": j["p50_us"], "p99_us": j["p99_us"]},
                 {"transactions": j["transactions"], "mean_us": j["mean_us"]})
 
-    def m_lat(self, kind, _case):
+    @contextlib.contextmanager
+    def saturated(self, kind):
+        """The receiving end slower than the sender, so that a queue forms:
+        b2's NAPI runs in its own thread (threaded NAPI, GRO on: veth has
+        NAPI only with GRO or XDP), pinned with the receiving iperf3 to the
+        last CPU, the flood pinned to CPU 0. TSO off on b1: 6.12's veth
+        then takes every skb through its NAPI ring (256 packets, queue
+        stopped when full) instead of the sender's per-CPU backlog. The
+        flood socket's send buffer (4 MB, -w) can fill that ring; the
+        default (about 90 datagrams in flight) cannot. Settings are the
+        same for both devices and restored after."""
+        ncpu = os.cpu_count() or 1
+        if ncpu < 2:
+            raise Unsupported("needs 2 CPUs (flood on one, receiver on another), have %d" % ncpu)
+        a, b, last = ns_a(kind), ns_b(kind), ncpu - 1
+        with open("/tmp/rvb-iperf3-%s.pid" % kind) as f:
+            srv = int(f.read().strip().strip("\0"))
+        limits = ("/proc/sys/net/core/wmem_max", "/proc/sys/net/core/rmem_max")
+        saved = {}
+        for p in limits:
+            with open(p) as f:
+                saved[p] = f.read().strip()
+        tso = ethtool_value(a, "b1", ETHTOOL_GTSO)
+        threads = []
+        try:
+            for p in limits:
+                write_proc(p, str(max(int(saved[p]), 4 << 20)))
+            ethtool_value(a, "b1", ETHTOOL_STSO, 0)
+            ethtool_value(b, "b2", ETHTOOL_SGRO, 1)
+            rc, msg = self.write_threaded(b, "b2", 1)
+            if rc != 0:
+                raise RuntimeError("threaded NAPI on b2: " + msg)
+            self.state[kind] = {"gro": None, "threaded": None}
+            # Every b2 NAPI thread (the other pair's are idle meanwhile;
+            # kthreads live in the initial namespace, so the name is all
+            # there is to tell them by).
+            for comm in glob.glob("/proc/[0-9]*/comm"):
+                try:
+                    with open(comm) as f:
+                        if f.read().startswith("napi/b2-"):
+                            threads.append(int(comm.split("/")[2]))
+                except OSError:
+                    continue
+            if not threads:
+                raise RuntimeError("no napi/b2-* thread after enabling threaded NAPI")
+            for pid in threads + [srv]:
+                os.sched_setaffinity(pid, {last})
+            yield ["-A", "0", "-w", "4M"]
+        finally:
+            for pid in threads + [srv]:
+                try:
+                    os.sched_setaffinity(pid, range(ncpu))
+                except OSError:
+                    pass
+            ethtool_value(a, "b1", ETHTOOL_STSO, tso)
+            self.restore_features(kind)
+            for p in limits:
+                write_proc(p, saved[p])
+
+    def m_lat(self, kind, case):
+        if case == "saturated":
+            with self.saturated(kind) as flood_args:
+                return self._lat(kind, flood_args)
+        return self._lat(kind, [])
+
+    def _lat(self, kind, flood_args):
         a = ns_a(kind)
         secs = self.cfg["lat_s"]
         self.set_root(kind, "fq_codel")
@@ -577,10 +642,11 @@ class Bench:
         with netns(a):
             flood = subprocess.Popen(
                 ["iperf3", "-c", B_IP, "-p", str(IPERF_PORT), "-J",
-                 "-u", "-b", "0", "-l", "1400", "-t", str(secs + 1)],
+                 "-u", "-b", "0", "-l", "1400", "-t", str(secs + 1)] + flood_args,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             time.sleep(0.8)  # let the flood fill the queues
+            q0 = qdisc_stats(a, "b1")
             out = nsh(a, ["ping", "-n", "-i", self.cfg["ping_interval"], "-W", "1", "-w", secs, B_IP],
                       check=False, timeout=secs + 30)
             q = qdisc_stats(a, "b1")
@@ -599,6 +665,7 @@ class Bench:
             raise RuntimeError("flood iperf3 failed: " + fout.strip()[-300:])
         extra.update({"pings": sent, "replies": got, "max_ms": rtts[-1],
                       "qdisc_drops": q.get("drops"), "qdisc_requeues": q.get("requeues"),
+                      "qdisc_backlog_bytes_before_ping": q0.get("backlog"),
                       "qdisc_backlog_bytes_after_ping": q.get("backlog")})
         # Whether a queue formed at all: softirq work deferred to ksoftirqd
         # (ticks) and how many NET_TX/NET_RX softirqs ran during the ping.
@@ -753,6 +820,8 @@ class Bench:
             if "lat" in sel:
                 self.alternate("latency_under_load", "fq_codel + UDP flood", PAIRS, self.m_lat,
                                after=lambda k: self.set_root(k, None))
+                self.alternate("latency_under_load", "fq_codel + UDP flood, receiver saturated", PAIRS,
+                               self.m_lat, "saturated", after=lambda k: self.set_root(k, None))
             if "obs" in sel:
                 self.observation_cost()
         finally:

@@ -48,7 +48,8 @@ SPEC = {
     "tcp_stream": (PAIRS, ["gbit_s"], ["gbit_s"], None),
     "udp_64B": (PAIRS, ["rx_pps", "tx_pps"], ["rx_pps"], None),
     "tcp_rr": (PAIRS, ["tps", "p50_us", "p99_us"], ["tps", "p50_us"], None),
-    "latency_under_load": (PAIRS, ["p50_ms", "p99_ms", "ping_loss_pct", "flood_rx_mbit_s"], ["p50_ms"], None),
+    "latency_under_load": (PAIRS, ["p50_ms", "p99_ms", "ping_loss_pct", "flood_rx_mbit_s"], ["p50_ms"],
+                           ["fq_codel + UDP flood", "fq_codel + UDP flood, receiver saturated"]),
     "observation_cost": (["rvnet"], ["tx_pps"], ["tx_pps"], ["sample off", "sample 1/1000", "sample 1/1", "sample 1/1 one listener", "sample 1/1 no listener"]),
     "observation_cost_tcp": (["rvnet"], ["gbit_s"], ["gbit_s"], ["sample off", "sample 1/1000", "sample 1/1", "sample 1/1 one listener", "sample 1/1 no listener"]),
 }
