@@ -203,17 +203,29 @@ def pg_set(dev, cmd):
     pg_cmd(dev, cmd)
 
 
+def pids_named(prefix):
+    """PIDs of the tasks whose comm starts with prefix (kernel threads
+    included: they all live in the initial namespace, so their name is all
+    there is to tell them by)."""
+    pids = []
+    for comm in glob.glob("/proc/[0-9]*/comm"):
+        try:
+            with open(comm) as f:
+                if f.read().startswith(prefix):
+                    pids.append(int(comm.split("/")[2]))
+        except OSError:
+            continue
+    return pids
+
+
 def softirq_load():
     """CPU ticks (utime + stime) of all ksoftirqd threads and the NET_TX and
     NET_RX counts of /proc/softirqs summed over CPUs: whether softirq work
     was deferred to the threads, and how much of it ran."""
     ticks = 0
-    for comm in glob.glob("/proc/[0-9]*/comm"):
+    for pid in pids_named("ksoftirqd/"):
         try:
-            with open(comm) as f:
-                if not f.read().startswith("ksoftirqd/"):
-                    continue
-            with open(comm[:-4] + "stat") as f:
+            with open("/proc/%d/stat" % pid) as f:
                 st = f.read().rsplit(")", 1)[1].split()
             ticks += int(st[11]) + int(st[12])
         except (OSError, IndexError, ValueError):
@@ -600,17 +612,8 @@ class Bench:
             rc, msg = self.write_threaded(b, "b2", 1)
             if rc != 0:
                 raise RuntimeError("threaded NAPI on b2: " + msg)
-            self.state[kind] = {"gro": None, "threaded": None}
-            # Every b2 NAPI thread (the other pair's are idle meanwhile;
-            # kthreads live in the initial namespace, so the name is all
-            # there is to tell them by).
-            for comm in glob.glob("/proc/[0-9]*/comm"):
-                try:
-                    with open(comm) as f:
-                        if f.read().startswith("napi/b2-"):
-                            threads.append(int(comm.split("/")[2]))
-                except OSError:
-                    continue
+            # Every b2 NAPI thread: the other pair's are idle meanwhile.
+            threads = pids_named("napi/b2-")
             if not threads:
                 raise RuntimeError("no napi/b2-* thread after enabling threaded NAPI")
             for pid in threads + [srv]:
