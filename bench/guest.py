@@ -461,6 +461,15 @@ class Bench:
     def m_pktgen(self, kind, size):
         return self.pktgen(kind, "start_xmit", size, self.cfg["pktgen_s"])
 
+    def m_pktgen_thr(self, kind, size):
+        """pktgen (CPU 0) with the receiving end's NAPI in its own thread on
+        the last CPU (`receiver_thread`): the sender's CPU no longer runs
+        the receive path. dummy has no receiving end and runs as is."""
+        if kind == "dummy":
+            return self.m_pktgen(kind, size)
+        with self.receiver_thread(kind):
+            return self.m_pktgen(kind, size)
+
     def m_qdisc(self, kind, size):
         self.set_root(kind, "fq_codel")
         metrics, extra = self.pktgen(kind, "queue_xmit", size, self.cfg["qdisc_s"])
@@ -581,32 +590,20 @@ class Bench:
                 {"transactions": j["transactions"], "mean_us": j["mean_us"]})
 
     @contextlib.contextmanager
-    def saturated(self, kind):
-        """The receiving end slower than the sender, so that a queue forms:
-        b2's NAPI runs in its own thread (threaded NAPI, GRO on: veth has
-        NAPI only with GRO or XDP), pinned with the receiving iperf3 to the
-        last CPU, the flood pinned to CPU 0. TSO off on b1: 6.12's veth
-        then takes every skb through its NAPI ring (256 packets, queue
-        stopped when full) instead of the sender's per-CPU backlog. The
-        flood socket's send buffer (4 MB, -w) can fill that ring; the
-        default (about 90 datagrams in flight) cannot. Settings are the
-        same for both devices and restored after."""
+    def receiver_thread(self, kind, also=()):
+        """b2's NAPI in its own thread (threaded NAPI, GRO on: veth has NAPI
+        only with GRO or XDP), pinned with the tasks `also` to the last CPU.
+        TSO off on b1: 6.12's veth then takes every skb through its NAPI
+        ring (256 packets, queue stopped when full) instead of the sender's
+        per-CPU backlog, as rvnet does with its ring. The same settings for
+        both devices, restored after. Yields the CPU."""
         ncpu = os.cpu_count() or 1
         if ncpu < 2:
-            raise Unsupported("needs 2 CPUs (flood on one, receiver on another), have %d" % ncpu)
+            raise Unsupported("needs 2 CPUs (sender on one, receiver on another), have %d" % ncpu)
         a, b, last = ns_a(kind), ns_b(kind), ncpu - 1
-        with open("/tmp/rvb-iperf3-%s.pid" % kind) as f:
-            srv = int(f.read().strip().strip("\0"))
-        limits = ("/proc/sys/net/core/wmem_max", "/proc/sys/net/core/rmem_max")
-        saved = {}
-        for p in limits:
-            with open(p) as f:
-                saved[p] = f.read().strip()
         tso = ethtool_value(a, "b1", ETHTOOL_GTSO)
-        threads = []
+        pinned = []
         try:
-            for p in limits:
-                write_proc(p, str(max(int(saved[p]), 4 << 20)))
             ethtool_value(a, "b1", ETHTOOL_STSO, 0)
             ethtool_value(b, "b2", ETHTOOL_SGRO, 1)
             rc, msg = self.write_threaded(b, "b2", 1)
@@ -616,17 +613,40 @@ class Bench:
             threads = pids_named("napi/b2-")
             if not threads:
                 raise RuntimeError("no napi/b2-* thread after enabling threaded NAPI")
-            for pid in threads + [srv]:
+            for pid in threads + list(also):
                 os.sched_setaffinity(pid, {last})
-            yield ["-A", "0", "-w", "4M"]
+                pinned.append(pid)
+            yield last
         finally:
-            for pid in threads + [srv]:
+            for pid in pinned:
                 try:
                     os.sched_setaffinity(pid, range(ncpu))
                 except OSError:
                     pass
             ethtool_value(a, "b1", ETHTOOL_STSO, tso)
             self.restore_features(kind)
+
+    @contextlib.contextmanager
+    def saturated(self, kind):
+        """The receiving end slower than the sender, so that a queue forms:
+        b2's NAPI thread and the receiving iperf3 share the last CPU
+        (`receiver_thread`), the flood is pinned to CPU 0. The flood
+        socket's send buffer (4 MB, -w) can fill veth's 256-packet ring;
+        the default (about 90 datagrams in flight) cannot. Settings are the
+        same for both devices and restored after."""
+        with open("/tmp/rvb-iperf3-%s.pid" % kind) as f:
+            srv = int(f.read().strip().strip("\0"))
+        limits = ("/proc/sys/net/core/wmem_max", "/proc/sys/net/core/rmem_max")
+        saved = {}
+        for p in limits:
+            with open(p) as f:
+                saved[p] = f.read().strip()
+        try:
+            for p in limits:
+                write_proc(p, str(max(int(saved[p]), 4 << 20)))
+            with self.receiver_thread(kind, also=[srv]):
+                yield ["-A", "0", "-w", "4M"]
+        finally:
             for p in limits:
                 write_proc(p, saved[p])
 
@@ -714,7 +734,8 @@ class Bench:
 
     def profile(self, outdir):
         """Instruction profiles of pktgen start_xmit (64 B and 1500 B) on
-        each device, of 64 B into rvnet with every packet sampled (without
+        each device (64 B on the pairs also with `receiver_thread`, as
+        64Bthr), of 64 B into rvnet with every packet sampled (without
         and with a listener) and of 64-byte UDP (iperf3) on the pairs, counted by
         QEMU (bench/tcgprof/insnprof.c, loaded by bench/run --profile): a
         snapshot of the per-block instruction counts before and after one
@@ -750,6 +771,19 @@ class Bench:
                         json.dump({"kind": kind, "size": label, "metrics": metrics,
                                    "extra": extra}, f, sort_keys=True)
                     self.say("profile %s %s: %s" % (label, kind, json.dumps(metrics)))
+            # The receiving end's NAPI threaded on the other CPU: the same
+            # per-packet work, split differently between the CPUs.
+            for kind in PAIRS:
+                with self.receiver_thread(kind):
+                    self.pktgen(kind, "start_xmit", 60, 1)  # warm-up
+                    name = "%s-64Bthr" % kind
+                    snap(name + "-0")
+                    metrics, extra = self.pktgen(kind, "start_xmit", 60, secs)
+                    snap(name + "-1")
+                with open(os.path.join(outdir, name + ".json"), "w") as f:
+                    json.dump({"kind": kind, "size": "64Bthr", "metrics": metrics,
+                               "extra": extra}, f, sort_keys=True)
+                self.say("profile 64B receiver threaded %s: %s" % (kind, json.dumps(metrics)))
             # What decision sampling costs per packet: pktgen 64 B into
             # rvnet, every packet recorded at both ends, without a listener
             # (recording) and with one in the sender's namespace (delivery
@@ -807,6 +841,9 @@ class Bench:
             if "pktgen" in sel:
                 for label, size in (("64B", 60), ("1500B", 1514)):
                     self.alternate("pktgen_start_xmit", label, ALL, self.m_pktgen, size)
+                for label, size in (("64B", 60), ("1500B", 1514)):
+                    self.alternate("pktgen_start_xmit", label + ", receiver threaded", ALL,
+                                   self.m_pktgen_thr, size)
             if "qdisc" in sel:
                 self.alternate("pktgen_queue_xmit_fq_codel", "64B", ALL, self.m_qdisc, 60,
                                after=lambda k: self.set_root(k, None))

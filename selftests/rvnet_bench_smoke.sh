@@ -43,7 +43,8 @@ if what == "records":
 PAIRS, ALL = ["veth", "rvnet"], ["dummy", "veth", "rvnet"]
 # workload -> (devices, metrics, metrics that must be > 0, expected cases)
 SPEC = {
-    "pktgen_start_xmit": (ALL, ["tx_pps"], ["tx_pps"], ["64B", "1500B"]),
+    "pktgen_start_xmit": (ALL, ["tx_pps"], ["tx_pps"],
+                          ["64B", "1500B", "64B, receiver threaded", "1500B, receiver threaded"]),
     "pktgen_queue_xmit_fq_codel": (ALL, ["tx_pps", "requeues_per_s", "drops_per_s"], ["tx_pps"], ["64B"]),
     "tcp_stream": (PAIRS, ["gbit_s"], ["gbit_s"], None),
     "udp_64B": (PAIRS, ["rx_pps", "tx_pps"], ["rx_pps"], None),

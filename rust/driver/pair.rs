@@ -55,7 +55,10 @@ impl RvnetDev {
         if n == 0 {
             return None;
         }
-        self.rxq.get(usize::from(index) % n).map(|q| &**q)
+        let i = usize::from(index);
+        // The division only when the queue counts differ: it is per packet.
+        let i = if i < n { i } else { i % n };
+        self.rxq.get(i).map(|q| &**q)
     }
 }
 
