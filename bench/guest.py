@@ -60,6 +60,32 @@ class Unsupported(Exception):
     pass
 
 
+def no_observe_ko():
+    """The measurement build of rvnet with the decision hooks compiled out
+    (`qemu/module --no-observe`, out/<variant>-no-observe/rvnet.ko beside
+    $RVNET_KO's out/<variant>/), or None if there is none."""
+    ko = os.environ.get("RVNET_KO")
+    if not ko:
+        return None
+    p = os.path.join(os.path.dirname(ko) + "-no-observe", "rvnet.ko")
+    return p if os.path.exists(p) else None
+
+
+def load_rvnet(ko):
+    """Replace the loaded rvnet module with `ko`. Unloading deletes every
+    rvnet device left (rtnl_link_unregister); a namespace being dismantled
+    may hold the module for a moment, so rmmod is retried."""
+    for i in range(50):
+        if not any(l.startswith("rvnet ") for l in open("/proc/modules")):
+            break
+        if subprocess.run(["rmmod", "rvnet"], stderr=subprocess.DEVNULL).returncode == 0:
+            break
+        time.sleep(0.1 * (i + 1))
+    else:
+        raise RuntimeError("could not unload rvnet")
+    sh(["insmod", ko])
+
+
 # -- namespaces -----------------------------------------------------------
 _libc = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNET = 0x40000000
@@ -508,6 +534,40 @@ class Bench:
                 self.measure("observation_cost_tcp", name, "rvnet", r, self.m_obs_tcp, case)
         self.restore_features("rvnet")
 
+    @contextlib.contextmanager
+    def rvnet_module(self, ko):
+        """rvnet's pair on module `ko` for the duration, then on $RVNET_KO
+        again (both pairs freshly made, the same way setup() makes them)."""
+        self.teardown("rvnet")
+        try:
+            load_rvnet(ko)
+            self.setup("rvnet")
+            yield
+        finally:
+            self.teardown("rvnet")
+            load_rvnet(os.environ["RVNET_KO"])
+            self.setup("rvnet")
+
+    def hooks_cost(self):
+        """What the decision hooks cost with sampling off: pktgen 64 B into
+        rvnet built as usual (sampling off) and built with the hooks
+        compiled out (`qemu/module --no-observe`), each on a freshly loaded
+        module and pair with a 1-second warm-up, alternating round by round."""
+        cases = [("hooks compiled out", no_observe_ko), ("hooks in, sample off", lambda: os.environ["RVNET_KO"])]
+        for r in range(-self.cfg["warmup"], self.cfg["runs"]):
+            for name, ko in cases:
+                self.measure("observation_cost", name, "rvnet", r, self.m_hooks, ko)
+
+    def m_hooks(self, _kind, ko):
+        """pktgen 64 B into rvnet loaded from ko()."""
+        if not no_observe_ko():
+            raise Unsupported("no rvnet.ko without decision hooks beside $RVNET_KO "
+                              "(build it with qemu/module --no-observe)")
+        with self.rvnet_module(ko()):
+            self.pktgen("rvnet", "start_xmit", 60, 1)  # warm-up: new code to translate
+            # Through sampled() for its event counts: both builds must send none.
+            return self.sampled((0, False), lambda: self.pktgen("rvnet", "start_xmit", 60, self.cfg["pktgen_s"]))
+
     def sampled(self, case, fn):
         """fn() with decision sampling `case` = (1-in-n, listeners) on both
         rvnet ends. Listeners: True, rvnetctl monitor in each end's
@@ -799,6 +859,28 @@ class Bench:
                     json.dump({"kind": "rvnet", "size": label, "metrics": metrics,
                                "extra": extra}, f, sort_keys=True)
                 self.say("profile %s rvnet: %s" % (label, json.dumps(metrics)))
+            # The decision hooks with sampling off, against a build without
+            # them: what observation costs when nobody observes. Both
+            # modules freshly loaded, with fresh pairs, the same way; the
+            # module's symbols are read again after each load.
+            noobs = no_observe_ko()
+            if not noobs:
+                self.say("profile: no rvnet.ko without decision hooks (qemu/module --no-observe), skipped")
+            for label, ko in (("64B+no-observe", noobs), ("64B+reloaded", os.environ["RVNET_KO"])):
+                if not noobs:
+                    break
+                name = "rvnet-" + label
+                with self.rvnet_module(ko):
+                    self.pktgen("rvnet", "start_xmit", 60, 1)  # warm-up
+                    with open("/proc/kallsyms") as f, open(os.path.join(outdir, name + ".kallsyms"), "w") as o:
+                        o.write(f.read())
+                    snap(name + "-0")
+                    metrics, extra = self.pktgen("rvnet", "start_xmit", 60, secs)
+                    snap(name + "-1")
+                with open(os.path.join(outdir, name + ".json"), "w") as f:
+                    json.dump({"kind": "rvnet", "size": label, "metrics": metrics,
+                               "extra": extra}, f, sort_keys=True)
+                self.say("profile %s rvnet: %s" % (label, json.dumps(metrics)))
             # The whole stack: 64-byte UDP from a socket through the root
             # qdisc and the pair to a socket, per datagram received.
             for kind in PAIRS:
@@ -864,6 +946,7 @@ class Bench:
                                self.m_lat, "saturated", after=lambda k: self.set_root(k, None))
             if "obs" in sel:
                 self.observation_cost()
+                self.hooks_cost()
         finally:
             for k in ALL:
                 self.teardown(k)

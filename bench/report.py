@@ -165,6 +165,16 @@ def targets(metrics):
     for case in ("fq_codel + UDP flood", "fq_codel + UDP flood, receiver saturated"):
         add("rvnet p99 RTT under load <= 0.5x veth (fq_codel)",
             "latency_under_load/%s/p99_ms" % case, "ratio_to_veth", "<=", 0.5)
+    # Observation off: the module as built (sampling off) against the
+    # same source built without the decision hooks (qemu/module
+    # --no-observe), each freshly loaded, alternating in the same boot.
+    mid = "observation_cost/%s/tx_pps"
+    base = rv(mid % "hooks compiled out", "median")
+    hooks = rv(mid % "hooks in, sample off", "median")
+    v = hooks / base if hooks is not None and base else None
+    t.append({"target": "observation off costs <= 1 % pps", "metric": mid % "hooks in, sample off",
+              "ratio": "ratio_to_hooks_compiled_out", "value": v, "threshold": 0.99,
+              "met": None if v is None else v >= 0.99})
     # Observation: rvnet with 1-in-1 sampling and listeners against
     # sampling off, in the same boot.
     for wl, metric in (("observation_cost", "tx_pps"), ("observation_cost_tcp", "gbit_s")):

@@ -9,6 +9,8 @@ Input (DIR, written by bench/guest.py --profile and bench/tcgprof/insnprof.c):
   KIND-SIZE-1.prof      ... and after it
   KIND-SIZE.json        the run's counters (packets sent by pktgen, or
                         received by the pair's other end)
+  KIND-SIZE.kallsyms    that run's symbols, if its module was loaded after
+                        kallsyms was read (rvnet-64B+no-observe, +reloaded)
 
 Output: DIR/KIND-SIZE.txt (each run's symbols by instructions per packet),
 DIR/compare-SIZE.txt (the devices side by side) and the comparison on stdout.
@@ -111,8 +113,12 @@ def main():
         with open(os.path.join(args.dir, fn)) as f:
             meta = json.load(f)
         pkts = packets(meta)
+        # A run on a module loaded after the profile began has its own
+        # symbols (the module's code moved).
+        own = os.path.join(args.dir, name + ".kallsyms")
+        a_n = load_syms(own) if os.path.exists(own) else (addrs, names)
         syms = by_symbol(load_prof(os.path.join(args.dir, name + "-0.prof")),
-                         load_prof(os.path.join(args.dir, name + "-1.prof")), addrs, names)
+                         load_prof(os.path.join(args.dir, name + "-1.prof")), *a_n)
         total = sum(n for n, _ in syms.values())
         blocks = sum(e for _, e in syms.values())
         runs[name] = (meta, pkts, syms, total, blocks)
@@ -159,6 +165,13 @@ def main():
         with open(os.path.join(args.dir, "compare-%s.txt" % size), "w") as f:
             f.write(text)
         print(text)
+    # The decision hooks with sampling off: the same source built with
+    # and without them, each freshly loaded with a fresh pair.
+    a, b = runs.get("rvnet-64B+reloaded"), runs.get("rvnet-64B+no-observe")
+    if a and b:
+        ia, ib = a[3] / max(a[1], 1), b[3] / max(b[1], 1)
+        print("# decision hooks, sampling off: %.0f instructions per packet with them, %.0f without: "
+              "%+.1f (%+.2f %%)" % (ia, ib, ia - ib, 100.0 * (ia - ib) / ib))
 
 
 if __name__ == "__main__":

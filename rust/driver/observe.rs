@@ -149,8 +149,16 @@ impl Observe {
     /// (no atomic read-modify-write per packet: transmit and NAPI of one
     /// device on different CPUs may race on it, which only shifts which
     /// packet is picked, never the rate by more than the race).
+    ///
+    /// A module built with `--cfg rvnet_no_observe` (`qemu/module
+    /// --no-observe`, for `bench/run --profile` only) answers `false` here
+    /// as a constant, so the compiler drops both hooks: the baseline that
+    /// "observation off costs nothing measurable" is measured against.
     #[inline]
     pub(crate) fn sampled(&self) -> bool {
+        if cfg!(rvnet_no_observe) {
+            return false;
+        }
         let n = self.sample.load(Ordering::Relaxed);
         if n == 0 {
             return false;
