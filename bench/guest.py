@@ -76,8 +76,9 @@ def load_rvnet(ko):
     rvnet device left (rtnl_link_unregister); a namespace being dismantled
     may hold the module for a moment, so rmmod is retried."""
     for i in range(50):
-        if not any(l.startswith("rvnet ") for l in open("/proc/modules")):
-            break
+        with open("/proc/modules") as f:
+            if not any(line.startswith("rvnet ") for line in f):
+                break
         if subprocess.run(["rmmod", "rvnet"], stderr=subprocess.DEVNULL).returncode == 0:
             break
         time.sleep(0.1 * (i + 1))
