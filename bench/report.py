@@ -251,9 +251,20 @@ def table(meta, metrics, na, tg):
             b = base["devices"]["rvnet"]["median"]
             lines.append("")
             lines.append("observation cost (rvnet %s relative to sampling off):" % what)
+            hooks = [m for m in obs if m["case"].startswith("hooks ")]
             for m in obs:
+                if m in hooks:
+                    continue
                 v = m["devices"].get("rvnet", {}).get("median")
                 lines.append("  %-24s %10s  %s" % (m["case"], fmt(v, m["unit"]), fr(ratio(v, b))))
+            # Each build freshly loaded, against the one without the hooks.
+            nohooks = next((m for m in hooks if m["case"] == "hooks compiled out"), None)
+            ob = nohooks and nohooks["devices"].get("rvnet", {}).get("median")
+            if ob:
+                lines.append("decision hooks (rvnet %s relative to the build without them):" % what)
+                for m in hooks:
+                    v = m["devices"].get("rvnet", {}).get("median")
+                    lines.append("  %-24s %10s  %s" % (m["case"], fmt(v, m["unit"]), fr(ratio(v, ob))))
     lines.append("")
     lines.append("targets (ratio of medians):")
     for t in tg:
