@@ -867,9 +867,8 @@ class Bench:
             noobs = no_observe_ko()
             if not noobs:
                 self.say("profile: no rvnet.ko without decision hooks (qemu/module --no-observe), skipped")
-            for label, ko in (("64B+no-observe", noobs), ("64B+reloaded", os.environ["RVNET_KO"])):
-                if not noobs:
-                    break
+            builds = (("64B+no-observe", noobs), ("64B+reloaded", os.environ["RVNET_KO"])) if noobs else ()
+            for label, ko in builds:
                 name = "rvnet-" + label
                 with self.rvnet_module(ko):
                     self.pktgen("rvnet", "start_xmit", 60, 1)  # warm-up

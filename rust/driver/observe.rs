@@ -151,9 +151,10 @@ impl Observe {
     /// packet is picked, never the rate by more than the race).
     ///
     /// A module built with `--cfg rvnet_no_observe` (`qemu/module
-    /// --no-observe`, for `bench/run --profile` only) answers `false` here
-    /// as a constant, so the compiler drops both hooks: the baseline that
-    /// "observation off costs nothing measurable" is measured against.
+    /// --no-observe`, a measurement build for `make bench` and its
+    /// profile, never shipped) answers `false` here as a constant, so the
+    /// compiler drops both hooks: the baseline that the cost of
+    /// observation with sampling off is measured against.
     #[inline]
     pub(crate) fn sampled(&self) -> bool {
         if cfg!(rvnet_no_observe) {
