@@ -537,17 +537,22 @@ class Bench:
 
     @contextlib.contextmanager
     def rvnet_module(self, ko):
-        """rvnet's pair on module `ko` for the duration, then on $RVNET_KO
-        again (both pairs freshly made, the same way setup() makes them)."""
+        """rvnet's pair on module `ko`, freshly loaded, for the duration;
+        after it, the pair on $RVNET_KO, made the way setup() makes it.
+        When `ko` is $RVNET_KO and all went well, that pair is already
+        there and is not made again."""
         self.teardown("rvnet")
+        done = False
         try:
             load_rvnet(ko)
             self.setup("rvnet")
             yield
+            done = True
         finally:
-            self.teardown("rvnet")
-            load_rvnet(os.environ["RVNET_KO"])
-            self.setup("rvnet")
+            if not done or ko != os.environ["RVNET_KO"]:
+                self.teardown("rvnet")
+                load_rvnet(os.environ["RVNET_KO"])
+                self.setup("rvnet")
 
     def hooks_cost(self):
         """What the decision hooks cost with sampling off: pktgen 64 B into
