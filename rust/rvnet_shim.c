@@ -10,6 +10,54 @@ size_t rvnet_sizeof_sk_buff(void) { return sizeof(struct sk_buff); }
 size_t rvnet_sizeof_napi_struct(void) { return sizeof(struct napi_struct); }
 size_t rvnet_sizeof_ptr_ring(void) { return sizeof(struct ptr_ring); }
 size_t rvnet_netdev_priv_offset(void) { return ALIGN(sizeof(struct net_device), NETDEV_ALIGN); }
+size_t rvnet_sizeof_netdev_queue(void) { return sizeof(struct netdev_queue); }
+
+static const size_t rvnet_field_offsets[RVNET_F_COUNT] = {
+	[RVNET_F_NET_DEVICE_FLAGS] = offsetof(struct net_device, flags),
+	[RVNET_F_NET_DEVICE_STATE] = offsetof(struct net_device, state),
+	[RVNET_F_NET_DEVICE_IFINDEX] = offsetof(struct net_device, ifindex),
+	[RVNET_F_NET_DEVICE_TX] = offsetof(struct net_device, _tx),
+	[RVNET_F_NET_DEVICE_NUM_TX_QUEUES] = offsetof(struct net_device, num_tx_queues),
+	[RVNET_F_NET_DEVICE_REAL_NUM_TX_QUEUES] = offsetof(struct net_device, real_num_tx_queues),
+	[RVNET_F_NET_DEVICE_NUM_RX_QUEUES] = offsetof(struct net_device, num_rx_queues),
+	[RVNET_F_NET_DEVICE_REAL_NUM_RX_QUEUES] = offsetof(struct net_device, real_num_rx_queues),
+	[RVNET_F_NET_DEVICE_FEATURES] = offsetof(struct net_device, features),
+	[RVNET_F_NET_DEVICE_HW_FEATURES] = offsetof(struct net_device, hw_features),
+	[RVNET_F_NET_DEVICE_WANTED_FEATURES] = offsetof(struct net_device, wanted_features),
+	[RVNET_F_NET_DEVICE_MTU] = offsetof(struct net_device, mtu),
+	[RVNET_F_NET_DEVICE_MIN_MTU] = offsetof(struct net_device, min_mtu),
+	[RVNET_F_NET_DEVICE_MAX_MTU] = offsetof(struct net_device, max_mtu),
+	[RVNET_F_NET_DEVICE_NAME] = offsetof(struct net_device, name),
+	[RVNET_F_NET_DEVICE_NETDEV_OPS] = offsetof(struct net_device, netdev_ops),
+	[RVNET_F_NET_DEVICE_ETHTOOL_OPS] = offsetof(struct net_device, ethtool_ops),
+	[RVNET_F_NET_DEVICE_STAT_OPS] = offsetof(struct net_device, stat_ops),
+	[RVNET_F_NET_DEVICE_RTNL_LINK_OPS] = offsetof(struct net_device, rtnl_link_ops),
+	[RVNET_F_NET_DEVICE_PRIV_DESTRUCTOR] = offsetof(struct net_device, priv_destructor),
+	[RVNET_F_NETDEV_QUEUE_STATE] = offsetof(struct netdev_queue, state),
+	[RVNET_F_NETDEV_QUEUE_DQL] = offsetof(struct netdev_queue, dql),
+	[RVNET_F_DQL_NUM_QUEUED] = offsetof(struct dql, num_queued),
+	[RVNET_F_DQL_NUM_COMPLETED] = offsetof(struct dql, num_completed),
+	[RVNET_F_SK_BUFF_LEN] = offsetof(struct sk_buff, len),
+	[RVNET_F_SK_BUFF_QUEUE_MAPPING] = offsetof(struct sk_buff, queue_mapping),
+	[RVNET_F_SK_BUFF_CB] = offsetof(struct sk_buff, cb),
+	[RVNET_F_PTR_RING_PRODUCER] = offsetof(struct ptr_ring, producer),
+	[RVNET_F_PTR_RING_CONSUMER_HEAD] = offsetof(struct ptr_ring, consumer_head),
+	[RVNET_F_PTR_RING_CONSUMER_TAIL] = offsetof(struct ptr_ring, consumer_tail),
+	[RVNET_F_PTR_RING_SIZE] = offsetof(struct ptr_ring, size),
+	[RVNET_F_PTR_RING_BATCH] = offsetof(struct ptr_ring, batch),
+	[RVNET_F_PTR_RING_QUEUE] = offsetof(struct ptr_ring, queue),
+	[RVNET_F_RTABLE_RT_TYPE] = offsetof(struct rtable, rt_type),
+	[RVNET_F_RTABLE_RT_GW_FAMILY] = offsetof(struct rtable, rt_gw_family),
+	[RVNET_F_RT6_INFO_RT6I_FLAGS] = offsetof(struct rt6_info, rt6i_flags),
+	[RVNET_F_RT6_INFO_RT6I_GATEWAY] = offsetof(struct rt6_info, rt6i_gateway),
+	[RVNET_F_FIB6_INFO_FIB6_TYPE] = offsetof(struct fib6_info, fib6_type),
+	[RVNET_F_NEIGHBOUR_NUD_STATE] = offsetof(struct neighbour, nud_state),
+};
+
+size_t rvnet_offsetof_field(unsigned int id)
+{
+	return id < RVNET_F_COUNT ? rvnet_field_offsets[id] : SIZE_MAX;
+}
 
 /* linux/netdevice.h */
 bool rvnet_netif_carrier_ok(const struct net_device *dev)
@@ -61,6 +109,32 @@ void rvnet_netdev_tx_reset_queue(struct netdev_queue *txq)
 	netdev_tx_reset_queue(txq);
 }
 
+void rvnet_netif_tx_lock_bh(struct netdev_queue *txq)
+{
+	__netif_tx_lock_bh(txq);
+}
+
+void rvnet_netif_tx_unlock_bh(struct netdev_queue *txq)
+{
+	__netif_tx_unlock_bh(txq);
+}
+
+/* Upstream's qdisc_txq_has_no_queue() (6.16): the root qdisc is noqueue. */
+bool rvnet_txq_has_no_queue(const struct netdev_queue *txq)
+{
+	return !rcu_access_pointer(txq->qdisc)->enqueue;
+}
+
+struct net_device *rvnet_netdev_notifier_info_to_dev(void *ptr)
+{
+	return netdev_notifier_info_to_dev(ptr);
+}
+
+bool rvnet_dev_reg_state_registered(const struct net_device *dev)
+{
+	return dev->reg_state == NETREG_REGISTERED;
+}
+
 void rvnet_netif_napi_add(struct net_device *dev, struct napi_struct *napi,
 			  int (*poll)(struct napi_struct *, int))
 {
@@ -107,6 +181,16 @@ void rvnet_kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason)
 void rvnet_consume_skb(struct sk_buff *skb)
 {
 	consume_skb(skb);
+}
+
+struct sk_buff *rvnet_skb_next(const struct sk_buff *skb)
+{
+	return skb->next;
+}
+
+void rvnet_skb_set_next(struct sk_buff *skb, struct sk_buff *next)
+{
+	skb->next = next;
 }
 
 void rvnet_warn_implicit_skb_drop(void)
@@ -160,6 +244,27 @@ void rvnet_rcu_read_lock(void)
 void rvnet_rcu_read_unlock(void)
 {
 	rcu_read_unlock();
+}
+
+unsigned long rvnet_get_state_synchronize_rcu(void)
+{
+	return get_state_synchronize_rcu();
+}
+
+bool rvnet_poll_state_synchronize_rcu(unsigned long cookie)
+{
+	return poll_state_synchronize_rcu(cookie);
+}
+
+/* linux/bottom_half.h */
+void rvnet_local_bh_disable(void)
+{
+	local_bh_disable();
+}
+
+void rvnet_local_bh_enable(void)
+{
+	local_bh_enable();
 }
 
 /* net/net_namespace.h */

@@ -61,12 +61,61 @@ enum rvnet_c_consts {
 		!IS_ENABLED(CONFIG_RCU_STRICT_GRACE_PERIOD),
 };
 
+/*
+ * Fields the Rust side reads or writes directly, by id: the load-time layout
+ * check compares each offset the compiled shim sees with the Rust one.
+ */
+enum rvnet_c_field_ids {
+	RVNET_F_NET_DEVICE_FLAGS,
+	RVNET_F_NET_DEVICE_STATE,
+	RVNET_F_NET_DEVICE_IFINDEX,
+	RVNET_F_NET_DEVICE_TX,
+	RVNET_F_NET_DEVICE_NUM_TX_QUEUES,
+	RVNET_F_NET_DEVICE_REAL_NUM_TX_QUEUES,
+	RVNET_F_NET_DEVICE_NUM_RX_QUEUES,
+	RVNET_F_NET_DEVICE_REAL_NUM_RX_QUEUES,
+	RVNET_F_NET_DEVICE_FEATURES,
+	RVNET_F_NET_DEVICE_HW_FEATURES,
+	RVNET_F_NET_DEVICE_WANTED_FEATURES,
+	RVNET_F_NET_DEVICE_MTU,
+	RVNET_F_NET_DEVICE_MIN_MTU,
+	RVNET_F_NET_DEVICE_MAX_MTU,
+	RVNET_F_NET_DEVICE_NAME,
+	RVNET_F_NET_DEVICE_NETDEV_OPS,
+	RVNET_F_NET_DEVICE_ETHTOOL_OPS,
+	RVNET_F_NET_DEVICE_STAT_OPS,
+	RVNET_F_NET_DEVICE_RTNL_LINK_OPS,
+	RVNET_F_NET_DEVICE_PRIV_DESTRUCTOR,
+	RVNET_F_NETDEV_QUEUE_STATE,
+	RVNET_F_NETDEV_QUEUE_DQL,
+	RVNET_F_DQL_NUM_QUEUED,
+	RVNET_F_DQL_NUM_COMPLETED,
+	RVNET_F_SK_BUFF_LEN,
+	RVNET_F_SK_BUFF_QUEUE_MAPPING,
+	RVNET_F_SK_BUFF_CB,
+	RVNET_F_PTR_RING_PRODUCER,
+	RVNET_F_PTR_RING_CONSUMER_HEAD,
+	RVNET_F_PTR_RING_CONSUMER_TAIL,
+	RVNET_F_PTR_RING_SIZE,
+	RVNET_F_PTR_RING_BATCH,
+	RVNET_F_PTR_RING_QUEUE,
+	RVNET_F_RTABLE_RT_TYPE,
+	RVNET_F_RTABLE_RT_GW_FAMILY,
+	RVNET_F_RT6_INFO_RT6I_FLAGS,
+	RVNET_F_RT6_INFO_RT6I_GATEWAY,
+	RVNET_F_FIB6_INFO_FIB6_TYPE,
+	RVNET_F_NEIGHBOUR_NUD_STATE,
+	RVNET_F_COUNT,
+};
+
 /* Sizes as the compiled shim object sees them (load-time check). */
 size_t rvnet_sizeof_net_device(void);
 size_t rvnet_sizeof_sk_buff(void);
 size_t rvnet_sizeof_napi_struct(void);
 size_t rvnet_sizeof_ptr_ring(void);
 size_t rvnet_netdev_priv_offset(void);
+size_t rvnet_sizeof_netdev_queue(void);
+size_t rvnet_offsetof_field(unsigned int id);
 
 /* linux/netdevice.h */
 bool rvnet_netif_carrier_ok(const struct net_device *dev);
@@ -77,6 +126,11 @@ bool rvnet_netdev_tx_sent_queue_more(struct netdev_queue *txq,
 				     unsigned int bytes);
 void rvnet_netdev_tx_completed_wake(struct netdev_queue *txq);
 void rvnet_netdev_tx_reset_queue(struct netdev_queue *txq);
+void rvnet_netif_tx_lock_bh(struct netdev_queue *txq);
+void rvnet_netif_tx_unlock_bh(struct netdev_queue *txq);
+bool rvnet_txq_has_no_queue(const struct netdev_queue *txq);
+struct net_device *rvnet_netdev_notifier_info_to_dev(void *ptr);
+bool rvnet_dev_reg_state_registered(const struct net_device *dev);
 void rvnet_netif_napi_add(struct net_device *dev, struct napi_struct *napi,
 			  int (*poll)(struct napi_struct *, int));
 struct net *rvnet_dev_net(const struct net_device *dev);
@@ -92,6 +146,8 @@ void rvnet_skb_tx_timestamp(struct sk_buff *skb);
 void rvnet_kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason);
 void rvnet_warn_implicit_skb_drop(void);
 void rvnet_consume_skb(struct sk_buff *skb);
+struct sk_buff *rvnet_skb_next(const struct sk_buff *skb);
+void rvnet_skb_set_next(struct sk_buff *skb, struct sk_buff *next);
 
 /* linux/ptr_ring.h */
 int rvnet_ptr_ring_init(struct ptr_ring *r, int size, gfp_t gfp);
@@ -106,6 +162,12 @@ int rvnet_ptr_ring_resize(struct ptr_ring *r, int size, gfp_t gfp,
 /* linux/rcupdate.h */
 void rvnet_rcu_read_lock(void);
 void rvnet_rcu_read_unlock(void);
+unsigned long rvnet_get_state_synchronize_rcu(void);
+bool rvnet_poll_state_synchronize_rcu(unsigned long cookie);
+
+/* linux/bottom_half.h */
+void rvnet_local_bh_disable(void);
+void rvnet_local_bh_enable(void);
 
 /* net/net_namespace.h */
 bool rvnet_net_eq(const struct net *a, const struct net *b);

@@ -3,11 +3,12 @@
 //! ethtool: driver info, ring size (`-g/-G`), channels (`-l/-L`) and the
 //! per-queue counters of `ethtool -S`.
 
-use super::pair::{Rvnet, MAX_RING_SIZE, MIN_RING_SIZE};
+use super::pair::{purge, wake_stopped, Rvnet, MAX_RING_SIZE, MIN_RING_SIZE};
 use crate::net::device::Device;
 use crate::net::ethtool::{Channels, Ethtool, ExtError, RingParams, StatsSink};
 use crate::net::rtnl::Rtnl;
 use crate::net::skb;
+use crate::net::sync::BhOff;
 use kernel::prelude::*;
 
 impl Ethtool for Rvnet {
@@ -28,17 +29,27 @@ impl Ethtool for Rvnet {
                 msg: c"rvnet: rx ring must hold at least 16 packets",
             });
         }
+        // A shrink purges the packets that do not fit; their bytes are
+        // completed on the sender's BQL (the peer's queues), or its
+        // in-flight count would stay high and its queue stopped for good.
+        let peer = dev.peer_rtnl(rtnl);
+        let mut res = Ok(());
         for q in dev.data().rxq.iter() {
-            q.resize(rx, rtnl).map_err(|err| ExtError {
-                err,
-                msg: c"rvnet: rx ring resize failed",
-            })?;
+            res = q.resize(rx, rtnl, |skb| {
+                BhOff::with(|bh| purge(peer, skb, bh));
+            });
+            if res.is_err() {
+                break;
+            }
         }
         // Senders that stopped on a full ring see room now.
-        if let Some(peer) = dev.peer_rtnl(rtnl) {
+        if let Some(peer) = peer {
             wake_stopped(peer);
         }
-        Ok(())
+        res.map_err(|err| ExtError {
+            err,
+            msg: c"rvnet: rx ring resize failed",
+        })
     }
 
     fn channels(dev: &Device<Self>) -> Channels {
@@ -58,14 +69,26 @@ impl Ethtool for Rvnet {
         // NAPI enabled while the end is up, so a packet a sender put in a
         // ring under the old mapping is still polled and delivered; only
         // the mapping of new packets changes (tx queue N -> rx ring N mod
-        // active rx queues, read per packet).
+        // active rx queues, read per packet). Packets of one sender queue
+        // may then sit in two rings polled on two CPUs: their BQL
+        // completions are serialised per queue by the abstraction.
         dev.set_real_num_queues(tx, rx, rtnl)?;
         // A tx queue that stopped on a full ring is woken by polls of the
-        // ring it maps to. The mapping just changed on one side or the
-        // other, so wake every stopped queue of both ends: one that still
-        // finds its ring full stops again (stop, then recheck).
+        // ring it maps to, which sweep the queues by the current counts. A
+        // sender still transmitting under the old mapping could stop on a
+        // ring whose polls no longer look for it: wait until every
+        // transmit of both ends that began before the change has finished
+        // (their tx locks), then wake every stopped queue of both ends;
+        // one that still finds its ring full stops again (stop, then
+        // recheck). No queue is stopped to do this, so a noqueue sender
+        // never sees a stopped queue.
+        dev.tx_barrier(rtnl);
+        let peer = dev.peer_rtnl(rtnl);
+        if let Some(peer) = peer {
+            peer.tx_barrier(rtnl);
+        }
         wake_stopped(dev);
-        if let Some(peer) = dev.peer_rtnl(rtnl) {
+        if let Some(peer) = peer {
             wake_stopped(peer);
         }
         Ok(())
@@ -83,6 +106,8 @@ impl Ethtool for Rvnet {
             s.put(format_args!("tx{i}_ring_full_stops"), t.stops.get());
             s.put(format_args!("tx{i}_busy_requeues"), t.busy.get());
             s.put(format_args!("tx{i}_wakes"), t.wakes.get());
+            s.put(format_args!("tx{i}_tx_timeouts"), t.tx_timeouts.get());
+            s.put(format_args!("tx{i}_purged"), t.purged.get());
         }
         for (i, q) in d.rxq.iter().enumerate() {
             s.put(format_args!("rx{i}_packets"), q.data.packets.get());
@@ -94,19 +119,5 @@ impl Ethtool for Rvnet {
             );
         }
         s.put(format_args!("implicit_skb_drops"), skb::implicit_drops());
-    }
-}
-
-/// Wakes every stopped tx queue of a running `dev`.
-fn wake_stopped(dev: &Device<Rvnet>) {
-    if !dev.is_running() {
-        return;
-    }
-    for i in 0..dev.num_tx_queues() {
-        if let Some(txq) = u16::try_from(i).ok().and_then(|i| dev.tx_queue(i)) {
-            if txq.is_stopped() {
-                txq.wake();
-            }
-        }
     }
 }

@@ -24,7 +24,7 @@ use crate::net::skb::SkBuff;
 use crate::net::sync::BhLock;
 use crate::net::txq::TxQueue;
 use core::pin::Pin;
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::alloc::KVVec;
 use kernel::prelude::*;
 
@@ -75,22 +75,43 @@ pub(crate) struct Decision {
 }
 
 /// The last `cap` decisions of a device.
+///
+/// # Invariants
+///
+/// The records in `buf` that are numbered above `floor` are the last ones
+/// in oldest-first order (from `head`) and have consecutive sequence
+/// numbers, the newest numbered `seq` (numbers are taken under the ring's
+/// lock, by [`Ring::push`]).
 struct Ring {
     buf: KVVec<Decision>,
     cap: usize,
     /// Oldest record once the ring is full (next to overwrite).
     head: usize,
+    /// Sequence number of the last record pushed (0: none yet).
+    seq: u64,
+    /// Records numbered up to this one are forgotten.
+    floor: u64,
 }
 
 impl Ring {
-    fn push(&mut self, d: &Decision) {
+    /// Numbers `d` and keeps it. A ring of capacity 0 still numbers it
+    /// (events carry the number too).
+    fn push(&mut self, d: &mut Decision) {
+        self.seq = self.seq.wrapping_add(1);
+        d.seq = self.seq;
         if self.cap == 0 {
             return;
         }
         if self.buf.len() < self.cap {
             // Within the capacity reserved by `Observe::configure`: no
-            // allocation happens.
-            let _ = self.buf.push(*d, GFP_ATOMIC);
+            // allocation happens. Were it to fail, the ring starts over
+            // rather than keep a gap in its numbers.
+            if self.buf.push(*d, GFP_ATOMIC).is_err() {
+                // Keep what is there as the whole ring, without this one.
+                self.cap = self.buf.len();
+                self.head = 0;
+                self.floor = self.seq;
+            }
         } else {
             if let Some(slot) = self.buf.get_mut(self.head) {
                 *slot = *d;
@@ -99,10 +120,26 @@ impl Ring {
         }
     }
 
-    /// Records, oldest first.
-    fn iter(&self) -> impl Iterator<Item = &Decision> {
+    /// Records numbered after `after`, oldest first: found by arithmetic
+    /// on the numbers (consecutive, see the type invariant), not by
+    /// walking the older ones.
+    fn after(&self, after: u64) -> impl Iterator<Item = &Decision> {
+        let len = self.buf.len() as u64;
+        let first = self.seq.wrapping_sub(len).wrapping_add(1);
+        let after = after.max(self.floor);
+        let skip = if after < first {
+            0
+        } else {
+            // after >= first: at most `len` records to skip.
+            (after - first).saturating_add(1).min(len) as usize
+        };
         let (a, b) = self.buf.split_at(self.head.min(self.buf.len()));
-        Iterator::chain(b.iter(), a.iter())
+        Iterator::chain(b.iter(), a.iter()).skip(skip)
+    }
+
+    /// Forgets every record (numbers go on).
+    fn clear(&mut self) {
+        self.floor = self.seq;
     }
 }
 
@@ -114,8 +151,6 @@ pub(crate) struct Observe {
     ring_size: AtomicU32,
     /// Packets seen while sampling (picks every Nth).
     counter: AtomicU32,
-    /// Decisions recorded.
-    seq: AtomicU64,
     /// Decision events for listeners, sent in batches (and counted there:
     /// sent, dropped for a slow listener or no memory).
     events: Pin<KBox<EventBatch>>,
@@ -130,6 +165,8 @@ impl Observe {
                 buf: KVVec::new(),
                 cap: 0,
                 head: 0,
+                seq: 0,
+                floor: 0,
             }),
             GFP_KERNEL,
         )?;
@@ -138,7 +175,6 @@ impl Observe {
             sample: AtomicU32::new(0),
             ring_size: AtomicU32::new(DEFAULT_DECISION_RING),
             counter: AtomicU32::new(0),
-            seq: AtomicU64::new(0),
             events,
             ring,
         })
@@ -220,19 +256,36 @@ impl Observe {
     }
 
     /// Visits the recorded decisions newer than `after` (a `seq`), oldest
-    /// first, under the ring lock; stops at the first error.
+    /// first, under the ring lock; stops at the first error. The walk
+    /// starts at the first record after the cursor, and a dump's callback
+    /// fails once its message is full, so one call holds the lock (which
+    /// the datapath takes to record) for one message's worth of records,
+    /// whatever the ring's size.
     pub(crate) fn for_each_after(
         &self,
         after: u64,
         mut f: impl FnMut(&Decision) -> Result,
     ) -> Result {
         let g = self.ring.as_ref().lock();
-        for d in g.iter() {
-            if d.seq > after {
-                f(d)?;
-            }
+        for d in g.after(after) {
+            f(d)?;
         }
         Ok(())
+    }
+
+    /// Sampling off and no records: the device left its namespace.
+    pub(crate) fn reset(&self) {
+        self.sample.store(0, Ordering::Relaxed);
+        self.counter.store(0, Ordering::Relaxed);
+        let old = {
+            let mut g = self.ring.as_ref().lock();
+            g.clear();
+            g.cap = 0;
+            g.head = 0;
+            core::mem::replace(&mut g.buf, KVVec::new())
+        };
+        // Freed outside the lock.
+        drop(old);
     }
 }
 
@@ -359,8 +412,9 @@ fn input_type(dev: &Device<Rvnet>, d: &Decision, dst: Addr, guard: &rcu::Guard) 
 /// ring.
 fn commit(dev: &Device<Rvnet>, d: &mut Decision) {
     let obs = &dev.data().obs;
-    d.seq = obs.seq.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
     d.time_ns = observe::now_ns();
+    // Numbered under the ring's lock: records are kept (and dumped) in
+    // the order of their numbers, with no gap.
     obs.ring.as_ref().lock().push(d);
     // Sent (or counted as dropped) by the batch; nothing is built when no
     // one listens.

@@ -15,7 +15,9 @@ use crate::net::device::{
 use crate::net::napi::RxQueue;
 use crate::net::rcu;
 use crate::net::rtnl::{NewLink, Rtnl};
-use crate::net::skb::SkBuff;
+use crate::net::skb::{DropReason, SkBuff};
+use crate::net::sync::BhOff;
+use crate::net::txq::XmitQueue;
 use kernel::prelude::*;
 use kernel::str::CStr;
 
@@ -164,7 +166,11 @@ impl Driver for Rvnet {
             return Err(e);
         }
         dev.disable_gro(rtnl);
-        Device::link_peers(dev, peer, rtnl);
+        if let Err(e) = Device::link_peers(dev, peer, rtnl) {
+            dev.unregister(rtnl);
+            peer.unregister(rtnl);
+            return Err(e);
+        }
         Ok(())
     }
 
@@ -179,10 +185,9 @@ impl Driver for Rvnet {
         let peer = dev.peer_rtnl(rtnl).ok_or(ENODEV)?;
         for q in dev.data().rxq.iter() {
             q.enable(rtnl);
-            // Packets the peer queued while we were down are drained now.
-            if !q.is_empty() {
-                q.kick();
-            }
+            // A poll that finds the ring empty costs nothing; closing
+            // purged the rings, so there is rarely anything.
+            q.kick();
         }
         dev.tx_start_all(rtnl);
         if peer.is_up() {
@@ -200,17 +205,32 @@ impl Driver for Rvnet {
         for q in dev.data().rxq.iter() {
             q.disable(rtnl);
         }
-        // BQL reset on close. Packets already in the peer's rings stay there
-        // (delivered when it polls), but must not be completed against the
-        // reset counters: new generation, wait until no poll still uses the
-        // old one, then reset.
+        // What our rings still hold is purged, as veth does on close (and
+        // so before a namespace move: packets scrubbed for the old
+        // namespace are never delivered in the new one). The core stopped
+        // the peer's transmits into them before ndo_stop (we are no longer
+        // running, and dev_deactivate_many waited a grace period). Each
+        // packet is completed on the peer's BQL, and the peer's queues
+        // that stopped on a full ring are woken: nothing polls these rings
+        // until we open again.
+        let peer = dev.peer_rtnl(rtnl);
+        for q in dev.data().rxq.iter() {
+            q.drain(rtnl, |skb, bh| purge(peer, skb, bh));
+        }
+        if let Some(p) = peer {
+            wake_stopped(p);
+        }
+        // BQL reset of our own queues. Packets already in the peer's rings
+        // stay there (delivered when it polls), but must not be completed
+        // against the reset counters: new generation, wait until no poll
+        // still uses the old one, then reset.
         for st in dev.data().txs.iter() {
             st.next_generation();
         }
         rcu::synchronize_net(rtnl);
         for i in 0..dev.num_tx_queues() {
-            if let Some(txq) = u16::try_from(i).ok().and_then(|i| dev.tx_queue(i)) {
-                txq.bql_reset();
+            if let Ok(i) = u16::try_from(i) {
+                dev.bql_reset(i, rtnl);
             }
         }
         Ok(())
@@ -218,8 +238,27 @@ impl Driver for Rvnet {
 
     // Inlined into the ndo_start_xmit trampoline: one call less per packet.
     #[inline(always)]
-    fn start_xmit(dev: &Device<Self>, skb: SkBuff) -> TxOutcome {
-        super::tx::start_xmit(dev, skb)
+    fn start_xmit(dev: &Device<Self>, skb: SkBuff, txq: &XmitQueue<'_>) -> TxOutcome {
+        super::tx::start_xmit(dev, skb, txq)
+    }
+
+    fn tx_timeout(dev: &Device<Self>, index: u16) {
+        // A queue stopped for longer than the watchdog allows: a wake-up
+        // was lost. Count it (ethtool -S txN_tx_timeouts) and restart the
+        // queue, as veth does.
+        if let Some(st) = dev.data().txs.get(usize::from(index)) {
+            st.tx_timeouts.add(1);
+        }
+        if let Some(txq) = dev.tx_queue(index) {
+            txq.wake();
+        }
+    }
+
+    fn leaving_netns(dev: &Device<Self>, rtnl: &Rtnl) {
+        // The records describe the old namespace's traffic and routes, and
+        // sampling was asked for there: neither follows the device.
+        dev.data().obs.reset();
+        dev.set_keep_dst(false, rtnl);
     }
 
     fn queue_stats_rx(dev: &Device<Self>, index: u32) -> QueueStats {
@@ -289,3 +328,35 @@ fn tx_stats(t: &TxState) -> QueueStats {
 
 /// `IFLA_ADDRESS` from `include/uapi/linux/if_link.h`.
 const IFLA_ADDRESS: u32 = 1;
+
+/// Uses up a packet taken out of one of `dev`'s rings other than by its
+/// poll (ring shrink, close): its bytes are completed on the sender's
+/// (`sender`, the peer) BQL, so that its in-flight count falls back and a
+/// queue BQL stopped restarts, and it is dropped with `QUEUE_PURGE`.
+pub(super) fn purge(sender: Option<&Device<Rvnet>>, skb: SkBuff, bh: &BhOff) {
+    if let Some(s) = sender {
+        let tag = skb.tx_tag();
+        let mut c = super::rx::Completion::new(s, bh);
+        c.packet(&tag);
+        c.finish();
+        if let Some(st) = s.data().txs.get(usize::from(tag.queue)) {
+            st.purged.add(1);
+        }
+    }
+    skb.drop_with(DropReason::QueuePurge);
+}
+
+/// Wakes every stopped tx queue of a running `dev`: after its peer's rings
+/// were purged, resized or remapped, no poll may come to wake them.
+pub(super) fn wake_stopped(dev: &Device<Rvnet>) {
+    if !dev.is_running() {
+        return;
+    }
+    for i in 0..dev.num_tx_queues() {
+        if let Some(txq) = u16::try_from(i).ok().and_then(|i| dev.tx_queue(i)) {
+            if txq.is_stopped() {
+                txq.wake();
+            }
+        }
+    }
+}

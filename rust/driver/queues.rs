@@ -26,8 +26,9 @@ pub(crate) struct TxState {
     pub(crate) drop_dev_ready: Counter,
     /// tx: dropped because larger than the peer's MTU.
     pub(crate) drop_too_big: Counter,
-    /// tx: dropped because the ring filled between check and produce (only
-    /// when several tx queues share one peer ring).
+    /// tx: dropped because the peer's ring was full and the queue could
+    /// not push back: it has no qdisc (`noqueue`), or the ring filled
+    /// between check and produce (several tx queues sharing one ring).
     pub(crate) drop_full: Counter,
     /// tx: queue stopped because the peer's ring was full.
     pub(crate) stops: Counter,
@@ -35,6 +36,12 @@ pub(crate) struct TxState {
     pub(crate) busy: Counter,
     /// peer NAPI: queue woken after space freed.
     pub(crate) wakes: SharedCounter,
+    /// tx watchdog: queue found stopped too long and woken (a lost wake-up;
+    /// `ndo_tx_timeout`, as veth has since its own).
+    pub(crate) tx_timeouts: SharedCounter,
+    /// Packets purged from the peer's rings (ring shrink, peer closed)
+    /// whose bytes were completed on this queue's BQL.
+    pub(crate) purged: SharedCounter,
 }
 
 impl TxState {

@@ -15,37 +15,43 @@ use crate::net::device::Device;
 use crate::net::napi::{PollCtx, RxPoll};
 use crate::net::rcu;
 use crate::net::skb::TxTag;
-use crate::net::txq::TxQueue;
+use crate::net::sync::BhOff;
+use crate::net::txq::BqlCompleter;
 use core::sync::atomic::{fence, Ordering};
 
 /// BQL completion of the packets one poll takes from the ring: each packet
 /// is completed on its sender tx queue as it leaves the ring (DQL then
-/// sees the ring drain at this consumer's pace), and the queue's barrier
-/// and qdisc restart run once per run of packets of one queue.
-struct Completion<'a> {
+/// sees the ring drain at this consumer's pace). The queue's completion
+/// right is taken once per run of packets of one queue, and dropping it
+/// runs the barrier and qdisc restart.
+pub(super) struct Completion<'a> {
     sender: &'a Device<Rvnet>,
+    bh: &'a BhOff,
     queue: u16,
     generation: u32,
-    /// The sender's queue, if packets of this generation may be completed.
-    txq: Option<&'a TxQueue>,
-    /// Bytes completed on `txq` since the last wake.
-    bytes: u32,
+    /// The right to complete on the sender's queue, if packets of this
+    /// generation may be completed.
+    completer: Option<BqlCompleter<'a>>,
 }
 
 impl<'a> Completion<'a> {
-    fn new(sender: &'a Device<Rvnet>) -> Self {
+    pub(super) fn new(sender: &'a Device<Rvnet>, bh: &'a BhOff) -> Self {
         Self {
             sender,
+            bh,
             queue: 0,
             generation: 0,
-            txq: None,
-            bytes: 0,
+            completer: None,
         }
     }
 
     #[inline]
-    fn packet(&mut self, tag: &TxTag) {
-        if self.txq.is_none() || self.queue != tag.queue || self.generation != tag.generation {
+    pub(super) fn packet(&mut self, tag: &TxTag) {
+        if !tag.bql {
+            return;
+        }
+        if self.completer.is_none() || self.queue != tag.queue || self.generation != tag.generation
+        {
             self.finish();
             self.queue = tag.queue;
             self.generation = tag.generation;
@@ -58,26 +64,24 @@ impl<'a> Completion<'a> {
             // Packets sent before the sender's last BQL reset are not in
             // flight any more as far as BQL knows; completing them would
             // underflow it.
-            self.txq = if current == Some(tag.generation) {
-                self.sender.tx_queue(tag.queue)
+            self.completer = if current == Some(tag.generation) {
+                self.sender.bql_completer(tag.queue, self.bh)
             } else {
                 None
             };
         }
-        if let Some(txq) = self.txq {
-            txq.bql_completed_one(tag.len);
-            self.bytes = self.bytes.wrapping_add(tag.len);
+        if let Some(c) = self.completer.as_mut() {
+            // Refused only if BQL never counted these bytes (a bug the
+            // abstraction catches instead of letting DQL BUG()).
+            let _ = c.completed_one(tag.len);
         }
     }
 
+    /// Gives the completion right back (waking the queue's qdisc if BQL
+    /// had stopped it and the limit allows more now).
     #[inline]
-    fn finish(&mut self) {
-        if let Some(txq) = self.txq {
-            if self.bytes > 0 {
-                txq.bql_completed_wake();
-            }
-        }
-        self.bytes = 0;
+    pub(super) fn finish(&mut self) {
+        self.completer = None;
     }
 }
 
@@ -102,7 +106,8 @@ impl RxPoll for RxData {
         q.data.polls.add(1);
         let guard = rcu::Guard::new();
         let sender = dev.peer(&guard);
-        let mut c = sender.map(Completion::new);
+        let bh = ctx.bh();
+        let mut c = sender.map(|s| Completion::new(s, bh));
         let gro = dev.gro_enabled();
         let mut done = 0;
         while done < budget {

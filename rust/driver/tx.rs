@@ -8,6 +8,11 @@
 //! as `Busy` after stopping the queue when the ring is full, so the qdisc
 //! holds it until the peer's NAPI frees space and wakes the queue. BQL counts
 //! the bytes in the ring as in flight; `xmit_more` batches the NAPI kicks.
+//!
+//! A queue without a qdisc (root `noqueue`) has nothing to push back into:
+//! the core treats a stopped queue or `Busy` there as an error, so such a
+//! queue is never stopped, its packets are not counted by BQL, and a full
+//! ring drops with `FULL_RING`, as veth does.
 
 use super::pair::Rvnet;
 use super::queues::{RxData, TxState};
@@ -15,14 +20,15 @@ use crate::net::device::{Device, TxOutcome};
 use crate::net::napi::{Produced, RxQueue};
 use crate::net::rcu;
 use crate::net::skb::{DropReason, SkBuff, TxTag};
-use crate::net::txq::TxQueue;
+use crate::net::txq::{TxQueue, XmitQueue};
 use core::sync::atomic::{fence, Ordering};
 
 #[inline(always)]
-pub(super) fn start_xmit(dev: &Device<Rvnet>, skb: SkBuff) -> TxOutcome {
-    let qi = skb.queue_mapping();
-    let (Some(st), Some(txq)) = (dev.data().txs.get(usize::from(qi)), dev.tx_queue(qi)) else {
-        // The core never maps beyond num_tx_queues; nothing to count on.
+pub(super) fn start_xmit(dev: &Device<Rvnet>, skb: SkBuff, xq: &XmitQueue<'_>) -> TxOutcome {
+    let qi = xq.index();
+    let txq = xq.queue();
+    let Some(st) = dev.data().txs.get(usize::from(qi)) else {
+        // One TxState per allocated queue: never happens.
         skb.drop_with(DropReason::DevReady);
         return TxOutcome::Ok;
     };
@@ -41,6 +47,8 @@ pub(super) fn start_xmit(dev: &Device<Rvnet>, skb: SkBuff) -> TxOutcome {
         return TxOutcome::Ok;
     };
 
+    // No qdisc: never stop the queue, and no BQL (it would stop it).
+    let no_queue = xq.has_no_queue();
     let mut skb = skb;
     // A second try only happens after the ring was found full and then not
     // full again; it fails only if another tx queue sharing this ring
@@ -65,10 +73,11 @@ pub(super) fn start_xmit(dev: &Device<Rvnet>, skb: SkBuff) -> TxOutcome {
             };
             skb.set_tx_tag(TxTag {
                 queue: qi,
+                bql: !no_queue,
                 generation: st.generation(),
                 len,
             });
-            kick = txq.bql_sent(len);
+            kick = no_queue || xq.bql_sent(len);
             st.packets.add(1);
             st.bytes.add(u64::from(len));
             Some(skb)
@@ -77,7 +86,7 @@ pub(super) fn start_xmit(dev: &Device<Rvnet>, skb: SkBuff) -> TxOutcome {
             Produced::Queued { full } => {
                 // Stop before the ring is full rather than bounce the next
                 // packet: the qdisc keeps it until the peer's poll wakes us.
-                if full {
+                if full && !no_queue {
                     stop_and_recheck(st, txq, rxq);
                     kick = true;
                 }
@@ -90,9 +99,12 @@ pub(super) fn start_xmit(dev: &Device<Rvnet>, skb: SkBuff) -> TxOutcome {
                 if too_big {
                     st.drop_too_big.add(1);
                 }
+                // This may have been the last packet of an xmit_more batch
+                // whose earlier packets are in the ring unannounced.
+                rxq.kick();
                 return TxOutcome::Ok;
             }
-            Produced::Full(back) if retry => {
+            Produced::Full(back) if retry || no_queue => {
                 st.drop_full.add(1);
                 back.drop_with(DropReason::FullRing);
                 rxq.kick();

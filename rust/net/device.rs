@@ -20,10 +20,11 @@ use super::bindings as b;
 use super::rcu;
 use super::rtnl::{NewLink, Rtnl};
 use super::skb::SkBuff;
-use super::txq::TxQueue;
+use super::sync::BhOff;
+use super::txq::{BqlCompleter, TxQueue, XmitQueue};
 use core::marker::PhantomData;
 use core::ptr;
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use kernel::error::{from_result, to_result};
 use kernel::prelude::*;
 use kernel::str::CStr;
@@ -35,7 +36,10 @@ pub(crate) enum TxOutcome {
     Ok,
     /// The driver could not take the skb now; it goes back to the qdisc
     /// unchanged (`NETDEV_TX_BUSY`). The driver must have stopped the queue.
-    #[allow(dead_code)] // Part of the transmit contract; rvnet's ring does not push back yet.
+    /// It must be the skb `start_xmit` was handed: the core requeues its own
+    /// pointer, so the trampoline checks identity, and another skb returned
+    /// here is a driver bug that is dropped (and WARNs) rather than leaked or
+    /// double-owned.
     Busy(SkBuff),
 }
 
@@ -72,8 +76,18 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
     /// `ndo_stop`.
     fn stop(dev: &Device<Self>, rtnl: &Rtnl) -> Result;
 
-    /// `ndo_start_xmit`: runs with BH disabled and the tx queue lock held.
-    fn start_xmit(dev: &Device<Self>, skb: SkBuff) -> TxOutcome;
+    /// `ndo_start_xmit`: runs with BH disabled and the lock of `txq` held,
+    /// the queue the core picked for `skb`.
+    fn start_xmit(dev: &Device<Self>, skb: SkBuff, txq: &XmitQueue<'_>) -> TxOutcome;
+
+    /// `ndo_tx_timeout`: tx queue `index` has been stopped for longer than
+    /// the watchdog allows (a lost wake-up). Under the device's tx lock.
+    fn tx_timeout(dev: &Device<Self>, index: u16);
+
+    /// The device is about to leave its network namespace (`ip link set
+    /// DEV netns NS`), already closed; under rtnl. State that belongs to
+    /// the old namespace (records of its traffic) must go.
+    fn leaving_netns(dev: &Device<Self>, rtnl: &Rtnl);
 
     /// `ndo_get_stats64`: device totals; any context, must not sleep.
     fn get_stats64(dev: &Device<Self>) -> LinkStats;
@@ -153,10 +167,63 @@ impl<D: Driver> Device<D> {
     /// The driver's private data.
     #[inline]
     pub(crate) fn data(&self) -> &D::Data {
-        // SAFETY: by the invariant ndo_init wrote a `D::Data` into the
+        &self.private().data
+    }
+
+    /// The whole private area: the abstraction's state and the driver's.
+    #[inline]
+    fn private(&self) -> &Priv<D> {
+        // SAFETY: by the invariant ndo_init wrote a `Priv<D>` into the
         // private area, and it is only dropped by priv_destructor, after the
         // last reference to the device is gone.
         unsafe { &*priv_area::<D>(self.as_raw()) }
+    }
+
+    /// The right to complete BQL bytes on tx queue `index` (the peer's NAPI
+    /// taking this device's packets from its ring), exclusive per queue:
+    /// `dql_completed` is not safe against itself, and after `ethtool -L`
+    /// or a ring resize two contexts may hold packets of one queue. Spins
+    /// while another CPU holds it (holders run with BH disabled and never
+    /// wait for anything), so `_bh` proves that this CPU cannot be
+    /// interrupted by a holder. `None` for a queue that does not exist.
+    #[inline]
+    pub(crate) fn bql_completer<'a>(
+        &'a self,
+        index: u16,
+        _bh: &'a BhOff,
+    ) -> Option<BqlCompleter<'a>> {
+        let txq = self.tx_queue(index)?;
+        let lock = self.private().completing.get(usize::from(index))?;
+        Some(BqlCompleter::acquire(txq, lock))
+    }
+
+    /// `netdev_tx_reset_queue` of tx queue `index`: forget the bytes in
+    /// flight. Takes the queue's tx lock (no transmit accounts meanwhile)
+    /// and its completion right (no completion runs meanwhile), so it is
+    /// sound at any time; packets sent before it must not be completed
+    /// after it (the driver tags them with a generation), which the
+    /// completer would refuse anyway rather than underflow BQL.
+    pub(crate) fn bql_reset(&self, index: u16, _rtnl: &Rtnl) {
+        let (Some(txq), Some(lock)) = (
+            self.tx_queue(index),
+            self.private().completing.get(usize::from(index)),
+        ) else {
+            return;
+        };
+        txq.reset_locked(lock);
+    }
+
+    /// Waits until no `ndo_start_xmit` of this device that started before
+    /// the call is still running: takes and releases each tx queue's lock.
+    /// A transmit after it sees what the caller changed before it (the
+    /// lock orders the two). No queue is stopped meanwhile, so a sender
+    /// without a qdisc (noqueue) never sees a stopped queue.
+    pub(crate) fn tx_barrier(&self, _rtnl: &Rtnl) {
+        for i in 0..self.num_tx_queues() {
+            if let Some(txq) = u16::try_from(i).ok().and_then(|i| self.tx_queue(i)) {
+                txq.lock_unlock_bh();
+            }
+        }
     }
 
     /// `dev->ifindex`.
@@ -284,10 +351,29 @@ impl<D: Driver> Device<D> {
         D::peer(self.data()).get_rtnl(rtnl)
     }
 
-    /// Ties two registered devices into a pair.
-    pub(crate) fn link_peers(a: &Device<D>, b: &Device<D>, _rtnl: &Rtnl) {
+    /// Ties two registered, unlinked devices into a pair. Refuses (EBUSY)
+    /// a device that already has a peer or a device paired with itself:
+    /// each end's pointer names the other, and `ndo_uninit` clears both
+    /// when either end unregisters, however it goes (dellink, error path,
+    /// namespace teardown), so no pointer can outlive its device.
+    pub(crate) fn link_peers(a: &Device<D>, b: &Device<D>, rtnl: &Rtnl) -> Result {
+        if a.as_raw() == b.as_raw() || a.peer_rtnl(rtnl).is_some() || b.peer_rtnl(rtnl).is_some() {
+            return Err(EBUSY);
+        }
         D::peer(a.data()).set(b);
         D::peer(b.data()).set(a);
+        Ok(())
+    }
+
+    /// Clears this end's link and the peer's link back to it (`ndo_uninit`).
+    fn unlink(&self, rtnl: &Rtnl) {
+        if let Some(p) = self.peer_rtnl(rtnl) {
+            let back = D::peer(p.data());
+            if back.0.load(Ordering::Acquire) == self.as_raw() {
+                back.clear();
+            }
+        }
+        D::peer(self.data()).clear();
     }
 }
 
@@ -421,7 +507,7 @@ impl<D: Driver> Device<D> {
     /// # Safety
     ///
     /// `p` must be NULL or a registered device valid for `'g`.
-    unsafe fn of_kind<'g>(p: *mut b::net_device) -> Option<&'g Self> {
+    pub(super) unsafe fn of_kind<'g>(p: *mut b::net_device) -> Option<&'g Self> {
         if p.is_null() {
             return None;
         }
@@ -450,10 +536,19 @@ impl<D: Driver> Device<D> {
 /// checked against the C side at build and load time (`layout`), so the
 /// datapath needs no call into the shim for it.
 #[inline]
-fn priv_area<D: Driver>(dev: *mut b::net_device) -> *mut D::Data {
+fn priv_area<D: Driver>(dev: *mut b::net_device) -> *mut Priv<D> {
     dev.cast::<u8>()
         .wrapping_add(super::layout::NETDEV_PRIV_OFFSET)
-        .cast::<D::Data>()
+        .cast::<Priv<D>>()
+}
+
+/// What `netdev_priv()` holds: the abstraction's per-device state, then the
+/// driver's data.
+pub(super) struct Priv<D: Driver> {
+    /// One completion right per allocated tx queue ([`Device::bql_completer`]).
+    completing: KVec<AtomicBool>,
+    /// The driver's data ([`Device::data`]).
+    data: D::Data,
 }
 
 /// Device features (`NETIF_F_*`), built from the kernel's bit numbers.
@@ -602,6 +697,7 @@ impl<D: super::ethtool::Ethtool> Ops<D> {
         ndo_set_mac_address: Some(b::eth_mac_addr),
         ndo_validate_addr: Some(b::eth_validate_addr),
         ndo_get_iflink: Some(Self::ndo_get_iflink),
+        ndo_tx_timeout: Some(Self::ndo_tx_timeout),
         // Every other operation keeps the core's default (NULL).
         // SAFETY: all-zero is a valid `net_device_ops` (all members are
         // nullable function pointers).
@@ -704,11 +800,16 @@ impl<D: super::ethtool::Ethtool> Ops<D> {
             let rtnl = unsafe { Rtnl::assume_held() };
             // SAFETY: register_netdevice() holds the device exclusively.
             let d = InitDevice(unsafe { &*dev.cast::<Opaque<b::net_device>>() });
+            let n = d.num_tx_queues() as usize;
+            let mut completing = KVec::with_capacity(n, GFP_KERNEL)?;
+            for _ in 0..n {
+                completing.push(AtomicBool::new(false), GFP_KERNEL)?;
+            }
             let data = D::init(&d, &rtnl)?;
             // SAFETY: netdev_priv() is an area of `priv_size` bytes reserved
-            // for `D::Data`, aligned to NETDEV_ALIGN (checked at build time in
+            // for `Priv<D>`, aligned to NETDEV_ALIGN (checked at build time in
             // `rtnl::Registration`), and not yet initialised.
-            unsafe { priv_area::<D>(dev).write(data) };
+            unsafe { priv_area::<D>(dev).write(Priv { completing, data }) };
             Ok(0)
         })
     }
@@ -723,8 +824,15 @@ impl<D: super::ethtool::Ethtool> Ops<D> {
     /// error path (the device was never visible).
     unsafe extern "C" fn ndo_uninit(dev: *mut b::net_device) {
         let token = Uninit(());
+        // SAFETY: ndo_uninit runs under rtnl.
+        let rtnl = unsafe { Rtnl::assume_held() };
         // SAFETY: ndo_init succeeded, so the private data exists.
-        D::uninit(unsafe { Device::from_raw(dev) }, &token);
+        let d = unsafe { Device::<D>::from_raw(dev) };
+        // INVARIANT (PeerPtr): no pointer to this device survives its
+        // unregistration; the core's synchronize_net() after ndo_uninit
+        // lets RCU readers that still hold it finish before the free.
+        d.unlink(&rtnl);
+        D::uninit(d, &token);
     }
 
     /// `priv_destructor` trampoline.
@@ -779,18 +887,52 @@ impl<D: super::ethtool::Ethtool> Ops<D> {
         skb: *mut b::sk_buff,
         dev: *mut b::net_device,
     ) -> b::netdev_tx_t {
+        let orig = skb;
         // SAFETY: the core hands ndo_start_xmit an owned skb.
         let Some(skb) = (unsafe { SkBuff::from_raw(skb) }) else {
             return b::netdev_tx_NETDEV_TX_OK;
         };
         // SAFETY: transmit only happens on registered, open devices.
-        match D::start_xmit(unsafe { Device::from_raw(dev) }, skb) {
+        let d = unsafe { Device::<D>::from_raw(dev) };
+        // The core picked the queue, recorded it in the skb and holds its
+        // lock (dev_hard_start_xmit after HARD_TX_LOCK).
+        let index = skb.queue_mapping();
+        let Some(txq) = d.tx_queue(index) else {
+            // Never happens: the core maps below real_num_tx_queues.
+            skb.drop_with(super::skb::DropReason::DevReady);
+            return b::netdev_tx_NETDEV_TX_OK;
+        };
+        // SAFETY: we are in ndo_start_xmit for `txq` (see above).
+        let xq = unsafe { XmitQueue::new(txq, index) };
+        match D::start_xmit(d, skb, &xq) {
             TxOutcome::Ok => b::netdev_tx_NETDEV_TX_OK,
-            TxOutcome::Busy(skb) => {
+            TxOutcome::Busy(skb) if skb.as_raw() == orig => {
                 // Ownership returns to the qdisc layer, which requeues it.
                 let _ = skb.into_raw();
                 b::netdev_tx_NETDEV_TX_BUSY
             }
+            TxOutcome::Busy(other) => {
+                // Not the skb the core handed in: the core would requeue a
+                // pointer the driver no longer owns. The driver used the
+                // original up somewhere, so report it sent and free the
+                // stray one on the bug path (counted, WARNs once).
+                drop(other);
+                b::netdev_tx_NETDEV_TX_OK
+            }
+        }
+    }
+
+    /// `ndo_tx_timeout` trampoline.
+    ///
+    /// # Safety
+    ///
+    /// Called by the tx watchdog (`dev_watchdog`, timer context, the
+    /// device's tx lock held) for a registered device of kind `D`.
+    unsafe extern "C" fn ndo_tx_timeout(dev: *mut b::net_device, txqueue: core::ffi::c_uint) {
+        // SAFETY: registered device of our kind.
+        let d = unsafe { Device::<D>::from_raw(dev) };
+        if let Ok(i) = u16::try_from(txqueue) {
+            D::tx_timeout(d, i);
         }
     }
 

@@ -8,8 +8,9 @@
 //! serialised by the ring's producer lock); the queue's own NAPI poll is the
 //! only consumer ([`PollCtx::next`]). Tying ring and NAPI together is what
 //! makes the lockless single-consumer `__ptr_ring_consume()` sound: the core
-//! never runs two polls of one NAPI at a time, and the ring is only purged
-//! after the NAPI is deleted.
+//! never runs two polls of one NAPI at a time, and the ring is only purged,
+//! drained or resized with the NAPI disabled and a grace period after its
+//! last poll.
 //!
 //! # Contexts
 //!
@@ -21,9 +22,10 @@
 use super::bindings as b;
 use super::device::{check, Device, Driver, InitDevice};
 use super::skb::SkBuff;
+use super::sync::BhOff;
 use core::marker::PhantomData;
 use core::ptr;
-use core::sync::atomic::{fence, AtomicBool, AtomicU32, Ordering};
+use core::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
@@ -67,6 +69,10 @@ pub(crate) struct RxQueue<P: RxPoll> {
     notify_masked: AtomicBool,
     /// Current ring size (slots).
     ring_size: AtomicU32,
+    /// RCU grace-period cookie taken right after the last `napi_disable`:
+    /// the tail of a poll (the ring re-check after `napi_complete_done`)
+    /// may still run until that grace period ends.
+    disabled_gp: AtomicUsize,
     /// Per-queue driver data (stats, ...).
     pub(crate) data: P,
 }
@@ -100,6 +106,7 @@ impl<P: RxPoll> RxQueue<P> {
                 enabled: AtomicBool::new(false),
                 notify_masked: AtomicBool::new(false),
                 ring_size: AtomicU32::new(ring_size),
+                disabled_gp: AtomicUsize::new(0),
                 data,
             },
             GFP_KERNEL,
@@ -204,23 +211,34 @@ impl<P: RxPoll> RxQueue<P> {
         self.ring_size.load(Ordering::Relaxed)
     }
 
-    /// Resizes the ring (`ptr_ring_resize`), keeping queued packets that fit
-    /// and dropping the rest with `QUEUE_PURGE`. The NAPI is quiesced around
-    /// the resize so the lockless consumer never races it.
-    pub(crate) fn resize(&self, size: u32, rtnl: &super::rtnl::Rtnl) -> Result {
+    /// Resizes the ring (`ptr_ring_resize`), keeping the oldest queued
+    /// packets that fit; the rest are handed to `purged` afterwards, in
+    /// process context with IRQs on (`ptr_ring_resize` runs its destructor
+    /// under the producer lock with IRQs off, so there they are only
+    /// collected). The NAPI is disabled and a grace period passes before
+    /// the old array is freed, so the tail of a poll never reads it.
+    pub(crate) fn resize(
+        &self,
+        size: u32,
+        rtnl: &super::rtnl::Rtnl,
+        purged: impl FnMut(SkBuff),
+    ) -> Result {
         let isize = i32::try_from(size).map_err(|_| EINVAL)?;
         let was_enabled = self.enabled.load(Ordering::Relaxed);
         if was_enabled {
             self.disable(rtnl);
         }
-        // SAFETY: the consumer (this NAPI) is disabled or was never enabled;
-        // producers take the producer lock, which ptr_ring_resize also takes.
+        self.wait_quiesced(rtnl);
+        // SAFETY: the consumer (this NAPI) is disabled and its last poll has
+        // returned (grace period above); producers take the producer lock,
+        // which ptr_ring_resize also takes. rtnl (the token) serialises
+        // every user of PURGED.
         let ret = unsafe {
             b::rvnet_ptr_ring_resize(
                 self.ring.get(),
                 isize,
                 kernel::bindings::GFP_KERNEL,
-                Some(purge_skb),
+                Some(collect_skb),
             )
         };
         if ret == 0 {
@@ -230,14 +248,54 @@ impl<P: RxPoll> RxQueue<P> {
             self.enable(rtnl);
             self.kick();
         }
+        // SAFETY: rtnl held (as above); the list holds the owned skbs the
+        // resize took out of the ring.
+        unsafe { take_purged(purged) };
         check(ret)
     }
 
+    /// Takes every packet out of the ring of a disabled queue (`ndo_stop`:
+    /// veth frees what its rings hold on close) and hands each to `f`,
+    /// with BH disabled.
+    /// Does nothing while the NAPI is enabled: then its poll is the
+    /// ring's only consumer.
+    pub(crate) fn drain(&self, rtnl: &super::rtnl::Rtnl, mut f: impl FnMut(SkBuff, &BhOff)) {
+        if self.enabled.load(Ordering::Relaxed) {
+            return;
+        }
+        self.wait_quiesced(rtnl);
+        // Process context: the proof is taken for real.
+        BhOff::with(|bh| {
+            let mut ctx = PollCtx {
+                q: self,
+                bh,
+                _p: PhantomData,
+            };
+            // The NAPI is disabled (rtnl serialises enable/disable) and its
+            // last poll has returned: this is the ring's only consumer.
+            while let Some(skb) = ctx.next() {
+                f(skb, bh);
+            }
+        });
+    }
+
+    /// Waits, if it has not passed yet, for the grace period that follows
+    /// the last `napi_disable`: a poll that completed just before it may
+    /// still be re-checking the ring (`complete_done`).
+    fn wait_quiesced(&self, rtnl: &super::rtnl::Rtnl) {
+        let cookie = self.disabled_gp.load(Ordering::Relaxed);
+        // SAFETY: a cookie from get_state_synchronize_rcu(); polling it is
+        // a read of RCU's state.
+        if !unsafe { b::rvnet_poll_state_synchronize_rcu(cookie as kernel::ffi::c_ulong) } {
+            super::rcu::synchronize_net(rtnl);
+        }
+    }
+
     /// Whether the ring is empty (`__ptr_ring_empty`, a lockless peek).
-    /// For the consumer (the poll) and rtnl holders only: ptr_ring_resize
-    /// replaces the ring's array under rtnl with the NAPI disabled.
+    /// For the consumer (the poll) only: a resize replaces the ring's
+    /// array with the NAPI disabled and waits for the poll to return.
     #[inline]
-    pub(crate) fn is_empty(&self) -> bool {
+    fn is_empty(&self) -> bool {
         let r = self.ring.get();
         // SAFETY: the ring is initialised and its array is not being
         // replaced (see above); `consumer_head < size` when size > 0.
@@ -299,7 +357,10 @@ impl<P: RxPoll> RxQueue<P> {
             return;
         }
         // SAFETY: enabled napi (tracked above under rtnl); process context.
-        unsafe { b::napi_disable(self.napi.get()) }
+        unsafe { b::napi_disable(self.napi.get()) };
+        // SAFETY: reads RCU's grace-period state.
+        let cookie = unsafe { b::rvnet_get_state_synchronize_rcu() };
+        self.disabled_gp.store(cookie as usize, Ordering::Relaxed);
     }
 
     /// NAPI poll trampoline.
@@ -315,7 +376,14 @@ impl<P: RxPoll> RxQueue<P> {
         // SAFETY: `napi` is the first field of a live `RxQueue<P>` (repr(C));
         // the queue outlives its NAPI registration.
         let q = unsafe { &*napi.cast::<RxQueue<P>>() };
-        let mut ctx = PollCtx { q, _p: PhantomData };
+        // SAFETY: NAPI polls run with BH disabled (net_rx_action, or the
+        // NAPI thread under local_bh_disable), until this call returns.
+        let bh = unsafe { BhOff::assume() };
+        let mut ctx = PollCtx {
+            q,
+            bh: &bh,
+            _p: PhantomData,
+        };
         let budget = u32::try_from(budget).unwrap_or(0);
         let done = P::poll(&mut ctx, budget).min(budget);
         // `done <= budget <= i32::MAX`.
@@ -340,6 +408,55 @@ impl<P: RxPoll> Drop for RxQueue<P> {
             // SAFETY: no producer can reach the ring (peer link cleared, a
             // grace period passed); the consumer NAPI is deleted.
             unsafe { b::rvnet_ptr_ring_cleanup(self.ring.get(), Some(purge_skb)) }
+        }
+    }
+}
+
+/// The skbs a `ptr_ring_resize` took out of a ring, linked by `skb->next`
+/// (newest first). Only touched under rtnl ([`RxQueue::resize`]).
+static PURGED: AtomicPtr<b::sk_buff> = AtomicPtr::new(ptr::null_mut());
+
+/// `ptr_ring_resize()` destructor: runs under the producer lock with IRQs
+/// off, so it only links the skb into [`PURGED`].
+///
+/// # Safety
+///
+/// `ptr` must be an owned sk_buff taken out of the ring, with rtnl held.
+unsafe extern "C" fn collect_skb(ptr: *mut core::ffi::c_void) {
+    let skb = ptr.cast::<b::sk_buff>();
+    // SAFETY: an owned skb (not on any list while in the ring); rtnl
+    // serialises PURGED.
+    unsafe { b::rvnet_skb_set_next(skb, PURGED.load(Ordering::Relaxed)) };
+    PURGED.store(skb, Ordering::Relaxed);
+}
+
+/// Hands every skb of [`PURGED`] to `f`, oldest first.
+///
+/// # Safety
+///
+/// rtnl must be held; the list holds owned skbs.
+unsafe fn take_purged(mut f: impl FnMut(SkBuff)) {
+    // Reverse the list: the destructor linked the newest first.
+    let mut p = PURGED.swap(ptr::null_mut(), Ordering::Relaxed);
+    let mut oldest_first = ptr::null_mut();
+    while !p.is_null() {
+        // SAFETY: `p` is an owned skb of the list.
+        let next = unsafe { b::rvnet_skb_next(p) };
+        // SAFETY: as above.
+        unsafe { b::rvnet_skb_set_next(p, oldest_first) };
+        oldest_first = p;
+        p = next;
+    }
+    while !oldest_first.is_null() {
+        let p = oldest_first;
+        // SAFETY: an owned skb of the list; unlinked before it is handed on.
+        unsafe {
+            oldest_first = b::rvnet_skb_next(p);
+            b::rvnet_skb_set_next(p, ptr::null_mut());
+        }
+        // SAFETY: we own it (taken out of the ring by the resize).
+        if let Some(skb) = unsafe { SkBuff::from_raw(p) } {
+            f(skb);
         }
     }
 }
@@ -373,6 +490,7 @@ pub(crate) enum Produced {
 /// queue's single consumer.
 pub(crate) struct PollCtx<'a, P: RxPoll> {
     q: &'a RxQueue<P>,
+    bh: &'a BhOff,
     _p: PhantomData<*mut ()>,
 }
 
@@ -380,6 +498,12 @@ impl<'a, P: RxPoll> PollCtx<'a, P> {
     /// The queue being polled.
     pub(crate) fn queue(&self) -> &'a RxQueue<P> {
         self.q
+    }
+
+    /// Proof that BH are disabled (polls run in softirq context).
+    #[inline]
+    pub(crate) fn bh(&self) -> &'a BhOff {
+        self.bh
     }
 
     /// The device that owns the queue.

@@ -74,6 +74,12 @@ pub(crate) struct Registration<D: Driver> {
     /// `IFLA_INFO_DATA` policy: `[INFO_PEER] = { .len = sizeof(ifinfomsg) }`,
     /// as veth's `VETH_INFO_PEER`.
     policy: [b::nla_policy; INFO_MAX + 1],
+    /// Netdevice notifier: tells the driver when one of its devices leaves
+    /// its namespace ([`Driver::leaving_netns`]).
+    #[pin]
+    nb: Opaque<b::notifier_block>,
+    /// Whether `nb` is registered.
+    nb_registered: bool,
     _p: PhantomData<D>,
 }
 
@@ -94,7 +100,7 @@ const INFO_MAX: usize = INFO_PEER;
 const NETDEV_ALIGN: usize = 32;
 
 impl<D: super::ethtool::Ethtool> Registration<D> {
-    const PRIV_FITS: () = assert!(core::mem::align_of::<D::Data>() <= NETDEV_ALIGN);
+    const PRIV_FITS: () = assert!(core::mem::align_of::<super::device::Priv<D>>() <= NETDEV_ALIGN);
 
     /// Registers the link type.
     pub(crate) fn new() -> Result<Pin<KBox<Self>>> {
@@ -102,7 +108,7 @@ impl<D: super::ethtool::Ethtool> Registration<D> {
         let () = Self::PRIV_FITS;
         let ops = b::rtnl_link_ops {
             kind: D::KIND.as_char_ptr(),
-            priv_size: core::mem::size_of::<D::Data>(),
+            priv_size: core::mem::size_of::<super::device::Priv<D>>(),
             setup: Some(Ops::<D>::setup),
             validate: Some(Self::validate),
             newlink: Some(Self::newlink),
@@ -122,6 +128,10 @@ impl<D: super::ethtool::Ethtool> Registration<D> {
             Self {
                 ops: Opaque::new(ops),
                 policy,
+                // SAFETY: all-zero is an unlinked notifier_block; the
+                // callback is set below, before registration.
+                nb: Opaque::new(unsafe { core::mem::zeroed() }),
+                nb_registered: false,
                 _p: PhantomData,
             },
             GFP_KERNEL,
@@ -137,6 +147,15 @@ impl<D: super::ethtool::Ethtool> Registration<D> {
         // SAFETY: the ops live in a pinned box that outlives the
         // registration (unregistered in `drop`).
         check(unsafe { b::rtnl_link_register(reg.ops.get()) })?;
+        // SAFETY: the notifier_block lives in the pinned box and is
+        // unregistered in `drop` before the box is freed; we set its
+        // callback before the core can see it.
+        unsafe {
+            let r = reg.as_mut().get_unchecked_mut();
+            (*r.nb.get()).notifier_call = Some(Self::netdev_event);
+            check(b::register_netdevice_notifier(r.nb.get()))?;
+            r.nb_registered = true;
+        }
         Ok(reg)
     }
 
@@ -231,6 +250,42 @@ impl<D: super::ethtool::Ethtool> Registration<D> {
         }
     }
 
+    /// Netdevice notifier callback (under rtnl). A device of our kind that
+    /// gets `NETDEV_UNREGISTER` while still `NETREG_REGISTERED` is moving
+    /// to another namespace (`__dev_change_net_namespace`: "reg_state
+    /// stays at NETREG_REGISTERED"); a real unregistration is
+    /// `NETREG_UNREGISTERING` by then.
+    ///
+    /// # Safety
+    ///
+    /// Called by the netdevice notifier chain with a `netdev_notifier_info`.
+    unsafe extern "C" fn netdev_event(
+        _nb: *mut b::notifier_block,
+        event: kernel::ffi::c_ulong,
+        ptr: *mut core::ffi::c_void,
+    ) -> core::ffi::c_int {
+        const NOTIFY_DONE: core::ffi::c_int = 0;
+        if event != b::netdev_cmd_NETDEV_UNREGISTER as kernel::ffi::c_ulong {
+            return NOTIFY_DONE;
+        }
+        // SAFETY: netdevice notifiers get a netdev_notifier_info.
+        let dev = unsafe { b::rvnet_netdev_notifier_info_to_dev(ptr) };
+        // SAFETY: the notifier's device is valid for the call; it is
+        // registered (checked first) when of_kind looks at it.
+        let d = unsafe {
+            if dev.is_null() || !b::rvnet_dev_reg_state_registered(dev) {
+                return NOTIFY_DONE;
+            }
+            Device::<D>::of_kind(dev)
+        };
+        if let Some(d) = d {
+            // SAFETY: netdevice notifiers run under rtnl.
+            let rtnl = unsafe { Rtnl::assume_held() };
+            D::leaving_netns(d, &rtnl);
+        }
+        NOTIFY_DONE
+    }
+
     /// `rtnl_link_ops.get_link_net` trampoline.
     ///
     /// # Safety
@@ -248,6 +303,11 @@ impl<D: super::ethtool::Ethtool> Registration<D> {
 #[pinned_drop]
 impl<D: Driver> PinnedDrop for Registration<D> {
     fn drop(self: Pin<&mut Self>) {
+        if self.nb_registered {
+            // SAFETY: registered in `new`; the core replays UNREGISTER
+            // events to it (harmless: observation is reset) and unlinks it.
+            unsafe { b::unregister_netdevice_notifier(self.nb.get()) };
+        }
         // SAFETY: registered in `new`; this deletes all devices of the kind.
         unsafe { b::rtnl_link_unregister(self.ops.get()) };
     }

@@ -62,6 +62,9 @@ static IMPLICIT_DROPS: AtomicU64 = AtomicU64::new(0);
 pub(crate) struct TxTag {
     /// Sender's tx queue.
     pub(crate) queue: u16,
+    /// Whether the bytes were accounted to the queue's BQL (not when the
+    /// queue has no qdisc).
+    pub(crate) bql: bool,
     /// Sender's BQL generation for that queue at transmit.
     pub(crate) generation: u32,
     /// Bytes accounted to BQL at transmit.

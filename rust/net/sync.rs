@@ -94,3 +94,30 @@ impl<T> Drop for BhGuard<'_, T> {
         unsafe { b::rvnet_spin_unlock_bh(self.lock.lock.get()) };
     }
 }
+
+/// Proof that bottom halves are disabled on this CPU for the lifetime of a
+/// borrow: a softirq cannot interrupt the holder. NAPI polls have one
+/// ([`super::napi::PollCtx::bh`]); process context gets one from
+/// [`BhOff::with`].
+pub(crate) struct BhOff(PhantomData<*mut ()>);
+
+impl BhOff {
+    /// Runs `f` with bottom halves disabled (`local_bh_disable`).
+    pub(crate) fn with<R>(f: impl FnOnce(&BhOff) -> R) -> R {
+        // SAFETY: process or softirq context; paired with the enable below.
+        unsafe { b::rvnet_local_bh_disable() };
+        let r = f(&BhOff(PhantomData));
+        // SAFETY: disabled above.
+        unsafe { b::rvnet_local_bh_enable() };
+        r
+    }
+
+    /// For abstraction code that knows BH are disabled (a NAPI poll).
+    ///
+    /// # Safety
+    ///
+    /// Bottom halves must stay disabled on this CPU while the result lives.
+    pub(super) const unsafe fn assume() -> Self {
+        BhOff(PhantomData)
+    }
+}

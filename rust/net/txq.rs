@@ -10,11 +10,18 @@
 //! fq_codel can manage them) instead of in the driver's ring.
 //!
 //! BQL contract: the bytes completed on a queue must never exceed the bytes
-//! sent on it since the last reset (the kernel BUG()s). The driver keeps it by
-//! tagging every sent packet with the queue's reset generation and completing
-//! only packets of the current generation.
+//! sent on it since the last reset (the kernel BUG()s), the sending side runs
+//! under the queue's tx lock, and completions of one queue never run
+//! concurrently. The types carry it: only an [`XmitQueue`] (inside
+//! `ndo_start_xmit`) accounts sent bytes, only a [`BqlCompleter`] (an
+//! exclusive per-queue right) completes them and refuses more than is in
+//! flight, and a reset takes both the tx lock and the completion right. The
+//! driver keeps the accounting exact by tagging every sent packet with the
+//! queue's reset generation and completing only packets of the current one.
 
 use super::bindings as b;
+use core::marker::PhantomData;
+use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::types::Opaque;
 
 /// One transmit queue of a registered device.
@@ -36,6 +43,12 @@ impl TxQueue {
 
     pub(super) fn raw(&self) -> *mut b::netdev_queue {
         self.0.get()
+    }
+
+    /// The queue's `struct dql`.
+    fn dql(&self) -> *mut b::dql {
+        // SAFETY: valid queue (type invariant); only the address is taken.
+        unsafe { core::ptr::addr_of_mut!((*self.raw()).dql) }
     }
 
     /// `netif_tx_stop_queue`: the qdisc stops dequeueing to this queue.
@@ -69,53 +82,179 @@ impl TxQueue {
         state & (1 << b::rvnet_c_consts_RVNET_C_QUEUE_STATE_DRV_XOFF) != 0
     }
 
+    /// Takes and releases the queue's tx lock (BH disabled meanwhile): a
+    /// transmit that held it has finished.
+    pub(super) fn lock_unlock_bh(&self) {
+        // SAFETY: valid queue; process context, not holding this lock.
+        unsafe {
+            b::rvnet_netif_tx_lock_bh(self.raw());
+            b::rvnet_netif_tx_unlock_bh(self.raw());
+        }
+    }
+
+    /// `netdev_tx_reset_queue` under the queue's tx lock and its completion
+    /// right `lock` (see [`super::device::Device::bql_reset`]).
+    pub(super) fn reset_locked(&self, lock: &AtomicBool) {
+        // SAFETY: valid queue; process context. With the tx lock held (BH
+        // disabled) no transmit accounts on this queue; the completion
+        // right excludes completions; holders of it on other CPUs never
+        // take a tx lock, so spinning for it here cannot deadlock.
+        unsafe { b::rvnet_netif_tx_lock_bh(self.raw()) };
+        let c = BqlCompleter::acquire(self, lock);
+        // SAFETY: as above: neither side of DQL runs concurrently.
+        unsafe { b::rvnet_netdev_tx_reset_queue(self.raw()) };
+        drop(c);
+        // SAFETY: taken above.
+        unsafe { b::rvnet_netif_tx_unlock_bh(self.raw()) };
+    }
+}
+
+/// The queue an `ndo_start_xmit` call transmits on, with its tx lock held:
+/// only such a context may account bytes to BQL.
+///
+/// # Invariants
+///
+/// Exists only inside `ndo_start_xmit` for the queue the core picked, whose
+/// lock the core holds (BH disabled), for the lifetime `'a`.
+pub(crate) struct XmitQueue<'a> {
+    txq: &'a TxQueue,
+    index: u16,
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl<'a> XmitQueue<'a> {
+    /// # Safety
+    ///
+    /// Must be called from `ndo_start_xmit` for `txq`, queue `index` of the
+    /// device, with its tx lock held for `'a`.
+    pub(super) unsafe fn new(txq: &'a TxQueue, index: u16) -> Self {
+        // INVARIANT: per the caller.
+        Self {
+            txq,
+            index,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// The queue.
+    #[inline]
+    pub(crate) fn queue(&self) -> &'a TxQueue {
+        self.txq
+    }
+
+    /// Its index (`skb_get_queue_mapping`).
+    #[inline]
+    pub(crate) fn index(&self) -> u16 {
+        self.index
+    }
+
     /// `__netdev_tx_sent_queue(txq, bytes, netdev_xmit_more())`: account
     /// `bytes` as in flight. Returns true when the receiver must be kicked
     /// now (end of an `xmit_more` batch, or BQL stopped the queue). One
     /// shim call reads the per-CPU `xmit_more` flag and accounts.
-    ///
-    /// Called from `ndo_start_xmit` with this queue's lock held.
     #[inline]
     pub(crate) fn bql_sent(&self, bytes: u32) -> bool {
-        // SAFETY: valid queue; the caller holds the queue lock (transmit),
-        // and in ndo_start_xmit the per-CPU xmit_more flag is this
-        // transmit's.
-        unsafe { b::rvnet_netdev_tx_sent_queue_more(self.raw(), bytes) }
+        // SAFETY: the queue's lock is held (type invariant), so no other
+        // transmit accounts on it, and in ndo_start_xmit the per-CPU
+        // xmit_more flag is this transmit's.
+        unsafe { b::rvnet_netdev_tx_sent_queue_more(self.txq.raw(), bytes) }
+    }
+
+    /// Whether the queue has no qdisc to push back into (root `noqueue`,
+    /// upstream's `qdisc_txq_has_no_queue`): the core then calls the driver
+    /// directly and treats a stopped queue or `NETDEV_TX_BUSY` as an error
+    /// ("Virtual device ... asks to queue packet!", the send fails with
+    /// ENETDOWN), so such a queue must never be stopped.
+    #[inline]
+    pub(crate) fn has_no_queue(&self) -> bool {
+        // SAFETY: valid queue; in ndo_start_xmit (BH disabled, an RCU-BH
+        // read section) the qdisc pointer is stable and never NULL.
+        unsafe { b::rvnet_txq_has_no_queue(self.txq.raw()) }
+    }
+}
+
+/// The exclusive right to complete BQL bytes on one tx queue, held for a
+/// run of packets (one poll of one ring); see
+/// [`super::device::Device::bql_completer`]. Dropping it runs the second
+/// half of `netdev_tx_completed_queue` (barrier, restart the qdisc if BQL
+/// stopped it) when bytes were completed, then gives the right back.
+///
+/// # Invariants
+///
+/// `lock` is the completion right of `txq` and this object set it: no other
+/// context completes on `txq` while it exists.
+pub(crate) struct BqlCompleter<'a> {
+    txq: &'a TxQueue,
+    lock: &'a AtomicBool,
+    completed: bool,
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl<'a> BqlCompleter<'a> {
+    /// Takes the right, spinning while another CPU holds it. The caller
+    /// runs with BH disabled (holders never sleep or wait).
+    #[inline]
+    pub(super) fn acquire(txq: &'a TxQueue, lock: &'a AtomicBool) -> Self {
+        while lock
+            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            while lock.load(Ordering::Relaxed) {
+                core::hint::spin_loop();
+            }
+        }
+        // INVARIANT: we set the flag.
+        Self {
+            txq,
+            lock,
+            completed: false,
+            _not_send: PhantomData,
+        }
     }
 
     /// The DQL half of `netdev_tx_completed_queue`: one packet of `bytes`
     /// left the queue (the peer's NAPI took it from the ring). Completing
     /// packet by packet lets DQL see the ring drain at the consumer's pace;
     /// a whole poll completed at once looks like a queue that ran dry, and
-    /// DQL raises the limit for it until the ring bounds it. Must not exceed
-    /// what was sent since the last [`TxQueue::bql_reset`] (see the module
-    /// docs); completions of one queue must not run concurrently. Follow a
-    /// run of these with [`TxQueue::bql_completed_wake`].
+    /// DQL raises the limit for it until the ring bounds it.
+    ///
+    /// Refuses (returns false) bytes that were never accounted as in
+    /// flight, where `dql_completed` would BUG(): the driver completes only
+    /// packets sent since the last reset, so this is a driver bug caught.
     #[inline]
-    pub(crate) fn bql_completed_one(&self, bytes: u32) {
+    pub(crate) fn completed_one(&mut self, bytes: u32) -> bool {
+        let dql = self.txq.dql();
+        // SAFETY: `dql` is the queue's embedded struct dql. `num_completed`
+        // is only written by completers (we hold the right); `num_queued`
+        // is written by the transmit side and read once (READ_ONCE), and it
+        // only grows between resets, which also hold the right.
+        let (queued, completed) = unsafe {
+            (
+                core::ptr::read_volatile(core::ptr::addr_of!((*dql).num_queued)),
+                (*dql).num_completed,
+            )
+        };
+        if bytes > queued.wrapping_sub(completed) {
+            return false;
+        }
         // dql_completed() directly (CONFIG_BQL is in .config.fragment): the
         // shim's wrapper was one more call per packet.
-        // SAFETY: valid queue, so `dql` is its embedded struct dql; DQL
-        // accounting is plain arithmetic under the caller's serialisation
-        // (one NAPI completes a given queue).
-        unsafe { b::dql_completed(core::ptr::addr_of_mut!((*self.raw()).dql), bytes) }
+        // SAFETY: valid dql; the completion side of DQL is serialised by
+        // the right we hold (type invariant), and `bytes` does not exceed
+        // what is in flight (checked above).
+        unsafe { b::dql_completed(dql, bytes) };
+        self.completed = true;
+        true
     }
+}
 
-    /// The other half of `netdev_tx_completed_queue`, once after a run of
-    /// [`TxQueue::bql_completed_one`]: a full barrier (pairs with
-    /// `bql_sent`), then restart the qdisc if BQL had stopped the queue
-    /// and the limit allows more again.
-    #[inline]
-    pub(crate) fn bql_completed_wake(&self) {
-        // SAFETY: valid queue; atomic bit operations and netif_schedule_queue,
-        // callable from softirq.
-        unsafe { b::rvnet_netdev_tx_completed_wake(self.raw()) }
-    }
-
-    /// `netdev_tx_reset_queue`: forget in-flight bytes (device close).
-    pub(crate) fn bql_reset(&self) {
-        // SAFETY: valid queue; the caller guarantees no completion runs
-        // concurrently (a grace period passed since the generation changed).
-        unsafe { b::rvnet_netdev_tx_reset_queue(self.raw()) }
+impl Drop for BqlCompleter<'_> {
+    fn drop(&mut self) {
+        if self.completed {
+            // SAFETY: valid queue; atomic bit operations and
+            // netif_schedule_queue, callable with BH disabled.
+            unsafe { b::rvnet_netdev_tx_completed_wake(self.txq.raw()) }
+        }
+        self.lock.store(false, Ordering::Release);
     }
 }
