@@ -35,6 +35,8 @@ static const size_t rvnet_field_offsets[RVNET_F_COUNT] = {
 	[RVNET_F_NET_DEVICE_PRIV_DESTRUCTOR] = offsetof(struct net_device, priv_destructor),
 	[RVNET_F_NETDEV_QUEUE_STATE] = offsetof(struct netdev_queue, state),
 	[RVNET_F_NETDEV_QUEUE_DQL] = offsetof(struct netdev_queue, dql),
+	[RVNET_F_NETDEV_QUEUE_QDISC] = offsetof(struct netdev_queue, qdisc),
+	[RVNET_F_QDISC_ENQUEUE] = offsetof(struct Qdisc, enqueue),
 	[RVNET_F_DQL_NUM_QUEUED] = offsetof(struct dql, num_queued),
 	[RVNET_F_DQL_NUM_COMPLETED] = offsetof(struct dql, num_completed),
 	[RVNET_F_SK_BUFF_LEN] = offsetof(struct sk_buff, len),
@@ -117,12 +119,6 @@ void rvnet_netif_tx_lock_bh(struct netdev_queue *txq)
 void rvnet_netif_tx_unlock_bh(struct netdev_queue *txq)
 {
 	__netif_tx_unlock_bh(txq);
-}
-
-/* Upstream's qdisc_txq_has_no_queue() (6.16): the root qdisc is noqueue. */
-bool rvnet_txq_has_no_queue(const struct netdev_queue *txq)
-{
-	return !rcu_access_pointer(txq->qdisc)->enqueue;
 }
 
 struct net_device *rvnet_netdev_notifier_info_to_dev(void *ptr)

@@ -88,6 +88,8 @@ enum rvnet_c_field_ids {
 	RVNET_F_NET_DEVICE_PRIV_DESTRUCTOR,
 	RVNET_F_NETDEV_QUEUE_STATE,
 	RVNET_F_NETDEV_QUEUE_DQL,
+	RVNET_F_NETDEV_QUEUE_QDISC,
+	RVNET_F_QDISC_ENQUEUE,
 	RVNET_F_DQL_NUM_QUEUED,
 	RVNET_F_DQL_NUM_COMPLETED,
 	RVNET_F_SK_BUFF_LEN,
@@ -128,7 +130,6 @@ void rvnet_netdev_tx_completed_wake(struct netdev_queue *txq);
 void rvnet_netdev_tx_reset_queue(struct netdev_queue *txq);
 void rvnet_netif_tx_lock_bh(struct netdev_queue *txq);
 void rvnet_netif_tx_unlock_bh(struct netdev_queue *txq);
-bool rvnet_txq_has_no_queue(const struct netdev_queue *txq);
 struct net_device *rvnet_netdev_notifier_info_to_dev(void *ptr);
 bool rvnet_dev_reg_state_registered(const struct net_device *dev);
 void rvnet_netif_napi_add(struct net_device *dev, struct napi_struct *napi,

@@ -71,6 +71,12 @@ t_multiqueue_counters() {
 	ip netns exec $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
 	ip netns exec $NS1 ethtool -l rv1 | grep -A4 'Pre-set' | grep -q 'RX:.*4' || fail "max rx not 4"
 	tc -n $NS1 qdisc show dev rv1 | grep -q 'qdisc mq' || fail "multiqueue root qdisc is not mq"
+	# Nor ARP: a neighbour probe between the per-queue reads and the total
+	# would be counted by one and not the other.
+	ip -n $NS1 neigh replace 10.23.0.2 lladdr "$(ip netns exec $NS2 cat /sys/class/net/rv2/address)" \
+		nud permanent dev rv1
+	ip -n $NS2 neigh replace 10.23.0.1 lladdr "$(ip netns exec $NS1 cat /sys/class/net/rv1/address)" \
+		nud permanent dev rv2
 	ip netns exec $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null || fail "no ping"
 	udp_burst $NS1 10.23.0.2 32 50
 	sleep 1

@@ -183,9 +183,11 @@ impl<D: Driver> Device<D> {
     /// taking this device's packets from its ring), exclusive per queue:
     /// `dql_completed` is not safe against itself, and after `ethtool -L`
     /// or a ring resize two contexts may hold packets of one queue. Spins
-    /// while another CPU holds it (holders run with BH disabled and never
-    /// wait for anything), so `_bh` proves that this CPU cannot be
-    /// interrupted by a holder. `None` for a queue that does not exist.
+    /// while another CPU holds it: holders run with BH disabled and never
+    /// wait for another right (a poll may wait for a tx lock when the
+    /// stack forwards a packet it received, so a reset takes the right
+    /// before the tx lock), and `_bh` proves that no holder can interrupt
+    /// this CPU. `None` for a queue that does not exist.
     #[inline]
     pub(crate) fn bql_completer<'a>(
         &'a self,

@@ -52,10 +52,12 @@ struct Field {
 
 macro_rules! field {
     ($id:ident, $ty:ident, $f:ident) => {
-        Field {
-            name: concat!(stringify!($ty), ".", stringify!($f)),
-            id: b::$id,
-            rust: core::mem::offset_of!(b::$ty, $f),
+        kernel::macros::paste! {
+            Field {
+                name: concat!(stringify!($ty), ".", stringify!($f)),
+                id: b::[<rvnet_c_field_ids_RVNET_F_ $id>],
+                rust: core::mem::offset_of!(b::$ty, $f),
+            }
         }
     };
 }
@@ -66,161 +68,55 @@ macro_rules! field {
 /// A mismatch fails `insmod` instead of corrupting memory.
 fn check_fields() -> bool {
     let fields = [
+        field!(NET_DEVICE_FLAGS, net_device, flags),
+        field!(NET_DEVICE_STATE, net_device, state),
+        field!(NET_DEVICE_IFINDEX, net_device, ifindex),
+        field!(NET_DEVICE_TX, net_device, _tx),
+        field!(NET_DEVICE_NUM_TX_QUEUES, net_device, num_tx_queues),
         field!(
-            rvnet_c_field_ids_RVNET_F_NET_DEVICE_FLAGS,
-            net_device,
-            flags
-        ),
-        field!(
-            rvnet_c_field_ids_RVNET_F_NET_DEVICE_STATE,
-            net_device,
-            state
-        ),
-        field!(
-            rvnet_c_field_ids_RVNET_F_NET_DEVICE_IFINDEX,
-            net_device,
-            ifindex
-        ),
-        field!(rvnet_c_field_ids_RVNET_F_NET_DEVICE_TX, net_device, _tx),
-        field!(
-            rvnet_c_field_ids_RVNET_F_NET_DEVICE_NUM_TX_QUEUES,
-            net_device,
-            num_tx_queues
-        ),
-        field!(
-            rvnet_c_field_ids_RVNET_F_NET_DEVICE_REAL_NUM_TX_QUEUES,
+            NET_DEVICE_REAL_NUM_TX_QUEUES,
             net_device,
             real_num_tx_queues
         ),
+        field!(NET_DEVICE_NUM_RX_QUEUES, net_device, num_rx_queues),
         field!(
-            rvnet_c_field_ids_RVNET_F_NET_DEVICE_NUM_RX_QUEUES,
-            net_device,
-            num_rx_queues
-        ),
-        field!(
-            rvnet_c_field_ids_RVNET_F_NET_DEVICE_REAL_NUM_RX_QUEUES,
+            NET_DEVICE_REAL_NUM_RX_QUEUES,
             net_device,
             real_num_rx_queues
         ),
-        field!(
-            rvnet_c_field_ids_RVNET_F_NET_DEVICE_FEATURES,
-            net_device,
-            features
-        ),
-        field!(
-            rvnet_c_field_ids_RVNET_F_NET_DEVICE_HW_FEATURES,
-            net_device,
-            hw_features
-        ),
-        field!(
-            rvnet_c_field_ids_RVNET_F_NET_DEVICE_WANTED_FEATURES,
-            net_device,
-            wanted_features
-        ),
-        field!(rvnet_c_field_ids_RVNET_F_NET_DEVICE_MTU, net_device, mtu),
-        field!(
-            rvnet_c_field_ids_RVNET_F_NET_DEVICE_MIN_MTU,
-            net_device,
-            min_mtu
-        ),
-        field!(
-            rvnet_c_field_ids_RVNET_F_NET_DEVICE_MAX_MTU,
-            net_device,
-            max_mtu
-        ),
-        field!(rvnet_c_field_ids_RVNET_F_NET_DEVICE_NAME, net_device, name),
-        field!(
-            rvnet_c_field_ids_RVNET_F_NET_DEVICE_NETDEV_OPS,
-            net_device,
-            netdev_ops
-        ),
-        field!(
-            rvnet_c_field_ids_RVNET_F_NET_DEVICE_ETHTOOL_OPS,
-            net_device,
-            ethtool_ops
-        ),
-        field!(
-            rvnet_c_field_ids_RVNET_F_NET_DEVICE_STAT_OPS,
-            net_device,
-            stat_ops
-        ),
-        field!(
-            rvnet_c_field_ids_RVNET_F_NET_DEVICE_RTNL_LINK_OPS,
-            net_device,
-            rtnl_link_ops
-        ),
-        field!(
-            rvnet_c_field_ids_RVNET_F_NET_DEVICE_PRIV_DESTRUCTOR,
-            net_device,
-            priv_destructor
-        ),
-        field!(
-            rvnet_c_field_ids_RVNET_F_NETDEV_QUEUE_STATE,
-            netdev_queue,
-            state
-        ),
-        field!(
-            rvnet_c_field_ids_RVNET_F_NETDEV_QUEUE_DQL,
-            netdev_queue,
-            dql
-        ),
-        field!(rvnet_c_field_ids_RVNET_F_DQL_NUM_QUEUED, dql, num_queued),
-        field!(
-            rvnet_c_field_ids_RVNET_F_DQL_NUM_COMPLETED,
-            dql,
-            num_completed
-        ),
-        field!(rvnet_c_field_ids_RVNET_F_SK_BUFF_LEN, sk_buff, len),
-        field!(
-            rvnet_c_field_ids_RVNET_F_SK_BUFF_QUEUE_MAPPING,
-            sk_buff,
-            queue_mapping
-        ),
-        field!(rvnet_c_field_ids_RVNET_F_SK_BUFF_CB, sk_buff, cb),
-        field!(
-            rvnet_c_field_ids_RVNET_F_PTR_RING_PRODUCER,
-            ptr_ring,
-            producer
-        ),
-        field!(
-            rvnet_c_field_ids_RVNET_F_PTR_RING_CONSUMER_HEAD,
-            ptr_ring,
-            consumer_head
-        ),
-        field!(
-            rvnet_c_field_ids_RVNET_F_PTR_RING_CONSUMER_TAIL,
-            ptr_ring,
-            consumer_tail
-        ),
-        field!(rvnet_c_field_ids_RVNET_F_PTR_RING_SIZE, ptr_ring, size),
-        field!(rvnet_c_field_ids_RVNET_F_PTR_RING_BATCH, ptr_ring, batch),
-        field!(rvnet_c_field_ids_RVNET_F_PTR_RING_QUEUE, ptr_ring, queue),
-        field!(rvnet_c_field_ids_RVNET_F_RTABLE_RT_TYPE, rtable, rt_type),
-        field!(
-            rvnet_c_field_ids_RVNET_F_RTABLE_RT_GW_FAMILY,
-            rtable,
-            rt_gw_family
-        ),
-        field!(
-            rvnet_c_field_ids_RVNET_F_RT6_INFO_RT6I_FLAGS,
-            rt6_info,
-            rt6i_flags
-        ),
-        field!(
-            rvnet_c_field_ids_RVNET_F_RT6_INFO_RT6I_GATEWAY,
-            rt6_info,
-            rt6i_gateway
-        ),
-        field!(
-            rvnet_c_field_ids_RVNET_F_FIB6_INFO_FIB6_TYPE,
-            fib6_info,
-            fib6_type
-        ),
-        field!(
-            rvnet_c_field_ids_RVNET_F_NEIGHBOUR_NUD_STATE,
-            neighbour,
-            nud_state
-        ),
+        field!(NET_DEVICE_FEATURES, net_device, features),
+        field!(NET_DEVICE_HW_FEATURES, net_device, hw_features),
+        field!(NET_DEVICE_WANTED_FEATURES, net_device, wanted_features),
+        field!(NET_DEVICE_MTU, net_device, mtu),
+        field!(NET_DEVICE_MIN_MTU, net_device, min_mtu),
+        field!(NET_DEVICE_MAX_MTU, net_device, max_mtu),
+        field!(NET_DEVICE_NAME, net_device, name),
+        field!(NET_DEVICE_NETDEV_OPS, net_device, netdev_ops),
+        field!(NET_DEVICE_ETHTOOL_OPS, net_device, ethtool_ops),
+        field!(NET_DEVICE_STAT_OPS, net_device, stat_ops),
+        field!(NET_DEVICE_RTNL_LINK_OPS, net_device, rtnl_link_ops),
+        field!(NET_DEVICE_PRIV_DESTRUCTOR, net_device, priv_destructor),
+        field!(NETDEV_QUEUE_STATE, netdev_queue, state),
+        field!(NETDEV_QUEUE_DQL, netdev_queue, dql),
+        field!(NETDEV_QUEUE_QDISC, netdev_queue, qdisc),
+        field!(QDISC_ENQUEUE, Qdisc, enqueue),
+        field!(DQL_NUM_QUEUED, dql, num_queued),
+        field!(DQL_NUM_COMPLETED, dql, num_completed),
+        field!(SK_BUFF_LEN, sk_buff, len),
+        field!(SK_BUFF_QUEUE_MAPPING, sk_buff, queue_mapping),
+        field!(SK_BUFF_CB, sk_buff, cb),
+        field!(PTR_RING_PRODUCER, ptr_ring, producer),
+        field!(PTR_RING_CONSUMER_HEAD, ptr_ring, consumer_head),
+        field!(PTR_RING_CONSUMER_TAIL, ptr_ring, consumer_tail),
+        field!(PTR_RING_SIZE, ptr_ring, size),
+        field!(PTR_RING_BATCH, ptr_ring, batch),
+        field!(PTR_RING_QUEUE, ptr_ring, queue),
+        field!(RTABLE_RT_TYPE, rtable, rt_type),
+        field!(RTABLE_RT_GW_FAMILY, rtable, rt_gw_family),
+        field!(RT6_INFO_RT6I_FLAGS, rt6_info, rt6i_flags),
+        field!(RT6_INFO_RT6I_GATEWAY, rt6_info, rt6i_gateway),
+        field!(FIB6_INFO_FIB6_TYPE, fib6_info, fib6_type),
+        field!(NEIGHBOUR_NUD_STATE, neighbour, nud_state),
     ];
     let mut ok = true;
     for f in fields {

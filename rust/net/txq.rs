@@ -92,20 +92,25 @@ impl TxQueue {
         }
     }
 
-    /// `netdev_tx_reset_queue` under the queue's tx lock and its completion
-    /// right `lock` (see [`super::device::Device::bql_reset`]).
+    /// `netdev_tx_reset_queue` under the queue's completion right `lock`
+    /// and its tx lock (see [`super::device::Device::bql_reset`]).
     pub(super) fn reset_locked(&self, lock: &AtomicBool) {
-        // SAFETY: valid queue; process context. With the tx lock held (BH
-        // disabled) no transmit accounts on this queue; the completion
-        // right excludes completions; holders of it on other CPUs never
-        // take a tx lock, so spinning for it here cannot deadlock.
-        unsafe { b::rvnet_netif_tx_lock_bh(self.raw()) };
-        let c = BqlCompleter::acquire(self, lock);
-        // SAFETY: as above: neither side of DQL runs concurrently.
-        unsafe { b::rvnet_netdev_tx_reset_queue(self.raw()) };
-        drop(c);
-        // SAFETY: taken above.
-        unsafe { b::rvnet_netif_tx_unlock_bh(self.raw()) };
+        // Lock order: the completion right, then the tx lock. A poll holding
+        // the right may transmit (a forwarded packet) and so wait for a tx
+        // lock; a transmit never waits for a right. BH stay disabled while
+        // the right is held, so no poll on this CPU spins on it.
+        super::sync::BhOff::with(|_bh| {
+            let c = BqlCompleter::acquire(self, lock);
+            // SAFETY: valid queue; BH disabled, not holding its tx lock.
+            unsafe { b::rvnet_netif_tx_lock_bh(self.raw()) };
+            // SAFETY: with the tx lock held no transmit accounts on this
+            // queue, and the right excludes completions: neither side of
+            // DQL runs concurrently.
+            unsafe { b::rvnet_netdev_tx_reset_queue(self.raw()) };
+            // SAFETY: taken above.
+            unsafe { b::rvnet_netif_tx_unlock_bh(self.raw()) };
+            drop(c);
+        });
     }
 }
 
@@ -167,9 +172,16 @@ impl<'a> XmitQueue<'a> {
     /// ENETDOWN), so such a queue must never be stopped.
     #[inline]
     pub(crate) fn has_no_queue(&self) -> bool {
+        // Upstream's qdisc_txq_has_no_queue() (6.16) read in place: a shim
+        // call per packet would cost more than the two loads (the offsets
+        // are checked at load, see `layout`).
         // SAFETY: valid queue; in ndo_start_xmit (BH disabled, an RCU-BH
-        // read section) the qdisc pointer is stable and never NULL.
-        unsafe { b::rvnet_txq_has_no_queue(self.txq.raw()) }
+        // read section) the qdisc it points to is live and never NULL
+        // (noop or noqueue qdiscs stand in for none).
+        unsafe {
+            let q = core::ptr::read_volatile(core::ptr::addr_of!((*self.txq.raw()).qdisc));
+            !q.is_null() && (*q).enqueue.is_none()
+        }
     }
 }
 
