@@ -445,6 +445,24 @@ u32 rvnet_dst_mtu(const struct dst_entry *dst)
 	return dst_mtu(dst);
 }
 
+/* linux/cred.h, linux/uidgid.h */
+u32 rvnet_current_kuid(void)
+{
+	return __kuid_val(current_uid());
+}
+
+/* A uid as the caller names it, in its user namespace (INVALID_UID if unmapped). */
+u32 rvnet_make_kuid_current_ns(u32 uid)
+{
+	return __kuid_val(make_kuid(current_user_ns(), uid));
+}
+
+/* net/ipv6.h */
+bool rvnet_ipv6_mod_enabled(void)
+{
+	return ipv6_mod_enabled();
+}
+
 /* net/ip6_route.h */
 struct dst_entry *rvnet_ip6_route_output(struct net *net, struct flowi6 *fl6)
 {
@@ -529,6 +547,19 @@ struct dst_entry *rvnet_skb_dst(const struct sk_buff *skb)
 u32 rvnet_skb_mark(const struct sk_buff *skb)
 {
 	return skb->mark;
+}
+
+/* The uid a packet's route was looked up for: its full socket's, else root of the device's netns. */
+u32 rvnet_skb_sk_uid(const struct sk_buff *skb)
+{
+	const struct sock *sk = skb->sk && sk_fullsock(skb->sk) ? skb->sk : NULL;
+
+	return __kuid_val(sock_net_uid(dev_net(skb->dev), sk));
+}
+
+int rvnet_skb_sk_bound_dev_if(const struct sk_buff *skb)
+{
+	return skb->sk && sk_fullsock(skb->sk) ? READ_ONCE(skb->sk->sk_bound_dev_if) : 0;
 }
 
 u16 rvnet_dst_family(const struct dst_entry *dst)

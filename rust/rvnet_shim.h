@@ -10,6 +10,7 @@
 #ifndef RVNET_SHIM_H
 #define RVNET_SHIM_H
 
+#include <linux/cred.h>
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
 #include <linux/netdevice.h>
@@ -23,11 +24,13 @@
 #include <net/route.h>
 #include <net/ip_fib.h>
 #include <net/ip6_route.h>
+#include <net/ipv6.h>
 #include <net/ip6_fib.h>
 #include <net/neighbour.h>
 #include <net/arp.h>
 #include <net/ndisc.h>
 #include <net/sch_generic.h>
+#include <net/sock.h>
 
 /* Sizes as the C compiler sees them for this .config (build-time check). */
 enum rvnet_c_sizes {
@@ -218,6 +221,13 @@ struct rtable *rvnet_ip_route_output_key(struct net *net, struct flowi4 *flp);
 void rvnet_ip_rt_put(struct rtable *rt);
 u32 rvnet_dst_mtu(const struct dst_entry *dst);
 
+/* linux/cred.h, linux/uidgid.h */
+u32 rvnet_current_kuid(void);
+u32 rvnet_make_kuid_current_ns(u32 uid);
+
+/* net/ipv6.h */
+bool rvnet_ipv6_mod_enabled(void);
+
 /* net/ip6_route.h */
 struct dst_entry *rvnet_ip6_route_output(struct net *net, struct flowi6 *fl6);
 struct fib6_info *rvnet_rt6_from(struct rt6_info *rt);
@@ -240,6 +250,8 @@ unsigned int rvnet_num_possible_cpus(void);
 const u8 *rvnet_skb_frame(const struct sk_buff *skb, unsigned int *len);
 struct dst_entry *rvnet_skb_dst(const struct sk_buff *skb);
 u32 rvnet_skb_mark(const struct sk_buff *skb);
+u32 rvnet_skb_sk_uid(const struct sk_buff *skb);
+int rvnet_skb_sk_bound_dev_if(const struct sk_buff *skb);
 u16 rvnet_dst_family(const struct dst_entry *dst);
 const char *rvnet_txq_qdisc_kind(struct netdev_queue *txq);
 unsigned int rvnet_txq_bql_inflight(const struct netdev_queue *txq);

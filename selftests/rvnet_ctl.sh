@@ -196,6 +196,22 @@ t_route_get_matches_ip() {
 	return $rc
 }
 
+# Random routing set-ups (tables, reject types, multipath, rules by source,
+# destination, mark, DSCP and uid), random questions, the kernel's answer
+# (ip route get) against rvnetctl's; the seed is printed for replay
+# (RVNET_ROUTE_SEED).
+t_route_get_random_matches_ip() {
+	need_genl || return
+	setup_pair_netns
+	local seed=${RVNET_ROUTE_SEED:-$RANDOM} n
+	for n in 1 2; do
+		$PY "$(dirname "$0")/route_random.py" $NS1 "$CTL" $((seed + n)) 15 || return 1
+		ip netns del $NS1
+		ip netns del $NS2
+		setup_pair_netns
+	done
+}
+
 t_route_get_table_and_errors() {
 	need_genl || return
 	setup_routes
@@ -410,12 +426,13 @@ ctl_case() {
 
 rvnet_load
 ktap_print_header
-ktap_set_plan 12
+ktap_set_plan 13
 ctl_case "ctl_link_add_named_peer_in_netns_with_4_queues" t_link_add_named_peer_netns_queues
 ctl_case "ctl_link_add_auto_peer_and_asymmetric_queues" t_link_add_defaults
 ctl_case "ctl_link_add_errors_leave_nothing" t_link_add_errors_leave_nothing
 ctl_case "ctl_link_add_same_peer_layout_makes_veth" t_link_add_veth_same_layout
 ctl_case "ctl_route_get_equals_ip_route_get" t_route_get_matches_ip
+ctl_case "ctl_route_get_random_setups_equal_ip_route_get" t_route_get_random_matches_ip
 ctl_case "ctl_route_get_table_and_kernel_error" t_route_get_table_and_errors
 ctl_case "ctl_neigh_get_follows_ip_neigh_states" t_neigh_states_follow_ip
 ctl_case "ctl_neigh_resolve_sends_arp_to_peer" t_neigh_resolve_sends_arp

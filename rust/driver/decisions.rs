@@ -11,7 +11,7 @@ use super::observe::{put_decision, Observe};
 use super::pair::{Rvnet, RvnetDev};
 use crate::net::genl::{attr, Dump, Handlers, Request, Writer};
 use crate::net::rcu;
-use crate::net::route::{self, Addr, Failure, Neigh, Route, RouteQuery};
+use crate::net::route::{self, Addr, Failure, Neigh, Route, RouteQuery, Uid};
 use crate::net::rtnl::RtnlGuard;
 use kernel::prelude::*;
 
@@ -67,7 +67,7 @@ impl Handlers for Decisions {
             iif: ifindex_attr(req, a::IIF)?,
             oif: ifindex_attr(req, a::OIF)?,
             mark: req.u32(a::MARK).unwrap_or(0),
-            uid: req.u32(a::UID).unwrap_or(0),
+            uid: req.u32(a::UID).map_or(Uid::Caller, Uid::Given),
             tos: req.u8(a::TOS).unwrap_or(0),
             table: req.u32(a::TABLE),
         };
@@ -111,7 +111,7 @@ impl Handlers for Decisions {
             iif: 0,
             oif: 0,
             mark: req.u32(a::MARK).unwrap_or(0),
-            uid: 0,
+            uid: Uid::Caller,
             tos: 0,
             table: None,
         };

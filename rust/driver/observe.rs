@@ -19,7 +19,7 @@ use crate::net::device::Device;
 use crate::net::genl::{attr, nla_total_size, AttrBuf, EventBatch, Writer};
 use crate::net::observe::{self, ipv6_is_local, neigh_state};
 use crate::net::rcu;
-use crate::net::route::{self, Addr, RouteQuery};
+use crate::net::route::{self, Addr, RouteQuery, Uid};
 use crate::net::skb::SkBuff;
 use crate::net::sync::BhLock;
 use crate::net::txq::TxQueue;
@@ -72,6 +72,9 @@ pub(crate) struct Decision {
     qdisc: Option<[u8; 16]>,
     bql_inflight: Option<u32>,
     input_type: Option<u8>,
+    /// IPv4 TOS / IPv6 traffic class of the packet (not reported: the
+    /// route re-lookup's input).
+    dsfield: u8,
 }
 
 /// The last `cap` decisions of a device.
@@ -315,16 +318,17 @@ pub(crate) fn record_tx(dev: &Device<Rvnet>, skb: &SkBuff, queue: u16, txq: &TxQ
         d.route_oif = Some(r.oif);
         if let Some(dst) = d.dst {
             d.nexthop = Some(r.gateway.unwrap_or(dst));
-            // Table and prefix: the FIB re-looked up now, as the packet's
-            // socket would (source, mark).
+            // Table and prefix: the FIB re-looked up now with the flow the
+            // packet was routed with: its source, mark and DS field, and
+            // its socket's uid and bound device (uid, VRF and DSCP rules).
             let q = RouteQuery {
                 dst,
                 src: d.src,
                 iif: 0,
-                oif: 0,
+                oif: skb.sk_bound_dev_if(),
                 mark: skb.mark(),
-                uid: 0,
-                tos: 0,
+                uid: Uid::Kernel(skb.sk_uid()),
+                tos: d.dsfield,
                 table: None,
             };
             if let Ok(fr) = route::lookup_fib(dev.net(), &q) {
@@ -375,8 +379,9 @@ fn input_type(dev: &Device<Rvnet>, d: &Decision, dst: Addr, guard: &rcu::Guard) 
         iif: 0,
         oif: 0,
         mark: 0,
-        uid: 0,
-        tos: 0,
+        // What ip_route_input_slow() uses: sock_net_uid(net, NULL).
+        uid: Uid::Kernel(0),
+        tos: d.dsfield,
         table: None,
     };
     match dst {
@@ -469,6 +474,7 @@ fn ipv4(p: &[u8], d: &mut Decision) {
     }
     let ihl = usize::from(vihl & 0xf) * 4;
     let Some(&proto) = p.get(9) else { return };
+    d.dsfield = p.get(1).copied().unwrap_or(0);
     d.l4 = Some(proto);
     d.src = addr4(p, 12);
     d.dst = addr4(p, 16);
@@ -483,6 +489,8 @@ fn ipv6(p: &[u8], d: &mut Decision) {
         return;
     }
     let Some(&next) = p.get(6) else { return };
+    // Traffic class: the 4 bits after the version, then 4 more.
+    d.dsfield = (p.first().copied().unwrap_or(0) << 4) | p.get(1).map_or(0, |b| b >> 4);
     d.l4 = Some(next);
     d.src = addr16(p, 8);
     d.dst = addr16(p, 24);

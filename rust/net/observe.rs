@@ -41,6 +41,21 @@ impl SkBuff {
         unsafe { core::slice::from_raw_parts(p, len as usize) }
     }
 
+    /// The kernel uid of the packet's (full) socket, else root of its
+    /// device's namespace (`sock_net_uid`): what its route was looked up for.
+    pub(crate) fn sk_uid(&self) -> u32 {
+        // SAFETY: we own the skb; reads its socket pointer and that
+        // socket's uid (a full socket stays valid while it owns the skb).
+        unsafe { b::rvnet_skb_sk_uid(self.as_raw()) }
+    }
+
+    /// The device the packet's socket is bound to (`SO_BINDTODEVICE`, a
+    /// VRF), 0 if none.
+    pub(crate) fn sk_bound_dev_if(&self) -> i32 {
+        // SAFETY: as for `sk_uid`.
+        unsafe { b::rvnet_skb_sk_bound_dev_if(self.as_raw()) }
+    }
+
     /// The firewall mark (`skb->mark`).
     pub(crate) fn mark(&self) -> u32 {
         // SAFETY: we own the skb; a plain field read.
@@ -119,6 +134,10 @@ pub(crate) fn neigh_state<D: Driver>(
     hop: &Addr,
     _guard: &rcu::Guard,
 ) -> Option<u8> {
+    // With IPv6 off at boot nd_tbl was never initialised.
+    if matches!(hop, Addr::V6(_)) && !super::route::ipv6_enabled() {
+        return None;
+    }
     // SAFETY: `dev` is registered; the noref lookups walk the neighbour
     // hash under the RCU section `_guard` proves, and the entry they return
     // stays valid within it; nud_state is read racily as `ip neigh` does.
@@ -142,6 +161,9 @@ pub(crate) fn ipv6_is_local<D: Driver>(
     addr: &[u8; 16],
     _guard: &rcu::Guard,
 ) -> bool {
+    if !super::route::ipv6_enabled() {
+        return false;
+    }
     let a = b::in6_addr {
         in6_u: b::in6_addr__bindgen_ty_1 { u6_addr8: *addr },
     };

@@ -105,12 +105,57 @@ pub(crate) struct RouteQuery {
     pub(crate) oif: i32,
     /// Firewall mark.
     pub(crate) mark: u32,
-    /// Socket uid (rules by uidrange); 0 if not given.
-    pub(crate) uid: u32,
+    /// Socket uid (rules by uidrange).
+    pub(crate) uid: Uid,
     /// TOS / traffic class.
     pub(crate) tos: u8,
     /// Look up this table only (IPv4).
     pub(crate) table: Option<u32>,
+}
+
+/// The uid a lookup is made for (`uidrange` rules).
+#[derive(Clone, Copy)]
+pub(crate) enum Uid {
+    /// None given: the caller's own uid for an output lookup, none for an
+    /// input one (`inet_rtm_getroute`: `iif ? INVALID_UID : current_uid()`).
+    Caller,
+    /// A uid as the caller names it, in the caller's user namespace
+    /// (`make_kuid(current_user_ns(), uid)`); ignored for input lookups.
+    Given(u32),
+    /// A kernel uid (`kuid_t`), e.g. of the socket that sent a packet.
+    Kernel(u32),
+}
+
+/// `INVALID_UID`.
+const INVALID_UID: u32 = u32::MAX;
+
+impl Uid {
+    /// The `kuid_t` value for a lookup with input interface `iif`. `Caller`
+    /// and `Given` read the calling task: process context only.
+    fn kuid(self, iif: i32) -> u32 {
+        match self {
+            Self::Kernel(k) => k,
+            _ if iif != 0 => INVALID_UID,
+            // SAFETY: reads the calling task's credentials.
+            Self::Caller => unsafe { b::rvnet_current_kuid() },
+            // SAFETY: as above; make_kuid only reads the user namespace.
+            Self::Given(u) => unsafe { b::rvnet_make_kuid_current_ns(u) },
+        }
+    }
+}
+
+/// Whether IPv6 is up in this kernel (off with `ipv6.disable=1`, when its
+/// FIB and neighbour table were never set up).
+pub(crate) fn ipv6_enabled() -> bool {
+    // SAFETY: reads a boot-time flag.
+    unsafe { b::rvnet_ipv6_mod_enabled() }
+}
+
+fn no_ipv6() -> Failure {
+    fail(
+        b_err(b::EAFNOSUPPORT),
+        c"rvnet: IPv6 is disabled in this kernel (ipv6.disable=1)",
+    )
 }
 
 /// An output device: index and name.
@@ -235,7 +280,18 @@ fn lookup_as(net: &Net, q: &RouteQuery, answer: Answer) -> Result<Route, Failure
     if q.src.is_some_and(|s| s.family() != q.dst.family()) {
         return Err(fail(EINVAL, c"rvnet: src and dst address families differ"));
     }
+    if matches!(q.dst, Addr::V6(_)) && !ipv6_enabled() {
+        return Err(no_ipv6());
+    }
     let _guard = rcu::Guard::new();
+    // As inet_rtm_getroute: an input interface must exist.
+    // SAFETY: RCU held by `_guard`; only the NULL test is used.
+    if q.iif != 0 && unsafe { b::dev_get_by_index_rcu(net.as_raw(), q.iif) }.is_null() {
+        return Err(fail(
+            ENODEV,
+            c"rvnet: no input device with this ifindex in this namespace",
+        ));
+    }
     match q.dst {
         Addr::V4(d) => lookup4(net, q, d, answer),
         Addr::V6(d) => lookup6(net, q, d, answer),
@@ -286,8 +342,10 @@ fn lookup4(net: &Net, q: &RouteQuery, dst: [u8; 4], answer: Answer) -> Result<Ro
         b::LOOPBACK_IFINDEX as i32
     };
     c.flowic_mark = q.mark;
-    c.flowic_tos = q.tos & 0x1c; // IPTOS_RT_MASK
-    c.flowic_uid.val = q.uid;
+    // As inet_rtm_getroute: the DSCP bits (INET_DSCP_MASK), so that
+    // `dscp` rules above 7 match.
+    c.flowic_tos = q.tos & 0xfc;
+    c.flowic_uid.val = q.uid.kuid(q.iif);
     let orig = fl4;
 
     // SAFETY: all-zero is a valid empty fib_result.
@@ -301,13 +359,23 @@ fn lookup4(net: &Net, q: &RouteQuery, dst: [u8; 4], answer: Answer) -> Result<Ro
             }
             // SAFETY: `tb` is a live table under RCU; NOREF results are
             // valid until the RCU section ends.
-            unsafe { b::fib_table_lookup(tb, &fl4, &mut res, b::FIB_LOOKUP_NOREF as i32) }
+            let e = unsafe { b::fib_table_lookup(tb, &fl4, &mut res, b::FIB_LOOKUP_NOREF as i32) };
+            // No match in the table: what __fib_lookup answers (EAGAIN
+            // means "try the next rule" inside the rules engine).
+            if e == -(b::EAGAIN as i32) {
+                -(b::ENETUNREACH as i32)
+            } else {
+                e
+            }
         }
         // SAFETY: RCU held; NOREF as above.
         None => unsafe {
             b::rvnet_fib_lookup(net.as_raw(), &mut fl4, &mut res, b::FIB_LOOKUP_NOREF)
         },
     };
+    if answer == Answer::Full && q.iif == 0 && q.table.is_none() {
+        return output4(net, q, dst, orig, err, &res);
+    }
     if err != 0 {
         return match reject_type(err) {
             Some(t) => Ok(Route::reject(b::AF_INET as u8, t)),
@@ -316,51 +384,8 @@ fn lookup4(net: &Net, q: &RouteQuery, dst: [u8; 4], answer: Answer) -> Result<Ro
     }
     let fi = res.fi;
     let nhc = res.nhc;
-    let mut r = Route::reject(b::AF_INET as u8, res.type_);
-    r.scope = Some(res.scope);
-    r.prefix = Some((Addr::V4(res.prefix.to_ne_bytes()), res.prefixlen));
-    // SAFETY: a successful lookup sets a live table, fib_info and nexthop,
-    // valid under RCU (NOREF).
-    unsafe {
-        if !res.table.is_null() {
-            r.table = Some((*res.table).tb_id);
-        }
-        if !fi.is_null() {
-            r.priority = Some((*fi).fib_priority);
-        }
-    }
+    let mut r = fib_route(&res);
     if answer == Answer::Fib {
-        return Ok(r);
-    }
-
-    if q.iif == 0 && q.table.is_none() {
-        // What the output path makes of it, exactly as `ip route get`.
-        let mut fo = orig;
-        // SAFETY: any context but hard IRQ (the forwarding path calls it
-        // from softirq), under RCU; the result holds a reference we drop
-        // with ip_rt_put below.
-        let rt = from_err_ptr(unsafe { b::rvnet_ip_route_output_key(net.as_raw(), &mut fo) })
-            .map_err(|e| lookup_error(e.to_errno()))?;
-        // SAFETY: `rt` is a referenced rtable until ip_rt_put.
-        unsafe {
-            r.dev = dev_ref((*rt).dst.__bindgen_anon_1.dev);
-            let gw = &(*rt).__bindgen_anon_1;
-            // As rt_fill_info(): a gateway only if the route uses one (local
-            // and broadcast routes carry the destination as rt_gw4).
-            let family = if (*rt).rt_uses_gateway != 0 {
-                u32::from((*rt).rt_gw_family)
-            } else {
-                0
-            };
-            r.gateway = match family {
-                b::AF_INET => Some(Addr::V4(gw.rt_gw4.to_ne_bytes())),
-                b::AF_INET6 => Some(Addr::V6(gw.rt_gw6.in6_u.u6_addr8)),
-                _ => None,
-            };
-            r.mtu = Some(b::rvnet_dst_mtu(ptr::addr_of!((*rt).dst)));
-            b::rvnet_ip_rt_put(rt);
-        }
-        r.prefsrc = Some(Addr::V4(fo.saddr.to_ne_bytes()));
         return Ok(r);
     }
 
@@ -404,6 +429,99 @@ fn lookup4(net: &Net, q: &RouteQuery, dst: [u8; 4], answer: Answer) -> Result<Ro
     Ok(r)
 }
 
+/// The FIB match of a successful IPv4 lookup: type, scope, prefix, table,
+/// priority.
+fn fib_route(res: &b::fib_result) -> Route {
+    let mut r = Route::reject(b::AF_INET as u8, res.type_);
+    r.scope = Some(res.scope);
+    r.prefix = Some((Addr::V4(res.prefix.to_ne_bytes()), res.prefixlen));
+    // SAFETY: a successful lookup sets a live table and fib_info, valid
+    // under the caller's RCU section (NOREF).
+    unsafe {
+        if !res.table.is_null() {
+            r.table = Some((*res.table).tb_id);
+        }
+        if !res.fi.is_null() {
+            r.priority = Some((*res.fi).fib_priority);
+        }
+    }
+    r
+}
+
+/// Whether `ip_route_output_key_hash_rcu()` builds the route for `q`
+/// without a FIB lookup: a multicast or limited-broadcast destination
+/// with a source and no output interface, or a link-local multicast or
+/// limited-broadcast one with an output interface.
+fn output_skips_fib(q: &RouteQuery, dst: [u8; 4]) -> bool {
+    let lbcast = dst == [255; 4];
+    let mcast = (224..240).contains(&dst[0]);
+    let local_mcast = dst[..3] == [224, 0, 0];
+    (q.src.is_some() && q.oif == 0 && (mcast || lbcast)) || (q.oif != 0 && (local_mcast || lbcast))
+}
+
+/// `ip route get` for an output lookup: the route the output path builds
+/// (`ip_route_output_key`) decides the answer: success or the errno, the
+/// type (multicast, broadcast and local included), device, gateway, source
+/// and MTU. The FIB match `fib_err`/`res` of the same flow adds the table,
+/// prefix and metric where the output path consults the FIB; with an
+/// output interface and no route it assumes the destination is on link,
+/// and some destinations never reach the FIB (`output_skips_fib`).
+fn output4(
+    net: &Net,
+    q: &RouteQuery,
+    dst: [u8; 4],
+    flow: b::flowi4,
+    fib_err: i32,
+    res: &b::fib_result,
+) -> Result<Route, Failure> {
+    let mut fo = flow;
+    // SAFETY: any context but hard IRQ (the forwarding path calls it from
+    // softirq), under the caller's RCU section; the result holds a
+    // reference we drop with ip_rt_put below.
+    let rt = match from_err_ptr(unsafe { b::rvnet_ip_route_output_key(net.as_raw(), &mut fo) }) {
+        Ok(rt) => rt,
+        Err(e) => {
+            // A reject route: the FIB names its type.
+            if fib_err != 0 && fib_err == e.to_errno() {
+                if let Some(t) = reject_type(fib_err) {
+                    return Ok(Route::reject(b::AF_INET as u8, t));
+                }
+            }
+            return Err(lookup_error(e.to_errno()));
+        }
+    };
+    let mut r = if fib_err == 0 && !output_skips_fib(q, dst) {
+        fib_route(res)
+    } else {
+        Route::reject(b::AF_INET as u8, rtn::UNICAST)
+    };
+    // SAFETY: `rt` is a referenced rtable until ip_rt_put.
+    unsafe {
+        // The type of the route the output path built (multicast,
+        // broadcast, local), as `ip route get` shows it, not the FIB
+        // entry's.
+        r.rtype = (*rt).rt_type as u8;
+        r.dev = dev_ref((*rt).dst.__bindgen_anon_1.dev);
+        let gw = &(*rt).__bindgen_anon_1;
+        // As rt_fill_info(): a gateway only if the route uses one (local
+        // and broadcast routes carry the destination as rt_gw4).
+        let family = if (*rt).rt_uses_gateway != 0 {
+            u32::from((*rt).rt_gw_family)
+        } else {
+            0
+        };
+        r.gateway = match family {
+            b::AF_INET => Some(Addr::V4(gw.rt_gw4.to_ne_bytes())),
+            b::AF_INET6 => Some(Addr::V6(gw.rt_gw6.in6_u.u6_addr8)),
+            _ => None,
+        };
+        r.mtu = Some(b::rvnet_dst_mtu(ptr::addr_of!((*rt).dst)));
+        b::rvnet_ip_rt_put(rt);
+    }
+    r.prefsrc = Some(Addr::V4(fo.saddr.to_ne_bytes()));
+    Ok(r)
+}
+
 fn lookup6(net: &Net, q: &RouteQuery, dst: [u8; 16], answer: Answer) -> Result<Route, Failure> {
     if q.table.is_some() {
         return Err(fail(
@@ -424,7 +542,7 @@ fn lookup6(net: &Net, q: &RouteQuery, dst: [u8; 16], answer: Answer) -> Result<R
     }
     fl6.__fl_common.flowic_oif = q.oif;
     fl6.__fl_common.flowic_mark = q.mark;
-    fl6.__fl_common.flowic_uid.val = q.uid;
+    fl6.__fl_common.flowic_uid.val = q.uid.kuid(q.iif);
     // ip6_make_flowinfo(tclass, 0)
     fl6.flowlabel = (u32::from(q.tos) << 20).to_be();
 
@@ -522,6 +640,9 @@ pub(crate) fn neighbour(
     ifindex: i32,
     resolve: bool,
 ) -> Result<Option<Neigh>, Failure> {
+    if matches!(addr, Addr::V6(_)) && !ipv6_enabled() {
+        return Err(no_ipv6());
+    }
     let _guard = rcu::Guard::new();
     // SAFETY: RCU held; the device stays valid until the guard drops.
     let dev = unsafe { b::dev_get_by_index_rcu(net.as_raw(), ifindex) };
