@@ -78,14 +78,16 @@ t_pair_cycles() {
 		# Traffic on every pair: a UDP datagram to each far end (bash's
 		# /dev/udp, no exec) resolves its address over the pair (ARP
 		# request out, reply back) and is answered with a port
-		# unreachable. Resend until every neighbour is REACHABLE: an ARP
-		# reply from each far end came back over its pair.
+		# unreachable. Resend until every neighbour is resolved (has a
+		# link-layer address: an ARP reply from each far end came back
+		# over its pair). Not only REACHABLE: on a loaded machine the
+		# first entries age to STALE before the last ones resolve.
 		local tries reachable
 		for ((tries = 0; tries < 50; tries++)); do
 			for ((i = 1; i <= BATCH; i++)); do
 				echo x 2>/dev/null >/dev/udp/10.97.$i.2/9
 			done
-			reachable=$(ip -4 neigh show nud reachable | grep -c '^10\.97\.[0-9]*\.2 ')
+			reachable=$(ip -4 neigh show | grep -c '^10\.97\.[0-9]*\.2 .* lladdr ')
 			[ "$reachable" = $BATCH ] && break
 			sleep 0.2
 		done
