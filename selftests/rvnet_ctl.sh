@@ -389,6 +389,35 @@ t_dev_set_unprivileged_refused() {
 	"$CTL" -j dev show rv1 | grep -q '"sample":0' || fail "refused set changed sampling"
 }
 
+# Root of a user namespace that owns a network namespace (a container) has
+# CAP_NET_ADMIN there and nowhere else: it may sample and dump its own
+# devices (the checks are netns-local), and still not anyone else's.
+t_container_root_samples_and_dumps() {
+	need_genl || return
+	command -v unshare >/dev/null || skip "no unshare"
+	ip link add rvh type rvnet
+	local out tmp
+	tmp=$(mktemp)
+	cat >"$tmp" <<-EOF
+	set -e
+	ip link add rvc type rvnet
+	peer=\$(ip -o link show type rvnet | sed -n 's/^[0-9]*: \\(rvnet[0-9]*\\)@.*/\\1/p')
+	ip link set rvc up
+	ip link set "\$peer" up
+	ip addr add 10.9.0.1/24 dev rvc
+	"$CTL" dev set rvc sample 1
+	echo x >/dev/udp/10.9.0.2/9 || true
+	sleep 0.3
+	"$CTL" -j dev decisions rvc
+	if "$CTL" dev set rvh sample 1; then echo "host device set from the container"; exit 1; fi
+	EOF
+	out=$(unshare -Urn bash "$tmp" 2>&1) || { rm -f "$tmp"; fail "container root: $out"; }
+	rm -f "$tmp"
+	echo "$out" | grep -q '"seq"' || fail "no record dumped: $out"
+	"$CTL" -j dev show rvh | grep -q '"sample":0' || fail "container root changed a host device"
+	ip link del rvh
+}
+
 t_monitor_prints_decisions() {
 	need_genl || return
 	setup_pair_netns
@@ -426,7 +455,7 @@ ctl_case() {
 
 rvnet_load
 ktap_print_header
-ktap_set_plan 13
+ktap_set_plan 14
 ctl_case "ctl_link_add_named_peer_in_netns_with_4_queues" t_link_add_named_peer_netns_queues
 ctl_case "ctl_link_add_auto_peer_and_asymmetric_queues" t_link_add_defaults
 ctl_case "ctl_link_add_errors_leave_nothing" t_link_add_errors_leave_nothing
@@ -439,6 +468,7 @@ ctl_case "ctl_neigh_resolve_sends_arp_to_peer" t_neigh_resolve_sends_arp
 ctl_case "ctl_path_is_route_neigh_txq_qdisc" t_path_is_route_neigh_queue_qdisc
 ctl_case "ctl_dev_show_set_and_refusals" t_dev_show_and_set
 ctl_case "ctl_dev_set_unprivileged_refused" t_dev_set_unprivileged_refused
+ctl_case "ctl_container_root_samples_and_dumps_its_devices" t_container_root_samples_and_dumps
 ctl_case "ctl_monitor_prints_decisions" t_monitor_prints_decisions
 cleanup_all
 rvnet_unload

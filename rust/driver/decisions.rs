@@ -155,6 +155,12 @@ impl Handlers for Decisions {
     }
 
     fn decision_dump(dump: &mut Dump<'_>) -> Result {
+        if !dump.net_admin() {
+            return Err(dump.error(
+                c"rvnet: decision-dump needs CAP_NET_ADMIN in this network namespace",
+                EPERM,
+            ));
+        }
         let ifindex = dump
             .u32(attr::decision::IFINDEX)
             .ok_or_else(|| dump.error(c"rvnet: ifindex is required", EINVAL))?;
@@ -177,6 +183,13 @@ impl Handlers for Decisions {
     }
 
     fn dev_set(req: &Request<'_>, reply: &mut Writer<'_>) -> Result {
+        if !req.net_admin() {
+            return Err(req.error(
+                None,
+                c"rvnet: dev-set needs CAP_NET_ADMIN in this network namespace",
+                EPERM,
+            ));
+        }
         let sample = req.u32(attr::dev::SAMPLE);
         // Range-checked by the policy (1..=65536).
         let ring = req.u32(attr::dev::RING_SIZE);

@@ -300,7 +300,8 @@ impl<'a> Request<'a> {
         unsafe { Net::from_raw(b::rvnet_genl_info_net(self.info)) }
     }
 
-    /// Whether the sender has CAP_NET_ADMIN over the request's namespace.
+    /// Whether the sender has CAP_NET_ADMIN over the request's namespace
+    /// (in the user namespace that owns it: container root has it).
     pub(crate) fn net_admin(&self) -> bool {
         // SAFETY: `skb` is the request skb (invariant).
         unsafe { b::netlink_net_capable(self.skb, b::CAP_NET_ADMIN as c_int) }
@@ -635,6 +636,13 @@ impl<'a> Dump<'a> {
         // SAFETY: cb->skb is the request skb, whose socket pins the
         // namespace for the dump (invariant).
         unsafe { Net::from_raw(b::rvnet_sock_net_skb((*self.cb).skb)) }
+    }
+
+    /// Whether the dumping socket has CAP_NET_ADMIN over the namespace it
+    /// dumps (the user namespace that owns it: container root has it).
+    pub(crate) fn net_admin(&self) -> bool {
+        // SAFETY: cb->skb is the request skb (invariant).
+        unsafe { b::netlink_net_capable((*self.cb).skb, b::CAP_NET_ADMIN as c_int) }
     }
 
     /// Cursor kept in `cb->ctx` between calls of the same dump (0 at start).
