@@ -94,8 +94,8 @@ pub fn route_request(q: &RouteQuery) -> Result<Vec<Attr>, NlError> {
     if let Some(u) = q.uid {
         a.push(put(set, "uid", Put::U(u.into())));
     }
-    if let Some(d) = q.dscp {
-        a.push(put(set, "tos", Put::U(u64::from(d) << 2)));
+    if let Some(t) = q.tos {
+        a.push(put(set, "tos", Put::U(t.into())));
     }
     if let Some(t) = q.table {
         a.push(put(set, "table", Put::U(t.into())));
@@ -159,16 +159,7 @@ mod tests {
     use netlink_packet_generic::{GenlHeader, GenlMessage};
 
     fn q(dst: &str) -> RouteQuery {
-        RouteQuery {
-            dst: dst.parse().unwrap(),
-            src: None,
-            mark: None,
-            oif: None,
-            iif: None,
-            table: None,
-            uid: None,
-            dscp: None,
-        }
+        RouteQuery::new(dst.parse().unwrap())
     }
 
     /// `route get 10.0.0.1 from 10.0.0.2 mark 5 table 100 dscp 4` for a
@@ -179,7 +170,7 @@ mod tests {
         rq.src = Some("10.0.0.2".parse().unwrap());
         rq.mark = Some(5);
         rq.table = Some(100);
-        rq.dscp = Some(4);
+        rq.tos = Some(4 << 2);
         let attrs = route_request(&rq).unwrap();
         let msg = RvnetMsg::request(spec::ROUTE_GET.cmd, spec::VERSION, attrs);
         let g = GenlMessage::new(
@@ -206,6 +197,29 @@ mod tests {
             8, 0, 8, 0, 100, 0, 0, 0, // table
         ];
         assert_eq!(got, want);
+    }
+
+    /// `tos 0x28`, `tos 28`, `dsfield 28`, `d 28` and `dscp 10` all put the
+    /// DS field byte 0x28 in the `tos` attribute (u8 type 7, padded).
+    #[test]
+    fn tos_forms_request_bytes() {
+        let names = crate::names::Names::at("/nonexistent");
+        for args in [
+            "tos 0x28",
+            "tos 28",
+            "dsfield 28",
+            "d 0x28",
+            "dscp 10",
+            "dscp 0xa",
+        ] {
+            let line = format!("route get 10.0.0.1 {args}");
+            let v: Vec<String> = line.split_whitespace().map(String::from).collect();
+            let Ok((_, crate::cli::Cmd::RouteGet(q))) = crate::cli::parse_with(&v, &names) else {
+                panic!("{line}")
+            };
+            let b = crate::attr::emit_all(&route_request(&q).unwrap());
+            assert_eq!(&b[8..], &[5, 0, 7, 0, 0x28, 0, 0, 0], "{line}");
+        }
     }
 
     #[test]
@@ -281,7 +295,7 @@ mod tests {
         };
         let o = decode(&spec::ROUTE, &g.payload.payload);
         assert_eq!(
-            crate::value::json_array(&[o]),
+            crate::value::json_array_fmt(&[o], false),
             r#"[{"dst":"10.0.0.1","table":254,"type":"unicast","scope":0,"prefix":"10.0.0.0","prefix-len":24,"oif-name":"rv1"}]"#
         );
     }

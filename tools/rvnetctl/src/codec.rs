@@ -169,7 +169,7 @@ mod tests {
             Attr::new(99, vec![0xab]),
         ]);
         let o = decode(&PATH, &bytes);
-        let s = crate::value::json_array(&[o]);
+        let s = crate::value::json_array_fmt(&[o], false);
         assert_eq!(
             s,
             concat!(

@@ -425,7 +425,7 @@ mod tests {
              | neigh 10.0.0.2 REACHABLE 02:aa:00:00:00:ff | qdisc fq_codel bql 0"
         );
         assert_eq!(
-            crate::value::json_array(&[json_form(&o)]),
+            crate::value::json_array_fmt(&[json_form(&o)], false),
             concat!(
                 r#"[{"ifindex":5,"seq":12,"time-ns":123456789000,"direction":"tx","len":74,"#,
                 r#""queue":0,"eth-proto":2048,"eth-src":"02:aa:00:00:00:01","#,
@@ -521,8 +521,7 @@ mod tests {
             line_with(&o, &names),
             "rv2 rx q0 #4 [fd00::1]:40000 > [fd00::2]:5201 tcp [S.] len 94 | input forward"
         );
-        let mut json = String::new();
-        crate::value::json_obj(&json_form(&o), &mut json);
+        let json = crate::value::json_obj_fmt(&json_form(&o), false);
         assert!(
             json.contains(r#""direction":"rx""#) && json.ends_with(r#""input-type":"unicast"}"#),
             "{json}"

@@ -9,7 +9,7 @@ use netlink_packet_generic::ctrl::{GenlCtrl, GenlCtrlCmd};
 use netlink_packet_generic::{GenlFamily, GenlHeader, GenlMessage};
 
 use crate::attr::Attr;
-use crate::nl::{NlError, NlSocket};
+use crate::nl::{NlError, NlSocket, Origin};
 use crate::spec::FAMILY;
 
 /// One message of the family: a request (`attrs`) or an answer (`payload`,
@@ -142,7 +142,9 @@ pub fn family_from_ctrl(c: &GenlCtrl) -> Family {
     f
 }
 
-/// Resolves a family by name.
+/// Resolves a family by name. A family that is not registered is this
+/// machine's state, not a refused request: `Origin::Local` (exit 1, as
+/// `ip` exits when it cannot resolve its generic netlink family).
 pub fn resolve(sock: &mut NlSocket, name: &str) -> Result<Family, NlError> {
     let answers = sock
         .request(getfamily_request(name), false)
@@ -151,6 +153,7 @@ pub fn resolve(sock: &mut NlSocket, name: &str) -> Result<Family, NlError> {
                 e.ext.msg = Some(format!(
                     "generic netlink family \"{name}\" not found (is the rvnet module loaded?)"
                 ));
+                e.origin = Origin::Local;
             }
             e
         })?;
@@ -209,10 +212,12 @@ mod tests {
         let e = resolve(&mut sock, "rvnet-nosuch").unwrap_err();
         assert_eq!(e.errno, libc::ENOENT);
         assert!(e.to_string().contains("not found"), "{e}");
+        assert_eq!(e.origin, Origin::Local);
         // A name longer than GENL_NAMSIZ fails the controller's policy,
         // with the kernel's extack message and the offending attribute.
         let e = resolve(&mut sock, "rvnet-much-too-long-name").unwrap_err();
         assert_eq!(e.errno, libc::EINVAL);
+        assert_eq!(e.origin, Origin::Kernel);
         eprintln!("policy error: {e} / {:?}", e.ext);
         assert!(e.ext.msg.is_some() || e.ext.offset.is_some(), "{e:?}");
     }

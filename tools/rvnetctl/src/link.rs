@@ -17,7 +17,7 @@ use netlink_packet_route::link::{InfoData, InfoKind, LinkAttribute, LinkInfo, Li
 use netlink_packet_route::RouteNetlinkMessage;
 
 use crate::attr::{to_bytes, Attr};
-use crate::nl::{NlError, NlSocket};
+use crate::nl::{NlError, NlSocket, Origin};
 
 /// The rtnl link kind of rvnet devices.
 pub const KIND: &str = "rvnet";
@@ -99,6 +99,7 @@ pub fn open_netns(name: &str) -> Result<File, NlError> {
     File::open(&path).map_err(|e| {
         let mut err = NlError::from_io(&e);
         err.ext.msg = Some(format!("cannot open network namespace {path}"));
+        err.origin = Origin::Argument;
         err
     })
 }

@@ -10,6 +10,7 @@ mod decision;
 mod genl;
 mod link;
 mod monitor;
+mod names;
 mod nl;
 mod show;
 mod spec;
@@ -21,8 +22,8 @@ use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::process::ExitCode;
 
-use cli::{Cmd, Opts, UsageError};
-use nl::NlError;
+use cli::{Cmd, Opts, UsageError, EXIT_FAILURE, EXIT_KERNEL, EXIT_USAGE};
+use nl::{NlError, Origin};
 use value::{Obj, Value};
 
 /// Name of a command for error messages (`rvnetctl: route get: ...`).
@@ -38,7 +39,7 @@ fn cmd_name(c: &Cmd) -> &'static str {
         Cmd::Decisions(_) => "dev decisions",
         Cmd::Monitor(_) => "monitor",
         Cmd::Family => "family",
-        Cmd::Help => "help",
+        Cmd::Help(_) => "help",
         Cmd::Version => "version",
     }
 }
@@ -52,15 +53,16 @@ fn enter_netns(name: &str) -> Result<(), NlError> {
     if rc != 0 {
         let mut e = NlError::from_io(&std::io::Error::last_os_error());
         e.ext.msg = Some(format!("cannot enter network namespace {name}"));
+        e.origin = Origin::Argument;
         return Err(e);
     }
     Ok(())
 }
 
-/// Prints answers as `ip -j` would (JSON) or as text lines.
+/// Prints answers as `ip -j` (`-j -p`) would or as text lines.
 fn print(opts: &Opts, objs: &[Obj], text: impl Fn(&Obj) -> String) {
     if opts.json {
-        println!("{}", value::json_array(objs));
+        println!("{}", value::json_array_fmt(objs, opts.pretty));
     } else {
         for o in objs {
             println!("{}", text(o));
@@ -70,7 +72,9 @@ fn print(opts: &Opts, objs: &[Obj], text: impl Fn(&Obj) -> String) {
 
 fn run(opts: &Opts, cmd: &Cmd) -> Result<(), NlError> {
     match cmd {
-        Cmd::Help => println!("{}", cli::USAGE),
+        // Asked-for help goes to stdout and succeeds (ip prints it to
+        // stderr and exits 255, as for a usage error).
+        Cmd::Help(h) => println!("{}", h.text()),
         Cmd::Version => println!("rvnetctl {}", env!("CARGO_PKG_VERSION")),
         Cmd::LinkAdd(r) => link::add(r)?,
         Cmd::LinkDel(n) => link::del(n)?,
@@ -183,14 +187,26 @@ fn run(opts: &Opts, cmd: &Cmd) -> Result<(), NlError> {
     Ok(())
 }
 
+/// The exit status of a failed command, as `ip` would exit: 2 when the
+/// kernel refused the request, 255 for a namespace that cannot be
+/// entered, 1 for the rest (no such device, a socket that cannot be
+/// opened).
+fn exit_code(e: &NlError) -> u8 {
+    match e.origin {
+        Origin::Kernel => EXIT_KERNEL,
+        Origin::Argument => EXIT_USAGE,
+        Origin::Local => EXIT_FAILURE,
+    }
+}
+
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let (opts, cmd) = match cli::parse(&argv) {
         Ok(x) => x,
-        Err(UsageError(m)) => {
-            eprintln!("rvnetctl: {m}");
+        Err(UsageError { msg, code }) => {
+            eprintln!("rvnetctl: {msg}");
             eprintln!("Try \"rvnetctl help\".");
-            return ExitCode::from(2);
+            return ExitCode::from(code);
         }
     };
     let res = match &opts.netns {
@@ -202,7 +218,32 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("rvnetctl: {}: {e}", cmd_name(&cmd));
-            ExitCode::from(1)
+            ExitCode::from(exit_code(&e))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2 for what the kernel refused (ip's "RTNETLINK answers" / "Error:
+    /// ..." from extack), 255 for a namespace that cannot be entered, 1
+    /// for a device that is not there.
+    #[test]
+    fn exit_codes_as_ip() {
+        let kernel = NlError {
+            errno: libc::ENOENT,
+            origin: Origin::Kernel,
+            ..NlError::default()
+        };
+        assert_eq!(exit_code(&kernel), 2);
+        let nodev = cmds::ifindex("rvnetctl-none0").unwrap_err();
+        assert_eq!(nodev.errno, libc::ENODEV);
+        assert_eq!(exit_code(&nodev), 1);
+        let ns = link::open_netns("rvnetctl-no-such-netns").unwrap_err();
+        assert_eq!(exit_code(&ns), 255);
+        let io = NlError::from_io(&std::io::Error::from_raw_os_error(libc::EPERM));
+        assert_eq!(exit_code(&io), 1);
     }
 }

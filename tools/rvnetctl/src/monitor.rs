@@ -13,7 +13,7 @@ use crate::decision;
 use crate::genl::{RvnetMsg, RvnetSocket};
 use crate::nl::{split_messages, NlError};
 use crate::spec;
-use crate::value::{get_u64, json_obj, Obj};
+use crate::value::{get_u64, json_obj_fmt, Obj};
 
 /// The decision carried by one received netlink message, if it is a
 /// `decision-ntf` of the family with id `family`.
@@ -88,9 +88,7 @@ pub fn run(opts: &Opts, dev: Option<&str>) -> Result<(), NlError> {
                 }
             }
             let line = if opts.json {
-                let mut j = String::new();
-                json_obj(&decision::json_form(&o), &mut j);
-                j
+                json_obj_fmt(&decision::json_form(&o), opts.pretty)
             } else {
                 decision::line(&o)
             };

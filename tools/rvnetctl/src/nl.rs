@@ -69,11 +69,28 @@ fn u32_of(v: &[u8]) -> Option<u32> {
     Some(u32::from_ne_bytes(v.get(..4)?.try_into().ok()?))
 }
 
+/// Who failed: decides the exit status, as `ip` does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Origin {
+    /// Here: a system call, a device name that does not resolve
+    /// (`ip` exits 1).
+    #[default]
+    Local,
+    /// The kernel answered the request with an error (`NLMSG_ERROR` or an
+    /// `NLMSG_DONE` with an error): `ip`'s "RTNETLINK answers", exit 2.
+    Kernel,
+    /// An argument that names nothing usable, e.g. a network namespace
+    /// that cannot be opened (`ip -n`, `ip link add ... netns`: exit 255).
+    Argument,
+}
+
 /// A failed request: a positive errno and what the kernel said about it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NlError {
     /// Positive errno.
     pub errno: i32,
+    /// Whose error it is.
+    pub origin: Origin,
     /// The extended ACK.
     pub ext: ExtAck,
     /// Name of the missing attribute, filled in by the caller that knows the
@@ -123,6 +140,7 @@ impl NlError {
         };
         NlError {
             errno: -m.raw_code(),
+            origin: Origin::Kernel,
             ext,
             ..NlError::default()
         }
@@ -137,6 +155,7 @@ impl NlError {
         };
         NlError {
             errno: -m.code,
+            origin: Origin::Kernel,
             ext,
             ..NlError::default()
         }
@@ -405,6 +424,7 @@ mod tests {
             panic!("not an error")
         };
         assert_eq!(e.errno, libc::EINVAL);
+        assert_eq!(e.origin, Origin::Kernel);
         assert_eq!(e.ext.msg.as_deref(), Some("missing dst"));
         assert_eq!(e.ext.offset, Some(20));
         assert_eq!(e.ext.missing_type, Some(1));
@@ -461,6 +481,7 @@ mod tests {
             panic!()
         };
         assert_eq!(e.to_string(), "No such file or directory: no!");
+        assert_eq!(e.origin, Origin::Kernel);
         // Two messages in one datagram, the second padded.
         let mut two = ack.clone();
         two.extend(&d);

@@ -96,55 +96,137 @@ fn json_str(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// Appends the JSON form of `v`.
-pub fn json(v: &Value, out: &mut String) {
-    match v {
-        Value::U(u) => {
-            let _ = write!(out, "{u}");
+/// iproute2's `json_writer` (`lib/json_writer.c`): the same separators,
+/// and with `pretty` (`ip -j -p`) the same line breaks and four-space
+/// indents, so that `rvnetctl -j -p` lays its answers out as `ip -j -p`.
+struct JsonWriter {
+    out: String,
+    depth: usize,
+    /// What goes before the next element: `,` or nothing.
+    sep: Option<char>,
+    pretty: bool,
+}
+
+impl JsonWriter {
+    fn new(pretty: bool) -> JsonWriter {
+        JsonWriter {
+            out: String::new(),
+            depth: 0,
+            sep: None,
+            pretty,
         }
-        Value::S(s) => json_str(s, out),
-        Value::B(b) => {
-            let _ = write!(out, "{b}");
-        }
-        Value::L(l) => {
-            out.push('[');
-            for (i, e) in l.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                json(e, out);
+    }
+
+    fn eol(&mut self) {
+        if self.pretty {
+            self.out.push('\n');
+            for _ in 0..self.depth {
+                self.out.push_str("    ");
             }
-            out.push(']');
         }
-        Value::O(o) => json_obj(o, out),
+    }
+
+    fn eor(&mut self) {
+        if let Some(c) = self.sep {
+            self.out.push(c);
+        }
+        self.sep = Some(',');
+    }
+
+    fn begin(&mut self, c: char) {
+        self.eor();
+        self.out.push(c);
+        self.depth += 1;
+        self.sep = None;
+    }
+
+    fn end(&mut self, c: char) {
+        self.depth -= 1;
+        if self.sep.is_some() {
+            self.eol();
+        }
+        self.out.push(c);
+        self.sep = Some(',');
+    }
+
+    fn start_array(&mut self) {
+        self.begin('[');
+        if self.pretty {
+            self.out.push(' ');
+        }
+    }
+
+    fn end_array(&mut self) {
+        if self.pretty && self.sep.is_some() {
+            self.out.push(' ');
+        }
+        self.sep = None;
+        self.end(']');
+    }
+
+    fn name(&mut self, k: &str) {
+        self.eor();
+        self.eol();
+        self.sep = None;
+        json_str(k, &mut self.out);
+        self.out.push(':');
+        if self.pretty {
+            self.out.push(' ');
+        }
+    }
+
+    fn value(&mut self, v: &Value) {
+        match v {
+            Value::U(u) => {
+                self.eor();
+                let _ = write!(self.out, "{u}");
+            }
+            Value::S(s) => {
+                self.eor();
+                json_str(s, &mut self.out);
+            }
+            Value::B(b) => {
+                self.eor();
+                let _ = write!(self.out, "{b}");
+            }
+            Value::L(l) => {
+                self.start_array();
+                for e in l {
+                    self.value(e);
+                }
+                self.end_array();
+            }
+            Value::O(o) => self.object(o),
+        }
+    }
+
+    fn object(&mut self, o: &Obj) {
+        self.begin('{');
+        for (k, v) in o {
+            self.name(k);
+            self.value(v);
+        }
+        self.end('}');
     }
 }
 
-/// Appends the JSON form of an object.
-pub fn json_obj(o: &Obj, out: &mut String) {
-    out.push('{');
-    for (i, (k, v)) in o.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        json_str(k, out);
-        out.push(':');
-        json(v, out);
-    }
-    out.push('}');
+/// The JSON form of an object, indented as `ip -j -p` with `pretty`.
+pub fn json_obj_fmt(o: &Obj, pretty: bool) -> String {
+    let mut w = JsonWriter::new(pretty);
+    w.object(o);
+    w.out
 }
 
-/// The `ip -j` form of a list of answers: one JSON array.
-pub fn json_array(objs: &[Obj]) -> String {
-    let mut out = String::from("[");
-    for (i, o) in objs.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        json_obj(o, &mut out);
+/// The `ip -j` form of a list of answers (one JSON array), or with
+/// `pretty` the `ip -j -p` form.
+pub fn json_array_fmt(objs: &[Obj], pretty: bool) -> String {
+    let mut w = JsonWriter::new(pretty);
+    w.start_array();
+    for o in objs {
+        w.object(o);
     }
-    out.push(']');
-    out
+    w.end_array();
+    w.out
 }
 
 #[cfg(test)]
@@ -166,9 +248,67 @@ mod tests {
             ),
         ];
         assert_eq!(
-            json_array(&[o]),
+            json_array_fmt(&[o], false),
             r#"[{"table":254,"type":"unicast","name":"a\"b\\c\n","neigh":{"flags":["router"]}}]"#
         );
-        assert_eq!(json_array(&[]), "[]");
+        assert_eq!(json_array_fmt(&[], false), "[]");
+    }
+
+    /// `-j -p` lays out as `ip -j -p route get` and `ip -j -p addr show lo`
+    /// (iproute2 6.1) do: nested arrays of objects, arrays of strings on
+    /// one line, empty arrays as `[ ]`.
+    #[test]
+    fn pretty_json_as_ip() {
+        let s = |v: &str| Value::S(v.into());
+        let route: Obj = vec![
+            ("dst".into(), s("1.2.3.4")),
+            ("gateway".into(), s("192.0.2.1")),
+            ("flags".into(), Value::L(vec![])),
+            ("uid".into(), Value::U(0)),
+            ("cache".into(), Value::L(vec![])),
+        ];
+        assert_eq!(
+            json_array_fmt(std::slice::from_ref(&route), true),
+            "[ {\n        \"dst\": \"1.2.3.4\",\n        \"gateway\": \"192.0.2.1\",\n        \
+             \"flags\": [ ],\n        \"uid\": 0,\n        \"cache\": [ ]\n    } ]"
+        );
+        let lo: Obj = vec![
+            ("ifindex".into(), Value::U(1)),
+            (
+                "flags".into(),
+                Value::L(vec![s("LOOPBACK"), s("UP"), s("LOWER_UP")]),
+            ),
+            (
+                "addr_info".into(),
+                Value::L(vec![
+                    Value::O(vec![("family".into(), s("inet"))]),
+                    Value::O(vec![("family".into(), s("inet6"))]),
+                ]),
+            ),
+        ];
+        let want = r#"[ {
+        "ifindex": 1,
+        "flags": [ "LOOPBACK","UP","LOWER_UP" ],
+        "addr_info": [ {
+                "family": "inet"
+            },{
+                "family": "inet6"
+            } ]
+    },{
+        "ifindex": 1
+    } ]"#;
+        let two = [lo, vec![("ifindex".into(), Value::U(1))]];
+        assert_eq!(json_array_fmt(&two, true), want);
+        assert_eq!(json_array_fmt(&[], true), "[ ]");
+        // Without -p, the compact form ip -j prints.
+        assert_eq!(
+            json_array_fmt(&two, false),
+            r#"[{"ifindex":1,"flags":["LOOPBACK","UP","LOWER_UP"],"addr_info":[{"family":"inet"},{"family":"inet6"}]},{"ifindex":1}]"#
+        );
+        assert_eq!(
+            json_obj_fmt(&route[..1].to_vec(), true),
+            "{\n    \"dst\": \"1.2.3.4\"\n}"
+        );
+        assert_eq!(json_obj_fmt(&Vec::new(), true), "{}");
     }
 }
