@@ -70,7 +70,7 @@ t_tcp_life() {
 	s=$(jq ".[$syn]" <<<"$j")
 	echo "$s" | jq -c . | sed 's/^/# SYN: /'
 	jq -e '.["route-type"] == "unicast" and .table == 254 and .prefix == "10.23.0.0"
-		and .["prefix-len"] == 24 and (.gateway == null) and .nexthop == "10.23.0.2"
+		and .["prefix-length"] == 24 and (.gateway == null) and .nexthop == "10.23.0.2"
 		and .dport == 5201 and .queue == 0 and (.["qdisc-kind"] | length > 0)
 		and (.["neigh-state"] | index("REACHABLE") != null)
 		and (.["bql-inflight"] != null)' <<<"$s" >/dev/null ||

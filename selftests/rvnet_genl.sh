@@ -94,7 +94,7 @@ t_route_details() {
 	# Prefix, length and metric of the more specific route.
 	out=$(ynl --ns $NS1 --do route-get --json "{\"dst\": \"$(h4 192.0.2.200)\"}")
 	[ "$(jget "$out" prefix)" = 192.0.2.128 ] || fail "prefix: $out"
-	[ "$(jget "$out" prefix-len)" = 25 ] || fail "prefix-len: $out"
+	[ "$(jget "$out" prefix-length)" = 25 ] || fail "prefix-length: $out"
 	[ "$(jget "$out" priority)" = 7 ] || fail "priority: $out"
 	[ "$(jget "$out" mtu)" = 1500 ] || fail "mtu: $out"
 	# An explicit table bypasses the rules (ip route show table 100).

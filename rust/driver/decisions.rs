@@ -273,7 +273,7 @@ fn put_route(w: &mut Writer<'_>, dst: &Addr, r: &Route) -> Result {
     }
     if let Some((p, len)) = r.prefix {
         w.bytes(a::PREFIX, p.as_bytes())?;
-        w.u8(a::PREFIX_LEN, len)?;
+        w.u8(a::PREFIX_LENGTH, len)?;
     }
     if let Some(g) = r.gateway {
         w.bytes(a::GATEWAY, g.as_bytes())?;

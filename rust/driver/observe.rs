@@ -545,7 +545,7 @@ const DECISION_ATTRS_MAX: usize = {
         // seq, time-ns
         + 2 * u64_
         // direction, eth-proto, l4-proto, sport, dport, icmp-type, arp-op,
-        // tcp-flags, route-type, prefix-len, neigh-state, input-type
+        // tcp-flags, route-type, prefix-length, neigh-state, input-type
         + 12 * u8_
         // eth-src, eth-dst
         + 2 * mac
@@ -602,7 +602,7 @@ fn put_attrs(w: &mut AttrBuf<'_>, d: &Decision) -> Result {
     }
     if let Some((p, l)) = d.prefix {
         w.bytes(a::PREFIX, p.as_bytes())?;
-        w.u8(a::PREFIX_LEN, l)?;
+        w.u8(a::PREFIX_LENGTH, l)?;
     }
     if let Some(v) = d.nexthop {
         w.bytes(a::NEXTHOP, v.as_bytes())?;

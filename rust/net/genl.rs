@@ -64,7 +64,7 @@ pub(crate) mod attr {
         pub(crate) const TYPE: u32 = crate::net::bindings::RVNET_A_ROUTE_TYPE;
         pub(crate) const SCOPE: u32 = crate::net::bindings::RVNET_A_ROUTE_SCOPE;
         pub(crate) const PREFIX: u32 = crate::net::bindings::RVNET_A_ROUTE_PREFIX;
-        pub(crate) const PREFIX_LEN: u32 = crate::net::bindings::RVNET_A_ROUTE_PREFIX_LEN;
+        pub(crate) const PREFIX_LENGTH: u32 = crate::net::bindings::RVNET_A_ROUTE_PREFIX_LENGTH;
         pub(crate) const GATEWAY: u32 = crate::net::bindings::RVNET_A_ROUTE_GATEWAY;
         pub(crate) const OIF_NAME: u32 = crate::net::bindings::RVNET_A_ROUTE_OIF_NAME;
         pub(crate) const PREFSRC: u32 = crate::net::bindings::RVNET_A_ROUTE_PREFSRC;
@@ -130,7 +130,7 @@ pub(crate) mod attr {
         pub(crate) const ROUTE_OIF: u32 = b::RVNET_A_DECISION_ROUTE_OIF;
         pub(crate) const TABLE: u32 = b::RVNET_A_DECISION_TABLE;
         pub(crate) const PREFIX: u32 = b::RVNET_A_DECISION_PREFIX;
-        pub(crate) const PREFIX_LEN: u32 = b::RVNET_A_DECISION_PREFIX_LEN;
+        pub(crate) const PREFIX_LENGTH: u32 = b::RVNET_A_DECISION_PREFIX_LENGTH;
         pub(crate) const NEXTHOP: u32 = b::RVNET_A_DECISION_NEXTHOP;
         pub(crate) const NEIGH_STATE: u32 = b::RVNET_A_DECISION_NEIGH_STATE;
         pub(crate) const QDISC_KIND: u32 = b::RVNET_A_DECISION_QDISC_KIND;

@@ -285,7 +285,7 @@ mod tests {
             5, 0, 10, 0, 1, 0, 0, 0,      // type unicast
             5, 0, 11, 0, 0, 0, 0, 0,      // scope universe
             8, 0, 12, 0, 10, 0, 0, 0,     // prefix
-            5, 0, 13, 0, 24, 0, 0, 0,     // prefix-len
+            5, 0, 13, 0, 24, 0, 0, 0,     // prefix-length
             8, 0, 15, 0, b'r', b'v', b'1', 0, // oif-name
         ];
         let Ok(crate::nl::Step::Message(g)) =
@@ -296,7 +296,7 @@ mod tests {
         let o = decode(&spec::ROUTE, &g.payload.payload);
         assert_eq!(
             crate::value::json_array_fmt(&[o], false),
-            r#"[{"dst":"10.0.0.1","table":254,"type":"unicast","scope":0,"prefix":"10.0.0.0","prefix-len":24,"oif-name":"rv1"}]"#
+            r#"[{"dst":"10.0.0.1","table":254,"type":"unicast","scope":0,"prefix":"10.0.0.0","prefix-length":24,"oif-name":"rv1"}]"#
         );
     }
 }

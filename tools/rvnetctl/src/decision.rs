@@ -165,7 +165,7 @@ const KNOWN: &[&str] = &[
     "route-oif",
     "table",
     "prefix",
-    "prefix-len",
+    "prefix-length",
     "nexthop",
     "neigh-state",
     "qdisc-kind",
@@ -266,7 +266,7 @@ pub fn line_with(o: &Obj, name: &dyn Fn(u64) -> Option<String>) -> String {
             w.push(format!("table {}", table_name(t)));
         }
         if let Some(p) = get_str(o, "prefix") {
-            match get_u64(o, "prefix-len") {
+            match get_u64(o, "prefix-length") {
                 Some(l) => w.push(format!("{p}/{l}")),
                 None => w.push(p.to_string()),
             }
@@ -412,7 +412,7 @@ mod tests {
             u32a("route-oif", 5),
             u32a("table", 254),
             at("prefix", &[10, 0, 0, 0]),
-            at("prefix-len", &[24]),
+            at("prefix-length", &[24]),
             at("nexthop", &[10, 0, 0, 2]),
             u16a("neigh-state", 0x02),
             at("qdisc-kind", b"fq_codel\0"),
@@ -432,7 +432,7 @@ mod tests {
                 r#""eth-dst":"02:aa:00:00:00:ff","l4-proto":6,"src":"10.0.0.1","#,
                 r#""dst":"10.0.0.2","sport":40000,"dport":5201,"tcp-flags":2,"#,
                 r#""route-type":"unicast","route-oif":5,"table":254,"prefix":"10.0.0.0","#,
-                r#""prefix-len":24,"nexthop":"10.0.0.2","neigh-state":["REACHABLE"],"#,
+                r#""prefix-length":24,"nexthop":"10.0.0.2","neigh-state":["REACHABLE"],"#,
                 r#""qdisc-kind":"fq_codel","bql-inflight":0}]"#
             )
         );
@@ -562,7 +562,7 @@ mod tests {
             u32a("route-oif", 9),
             u32a("table", 100),
             at("prefix", &[0, 0, 0, 0]),
-            at("prefix-len", &[0]),
+            at("prefix-length", &[0]),
             at("nexthop", &[10, 0, 0, 254]),
             u16a("neigh-state", 0x01),
         ]);

@@ -59,7 +59,7 @@ pub fn route_line(o: &Obj) -> String {
         w.push(format!("src {s}"));
     }
     if let Some(p) = get_str(o, "prefix") {
-        match get_u64(o, "prefix-len") {
+        match get_u64(o, "prefix-length") {
             Some(l) => w.push(format!("prefix {p}/{l}")),
             None => w.push(format!("prefix {p}")),
         }
@@ -86,7 +86,7 @@ const ROUTE_KEYS: &[&str] = &[
     "table",
     "prefsrc",
     "prefix",
-    "prefix-len",
+    "prefix-length",
     "scope",
     "priority",
     "mtu",
@@ -244,7 +244,7 @@ mod tests {
             ("type".into(), s("unicast")),
             ("scope".into(), Value::U(0)),
             ("prefix".into(), s("0.0.0.0")),
-            ("prefix-len".into(), Value::U(0)),
+            ("prefix-length".into(), Value::U(0)),
             ("gateway".into(), s("10.23.0.254")),
             ("oif".into(), Value::U(5)),
             ("oif-name".into(), s("rv1")),
