@@ -549,7 +549,7 @@ u32 rvnet_skb_mark(const struct sk_buff *skb)
 	return skb->mark;
 }
 
-/* The uid a packet's route was looked up for: its full socket's, else root of the device's netns. */
+/* The uid a packet was routed for: its full socket's, else the netns root's. */
 u32 rvnet_skb_sk_uid(const struct sk_buff *skb)
 {
 	const struct sock *sk = skb->sk && sk_fullsock(skb->sk) ? skb->sk : NULL;
