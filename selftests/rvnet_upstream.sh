@@ -7,12 +7,13 @@
 # install comes from the host (selftests/upstream/install, run by `make
 # check`), passed in $RVNET_UPSTREAM_KSFT.
 #
-# Under `make check` (about 13 minutes on the debug kernel under TCG): the
-# drivers/net tests and netdevice.sh on rvnet, veth and netdevsim, the rvnet
-# variant of veth.sh, and gro.sh (the rvnet variant, upstream on veth). On
-# this debug kernel run-guest sets upstream's KSFT_MACHINE_SLOW, under which
-# gro.sh ignores a failed "large" (the 64 KB train spans jiffies; veth fails
-# it as often as rvnet): reported as an expected skip, not a pass. Left to
-# `make upstream` (the full table): veth.sh on veth itself and gro.sh with
-# threaded NAPI on both devices.
-exec "$(dirname "$0")/upstream/run-guest" ${RVNET_UPSTREAM_SUITES:-drivers netdevice veth:rvnet gro}
+# Under `make check` (on the plain kernel, beside the debug guest): every
+# suite on rvnet (drivers/net tests, netdevice.sh, the rvnet variant of
+# veth.sh, the rvnet variant of gro.sh) and one comparison, the drivers/net
+# tests on veth too. The full matrix (veth and netdevsim in every suite,
+# veth.sh on veth itself, gro.sh with threaded NAPI) is `make upstream`,
+# which rewrites selftests/upstream.md. Under TCG run-guest sets upstream's
+# KSFT_MACHINE_SLOW ("a debug kernel, a VM"), under which gro.sh ignores a
+# failed "large" (the 64 KB train spans jiffies; veth fails it as often as
+# rvnet): reported as an expected skip, not a pass.
+exec "$(dirname "$0")/upstream/run-guest" ${RVNET_UPSTREAM_SUITES:-drivers:rvnet|veth netdevice:rvnet veth:rvnet gro:rvnet}
