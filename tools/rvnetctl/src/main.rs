@@ -133,6 +133,11 @@ fn run(opts: &Opts, cmd: &Cmd) -> Result<(), NlError> {
             let mut s = genl::RvnetSocket::open()?;
             let objs = cmds::call(&mut s, spec::ROUTE_GET, attrs, false)?;
             print(opts, &objs, show::route_line);
+            // A reject route: its type is printed, then the kernel's
+            // error, and the exit status is ip's for it.
+            if let Some(e) = objs.iter().find_map(cmds::route_error) {
+                return Err(e);
+            }
         }
         Cmd::NeighGet { addr, dev, resolve } => {
             let attrs = cmds::neigh_request(*addr, cmds::ifindex(dev)?, *resolve);
