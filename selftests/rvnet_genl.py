@@ -12,6 +12,9 @@ cli.py) with rvnet's spec.
       "errno=N msg=EXTACK"
   rvnet_genl.py fuzz SECONDS SEED   random requests; every error must be a
       clean errno reply (with an extack message when the handler ran)
+  rvnet_genl.py errors < CASES   requests that must fail, from one process:
+      each line "do|dump OP JSON ERRNO [MSG...]": the errno, an extack
+      message, containing MSG if given
 """
 import ipaddress
 import json
@@ -208,11 +211,37 @@ def raw(cmd, hexattrs):
                 return 0
 
 
+def errors(lines):
+    y = ynl()
+    bad = n = 0
+    for line in lines:
+        if not line.strip() or line.startswith("#"):
+            continue
+        how, op, req, want, *msg = line.split(None, 4)
+        msg = msg[0].strip() if msg else ""
+        n += 1
+        try:
+            (y.dump if how == "dump" else y.do)(op, json.loads(req))
+            print(f"FAIL {op} {req}: accepted")
+            bad += 1
+            continue
+        except NlError as e:
+            got, ext = e.error, e.nl_msg.extack or {}
+        m = ext.get("msg", "")
+        if got != int(want) or not m or msg not in m:
+            print(f"FAIL {op} {req}: errno {got} msg '{m}', wanted {want} '{msg}'")
+            bad += 1
+    print(f"{n - bad}/{n} refused as wanted")
+    return 1 if bad else 0
+
+
 def main():
     if sys.argv[1] == "route-cmp":
         return route_cmp(sys.argv[2:])
     if sys.argv[1] == "raw":
         return raw(int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "")
+    if sys.argv[1] == "errors":
+        return errors(sys.stdin)
     if sys.argv[1] == "fuzz":
         return fuzz(float(sys.argv[2]), int(sys.argv[3]))
     return 2
