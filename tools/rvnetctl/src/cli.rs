@@ -20,6 +20,8 @@ Options:
   -p, --pretty          indent the JSON as ip -j -p does
   -4, -6                addresses are IPv4 (-4) or IPv6 (-6) only
   -n, --netns NS        run in network namespace NS (/run/netns/NS)
+  -b, -batch FILE       run the commands of FILE (- = stdin), one a line,
+                        as ip -batch; -force: go on after a failed one
   -h, --help            this help
   -V, --version         version
 Commands:
@@ -107,6 +109,10 @@ pub struct Opts {
     pub family: Option<Family>,
     /// `-n NS`: enter this namespace first.
     pub netns: Option<String>,
+    /// `-batch FILE`: the commands of FILE (`-`: stdin), one a line.
+    pub batch: Option<String>,
+    /// `-force`: a batch goes on after a failed command.
+    pub force: bool,
 }
 
 /// The inputs of a route (or path) question.
@@ -215,6 +221,8 @@ pub enum Cmd {
     Help(Help),
     /// `--version`.
     Version,
+    /// `-batch FILE`: run the commands of FILE.
+    Batch,
 }
 
 /// A command line error: the message and the exit status (`ip`'s:
@@ -504,8 +512,19 @@ pub fn parse_with(argv: &[String], names: &Names) -> Res<(Opts, Cmd)> {
             _ if is(opt, "-pretty") => o.pretty = true,
             _ if is(opt, "-help") => return Ok((o, Cmd::Help(Help::Main))),
             _ if is(opt, "-netns") => o.netns = Some(a.value(arg)?.to_string()),
+            // ip's order: -family (which rvnetctl does not take) before
+            // -force, then -batch (so -b is batch, -f is not force).
+            _ if is(opt, "-family") => return err(format!("unknown option \"{arg}\"")),
+            _ if is(opt, "-force") => o.force = true,
+            _ if is(opt, "-batch") => o.batch = Some(a.value(arg)?.to_string()),
             _ => return err(format!("unknown option \"{arg}\"")),
         }
+    }
+    if o.batch.is_some() {
+        if let Some(extra) = a.next() {
+            return err(format!("unexpected argument \"{extra}\" after -batch FILE"));
+        }
+        return Ok((o, Cmd::Batch));
     }
     let Some(obj) = a.next() else {
         return err("missing OBJECT (rvnetctl help lists them)");
@@ -1030,9 +1049,27 @@ mod tests {
         assert_eq!(p("--Ver").unwrap().1, Cmd::Version);
         assert_eq!(p("--version").unwrap().1, Cmd::Version);
         // ip's options rvnetctl does not have are unknown, not another one.
-        for bad in ["-d", "-s", "-r", "-f", "-c", "-hu", "-b", "-0"] {
+        for bad in ["-d", "-s", "-r", "-f", "-fa", "-c", "-hu", "-0"] {
             assert_eq!(code(&format!("{bad} dev")), EXIT_USAGE, "{bad}");
         }
+    }
+
+    /// `-batch FILE` (`-b`) and `-force` as ip reads them; no command
+    /// after the file.
+    #[test]
+    fn batch_options() {
+        let (o, c) = p("-j -force -batch - ").unwrap();
+        assert_eq!(c, Cmd::Batch);
+        assert_eq!(
+            (o.json, o.force, o.batch.as_deref()),
+            (true, true, Some("-"))
+        );
+        let (o, c) = p("-n ns1 -b /tmp/x").unwrap();
+        assert_eq!((c, o.force), (Cmd::Batch, false));
+        assert_eq!(o.netns.as_deref(), Some("ns1"));
+        assert!(p("-fo -b f").unwrap().0.force);
+        assert_eq!(code("-batch"), EXIT_USAGE);
+        assert_eq!(code("-batch f route get 10.0.0.1"), EXIT_USAGE);
     }
 
     #[test]
