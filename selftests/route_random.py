@@ -3,25 +3,40 @@
 """route-get against `ip route get` on a random routing set-up.
 
     route_random.py NS RVNETCTL SEED QUERIES
+    route_random.py --cases NS RVNETCTL < CASES
 
 Builds random routes (tables, reject types, multipath, on-link) and policy
-rules (from, to, fwmark, dscp, uidrange) in namespace NS, which must hold
-rv1 with 10.23.0.1/24 and fd23::1/64, then asks QUERIES random questions
-(destinations in and out of the routes, multicast, broadcast, local,
-source, mark, DS field, output interface, and as an unprivileged uid) of
-both `ip -j route get` and `rvnetctl -j route get`, and compares type,
-device, gateway, preferred source, table and metric. Prints the seed and
-every disagreement; exits 1 if there is one.
+rules (from, to, fwmark, dscp, uidrange, ipproto, sport, dport) and a
+random multipath hash policy (layer 3 or 4) in namespace NS, which must
+hold rv1 with 10.23.0.1/24 and fd23::1/64, then asks QUERIES random
+questions (destinations in and out of the routes, multicast, broadcast,
+local, source, mark, DS field, output interface, IP protocol and ports,
+and as an unprivileged uid) of both `ip -j route get` and `rvnetctl -j
+route get`, and compares type, device, gateway, preferred source, table
+and metric; where ip fails, rvnetctl must fail with the same errno (ip's
+message), and a reject route must be reported with its type and that
+errno. Each tool answers all questions of one uid in one `-batch`
+process (a process per question costs most of the time under TCG), so
+the exit status per question is not seen here (rvnet_ctl.sh checks it).
+Prints the seed and every disagreement; exits 1 if there is one. With
+--cases, the questions are the lines of standard input (route get
+arguments, the same for both) in an existing set-up.
 """
 import json
 import random
+import re
 import subprocess
 import sys
 import time
 
-ns, ctl, seed, nq = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+CASES = sys.argv[1] == "--cases"
+if CASES:
+    ns, ctl, seed, nq = sys.argv[2], sys.argv[3], 0, 0
+else:
+    ns, ctl, seed, nq = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 rnd = random.Random(seed)
-print(f"seed {seed}")
+if not CASES:
+    print(f"seed {seed}")
 
 TABLES = [100, 101, 102]
 NAMES = {"main": 254, "local": 255, "default": 253}
@@ -30,14 +45,22 @@ UID = 1000
 # queries use DSCP values above them too (the lookup masks with 0xfc).
 RULE_TOS = [0x04, 0x08, 0x10, 0x18]
 QUERY_DSCP = [1, 2, 4, 6, 10, 26, 46]
+# Ports the rules name and the questions use (and some they do not).
+PORTS = [22, 53, 80, 443, 5000, 5353, 8080]
+RULE_L4 = ["ipproto tcp", "ipproto udp", "ipproto icmp", "dport 80",
+           "dport 5000-5999", "sport 53", "ipproto tcp dport 443",
+           "ipproto udp sport 5353 dport 53"]
+# ip route get's error messages (strerror) and their errno.
+ERRNO = {"Invalid argument": 22, "No route to host": 113,
+         "Permission denied": 13, "Network is unreachable": 101}
+REJECT = {22: "blackhole", 113: "unreachable", 13: "prohibit"}
 
 
-def run(argv, uid=None):
-    cmd = ["ip", "netns", "exec", ns]
-    if uid is not None:
-        cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
-    p = subprocess.run(cmd + argv, capture_output=True, text=True)
-    return p.returncode, (p.stdout + p.stderr).strip()
+def run(argv):
+    """(exit status, output) of argv in NS: ip enters it itself (-n)."""
+    cmd = ["ip", "-n", ns] + argv[1:] if argv[0] == "ip" else ["ip", "netns", "exec", ns] + argv
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    return p.returncode, (p.stdout + "\n" + p.stderr).strip()
 
 
 def prefix4(rnd):
@@ -72,7 +95,8 @@ def route_lines(rnd):
         sel = rnd.choice([
             "from 10.23.0.1", f"to {prefix4(rnd)}", f"fwmark {rnd.randrange(1, 4)}",
             f"tos {hex(rnd.choice(RULE_TOS))}", f"uidrange {UID}-{UID}",
-            f"to {prefix4(rnd)} fwmark {rnd.randrange(1, 4)}"])
+            f"to {prefix4(rnd)} fwmark {rnd.randrange(1, 4)}",
+            rnd.choice(RULE_L4), rnd.choice(RULE_L4)])
         out.append(f"rule add {sel} table {rnd.choice(TABLES)} pref {100 + i}")
     # IPv6: a few routes in main and one table, and a rule.
     for _ in range(rnd.randrange(2, 5)):
@@ -85,7 +109,25 @@ def route_lines(rnd):
         else:
             out.append(f"route replace {kind} {p}{t}{m}")
     out.append(f"-6 rule add from fd23::1 table {TABLES[0]} pref 90")
+    out.append(f"-6 rule add ipproto tcp dport 443 table {TABLES[0]} pref 91")
     return out
+
+
+def l4_keys(rnd, v6):
+    """ipproto / sport / dport of a question (the same words for both).
+    No ports with ICMP: the kernel's route get hashes the ICMP header it
+    builds, which has none, where a flow carries them (see genl.rst)."""
+    a = []
+    proto = None
+    if rnd.random() < 0.4:
+        proto = rnd.choice(["tcp", "udp", "ipv6-icmp" if v6 else "icmp"])
+        a += ["ipproto", proto]
+    if proto not in ("icmp", "ipv6-icmp"):
+        if rnd.random() < 0.3:
+            a += ["sport", str(rnd.choice(PORTS))]
+        if rnd.random() < 0.4:
+            a += ["dport", str(rnd.choice(PORTS))]
+    return a
 
 
 def query(rnd):
@@ -96,6 +138,7 @@ def query(rnd):
         ip = [dst]
         if rnd.random() < 0.3:
             ip += ["from", "fd23::1"]
+        ip += l4_keys(rnd, True)
         return ip, list(ip), None
     r = rnd.random()
     if r < 0.05:
@@ -119,11 +162,126 @@ def query(rnd):
     if rnd.random() < 0.15:
         ip += ["oif", "rv1"]
         ctl_a += ["oif", "rv1"]
+    k = l4_keys(rnd, False)
+    ip += k
+    ctl_a += k
     uid = UID if rnd.random() < 0.2 else None
     return ip, ctl_a, uid
 
 
+FAILED = re.compile(r"^Command failed (.*):(\d+)$")
+# rvnetctl's error for a reject route, printed after the route itself.
+REJECT_ERR = re.compile(r"route get: .*: (blackhole|unreachable|prohibit) route$")
+
+
+def batch(argv0, questions, uid, json_on_failure):
+    """(exit status, stdout, stderr) of each `route get` question, all
+    asked by one `argv0 -j -force -batch -` (ip or rvnetctl): a failed
+    question is the stderr lines before its `Command failed -:N`, and
+    prints a JSON line only if json_on_failure(its error) (status 2: a
+    batch does not tell the kernel's refusals from others)."""
+    text = "".join("route get " + " ".join(q) + "\n" for q in questions)
+    if uid is None:
+        cmd = [argv0, "-n", ns]
+    else:
+        cmd = ["ip", "netns", "exec", ns, "setpriv", f"--reuid={uid}",
+               f"--regid={uid}", "--clear-groups", argv0]
+    p = subprocess.run(cmd + ["-j", "-force", "-batch", "-"], input=text,
+                       capture_output=True, text=True)
+    failed, pending = {}, []
+    for ln in p.stderr.splitlines():
+        m = FAILED.match(ln)
+        if m:
+            failed[int(m.group(2))] = "\n".join(pending)
+            pending = []
+        else:
+            pending.append(ln)
+    outs = iter(p.stdout.splitlines())
+    res = []
+    for i in range(1, len(questions) + 1):
+        if i in failed:
+            out = next(outs, "") if json_on_failure(failed[i]) else ""
+            res.append((2, out, failed[i]))
+        else:
+            res.append((0, next(outs, ""), ""))
+    return res
+
+
+def ask_all(questions):
+    """Asks every (ip args, rvnetctl args, uid) question of both, one batch
+    per tool and uid; prints each disagreement and returns their count."""
+    bad = 0
+    for uid in sorted({q[2] for q in questions}, key=str):
+        idx = [i for i, q in enumerate(questions) if q[2] == uid]
+        ipr = batch("ip", [questions[i][0] for i in idx], uid, lambda e: False)
+        ctr = batch(ctl, [questions[i][1] for i in idx], uid,
+                    lambda e: REJECT_ERR.search(e) is not None)
+        for n, i in enumerate(idx):
+            ipa, ctla, _ = questions[i]
+            if compare(ipa, ctla, uid, ipr[n], ctr[n]):
+                bad += 1
+                print(f"  (question {i})")
+    return bad
+
+
+def compare(ipa, ctla, uid, ipres, ctlres):
+    """Disagreements of ip and rvnetctl on one question (empty: agree)."""
+    iprc, ipout, iperr = ipres
+    crc, ctlout, ctlerr = ctlres
+    errs = []
+
+    def chk(name, a, b):
+        if a != b:
+            errs.append(f"{name}: ip {a!r} rvnetctl {b!r}")
+    if iprc != 0:
+        # The kernel refused: rvnetctl must report the same errno, exit 2
+        # and say what ip says; a reject route also with its type.
+        msg = next((k for k in ERRNO if k in iperr), None)
+        if msg is None:
+            errs.append("ip failed unexpectedly")
+        chk("exit status", 2, crc)
+        if msg and msg not in ctlerr:
+            errs.append(f"rvnetctl's error does not say '{msg}'")
+        e = ERRNO.get(msg)
+        if e in REJECT:
+            ct = (json.loads(ctlout) or [{}])[0] if ctlout.startswith("[") else {}
+            chk("type", REJECT[e], ct.get("type"))
+            chk("error", e, ct.get("error"))
+    elif crc != 0:
+        errs.append("rvnetctl failed where ip answered")
+    else:
+        ip = json.loads(ipout)[0]
+        ct = json.loads(ctlout)[0]
+        chk("type", ip.get("type", "unicast"), ct.get("type"))
+        chk("dev", ip.get("dev"), ct.get("oif-name"))
+        chk("gateway", ip.get("gateway"), ct.get("gateway"))
+        chk("prefsrc", ip.get("prefsrc", ip.get("from")), ct.get("prefsrc"))
+        t = ip.get("table", "main")
+        if "table" in ct:
+            chk("table", int(NAMES.get(t, t)), ct.get("table"))
+        if "metric" in ip:
+            chk("metric", ip["metric"], ct.get("priority"))
+        chk("error", None, ct.get("error"))
+    if errs:
+        who = f" (uid {uid})" if uid is not None else ""
+        print(f"route get {' '.join(ipa)}{who}: " + "; ".join(errs))
+        print(f"  ip: {ipout} {iperr}".rstrip())
+        print(f"  rvnetctl: {ctlout} {ctlerr} (exit {crc})".rstrip())
+    return errs
+
+
+if CASES:
+    qs = [(ln.split(), ln.split(), None) for ln in sys.stdin if ln.strip()]
+    bad = ask_all(qs)
+    print(f"{len(qs) - bad}/{len(qs)} questions agree")
+    sys.exit(1 if bad else 0)
+
 lines = route_lines(rnd)
+# The multipath hash: addresses (0) or addresses, protocol and ports (1).
+hp = rnd.choice([0, 1])
+lines_shown = lines + [f"(sysctl fib_multipath_hash_policy={hp}, IPv4 and IPv6)"]
+for fam in ("ipv4", "ipv6"):
+    run(["sysctl", "-qw", f"net.{fam}.fib_multipath_hash_policy={hp}"])
 # `ip -batch` takes no -6 per line: those lines run on their own.
 with open("/tmp/rvnet-route-random.batch", "w") as f:
     f.write("\n".join(ln for ln in lines if not ln.startswith("-6 ")) + "\n")
@@ -146,52 +304,10 @@ for _ in range(100):
         break
     time.sleep(0.1)
 
-bad = 0
-for i in range(nq):
-    ipa, ctla, uid = query(rnd)
-    iprc, ipout = run(["ip", "-j", "route", "get"] + ipa, uid)
-    crc, ctlout = run([ctl, "-j", "route", "get"] + ctla, uid)
-    errs = []
-    if iprc != 0:
-        want = {"No route to host": "unreachable", "Permission denied": "prohibit",
-                "Invalid argument": "blackhole", "Network is unreachable": None}
-        t = next((v for k, v in want.items() if k in ipout), "?")
-        if t is None:
-            if crc == 0:
-                errs.append("ip: network unreachable, rvnetctl answered")
-        elif crc != 0:
-            errs.append(f"ip: {t}, rvnetctl failed")
-        else:
-            ct = json.loads(ctlout)[0]
-            if ct.get("type") != t:
-                errs.append(f"type: ip {t} rvnetctl {ct.get('type')}")
-    elif crc != 0:
-        errs.append("rvnetctl failed where ip answered")
-    else:
-        ip = json.loads(ipout)[0]
-        ct = json.loads(ctlout)[0]
-
-        def chk(name, a, b):
-            if a != b:
-                errs.append(f"{name}: ip {a!r} rvnetctl {b!r}")
-        chk("type", ip.get("type", "unicast"), ct.get("type"))
-        chk("dev", ip.get("dev"), ct.get("oif-name"))
-        chk("gateway", ip.get("gateway"), ct.get("gateway"))
-        chk("prefsrc", ip.get("prefsrc", ip.get("from")), ct.get("prefsrc"))
-        t = ip.get("table", "main")
-        if "table" in ct:
-            chk("table", int(NAMES.get(t, t)), ct.get("table"))
-        if "metric" in ip:
-            chk("metric", ip["metric"], ct.get("priority"))
-    if errs:
-        bad += 1
-        who = f" (uid {uid})" if uid is not None else ""
-        print(f"query {i}: route get {' '.join(ipa)}{who}: " + "; ".join(errs))
-        print(f"  ip: {ipout}")
-        print(f"  rvnetctl: {ctlout}")
+bad = ask_all([query(rnd) for _ in range(nq)])
 print(f"{nq - bad}/{nq} queries agree")
 if bad:
     print("set-up:")
-    for ln in lines:
+    for ln in lines_shown:
         print("  ip " + ln)
 sys.exit(1 if bad else 0)

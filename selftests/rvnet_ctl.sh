@@ -101,48 +101,13 @@ t_link_add_veth_same_layout() {
 	"$CTL" link del ve1
 }
 
-# ip_route_cmp NS ARGS...: ip -j route get and rvnetctl -j route get agree
-# on type, device, gateway, preferred source, table (and metric for IPv6).
-# When ip fails (reject routes), the errno names the type rvnetctl reports.
-ip_route_cmp() {
-	local ns=$1 ipout ctl iprc
-	shift
-	ipout=$(ip -n "$ns" -j route get "$@" 2>&1)
-	iprc=$?
-	ctl=$("$CTL" -n "$ns" -j route get "$@" 2>&1) || { fail "rvnetctl route get $*: $ctl"; return 1; }
-	$PY - "$iprc" "$ipout" "$ctl" "$*" <<'PY'
-import json, sys
-iprc, ipout, ctl, q = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-ct = json.loads(ctl)[0]
-bad = []
-def chk(name, a, b):
-    if a != b:
-        bad.append(f"{name}: ip {a!r} rvnetctl {b!r}")
-if iprc != 0:
-    want = {"No route to host": "unreachable", "Permission denied": "prohibit",
-            "Invalid argument": "blackhole", "Network is unreachable": "unreachable"}
-    t = next((v for k, v in want.items() if k in ipout), None)
-    if t is None:
-        bad.append(f"ip failed unexpectedly: {ipout}")
-    chk("type", t, ct.get("type"))
-else:
-    ip = json.loads(ipout)[0]
-    chk("type", ip.get("type", "unicast"), ct.get("type"))
-    chk("dev", ip.get("dev"), ct.get("oif-name"))
-    chk("gateway", ip.get("gateway"), ct.get("gateway"))
-    # ip leaves prefsrc out when it equals the "from" it was given.
-    chk("prefsrc", ip.get("prefsrc", ip.get("from")), ct.get("prefsrc"))
-    names = {"main": 254, "local": 255, "default": 253}
-    t = ip.get("table", "main")
-    chk("table", int(names.get(t, t)), ct.get("table"))
-    if "metric" in ip:
-        chk("metric", ip["metric"], ct.get("priority"))
-if bad:
-    print(f"route get {q}:", "; ".join(bad))
-    print("  ip:", ipout)
-    print("  rvnetctl:", ctl)
-    sys.exit(1)
-PY
+# route_cmp NS < QUESTIONS: ip -j route get and rvnetctl -j route get agree
+# on each line's question (type, device, gateway, preferred source, table,
+# metric; where ip fails, the same errno and ip's message, and a reject
+# route's type and error); each tool answers them all in one -batch
+# process (exit statuses: t_route_get_table_and_errors).
+route_cmp() {
+	$PY "$(dirname "$0")/route_random.py" --cases "$1" "$CTL"
 }
 
 setup_routes() {
@@ -159,6 +124,8 @@ setup_routes() {
 	ip -n $NS1 rule add from 10.24.0.1 table 100
 	ip -n $NS1 route add 10.71.0.0/16 via 10.24.0.2 table 101
 	ip -n $NS1 rule add fwmark 7 table 101
+	ip -n $NS1 rule add ipproto tcp dport 443 table 101
+	ip -n $NS1 rule add sport 5000-5999 table 101
 	ip -n $NS1 -6 route add default via fd23::2
 	ip -n $NS1 -6 route add fd99::/64 via fd23::2 metric 77
 	ip -n $NS1 -6 route add unreachable fd98::/64
@@ -167,12 +134,7 @@ setup_routes() {
 t_route_get_matches_ip() {
 	need_genl || return
 	setup_routes
-	local c rc=0
-	while read -r c; do
-		[ -n "$c" ] || continue
-		# shellcheck disable=SC2086
-		ip_route_cmp $NS1 $c || rc=1
-	done <<-EOF
+	route_cmp $NS1 <<-EOF
 		10.23.0.2
 		8.8.8.8
 		10.50.2.1
@@ -192,8 +154,16 @@ t_route_get_matches_ip() {
 		fd55::1
 		fd98::1
 		fd23::1
+		10.71.0.1 ipproto tcp dport 443
+		10.71.0.1 ipproto udp dport 443
+		10.71.0.1 dport 443
+		10.71.0.1 ipproto tcp dport 80
+		10.71.0.1 sport 5353
+		10.71.0.1 ipproto icmp
+		10.61.0.1 ipproto tcp sport 22 dport 443
+		fd99::1 ipproto tcp dport 443
+		fd99::1 ipproto ipv6-icmp
 	EOF
-	return $rc
 }
 
 # Random routing set-ups (tables, reject types, multipath, rules by source,
@@ -224,6 +194,29 @@ t_route_get_table_and_errors() {
 	# An error from the kernel prints errno and its extack message.
 	out=$("$CTL" -n $NS1 route get 10.71.0.1 table 4242 2>&1) && fail "empty table answered: $out"
 	echo "$out" | grep -Eq '^rvnetctl: route get: [A-Z][^:]*' || fail "error form: $out"
+	# A reject route: the route on stdout, then ip's error on stderr and
+	# ip's exit status (2). (ctl_route_get_equals_ip_route_get compares
+	# every type's errno and message with ip's, in one batch.)
+	local d t msg rc iprc iperr err
+	for d in "10.60.0.1,blackhole,Invalid argument" "fd98::1,unreachable,No route to host"; do
+		IFS=, read -r d t msg <<<"$d"
+		iprc=0
+		iperr=$(ip -n $NS1 route get "$d" 2>&1 >/dev/null) || iprc=$?
+		rc=0
+		out=$("$CTL" -n $NS1 route get "$d" 2>/tmp/rvnet-ctl-err) || rc=$?
+		err=$(cat /tmp/rvnet-ctl-err)
+		[ "$iprc" = 2 ] && [ "$rc" = 2 ] || fail "$d: exit ip $iprc rvnetctl $rc"
+		echo "$iperr" | grep -q "$msg" || fail "$d: ip says '$iperr', wanted '$msg'"
+		[ "$err" = "rvnetctl: route get: $msg: $t route" ] || fail "$d: stderr '$err'"
+		echo "$out" | grep -q "^$t $d" || fail "$d: stdout '$out'"
+	done
+	rm -f /tmp/rvnet-ctl-err
+	# An IP protocol the kernel refuses: exit 2 as ip (its extack message).
+	rc=0
+	out=$("$CTL" -n $NS1 route get 10.71.0.1 ipproto sctp 2>&1) || rc=$?
+	[ "$rc" = 2 ] || fail "ipproto sctp: exit $rc: $out"
+	echo "$out" | grep -q "Operation not supported: rvnet: unsupported ip proto" ||
+		fail "ipproto sctp: $out"
 }
 
 # ip neigh state of ADDR on rv1 in NS1 (first word of the state list).

@@ -6,7 +6,8 @@ Uses the kernel's own YNL library (tools/net/ynl/lib, the code under
 cli.py) with rvnet's spec.
 
   rvnet_genl.py route-cmp CASE...   compare route-get with `ip -j route get`
-      CASE: "DST[,from=SRC][,mark=N][,oif=DEV]" (run inside the netns)
+      CASE: "DST[,from=SRC][,mark=N][,oif=DEV][,ipproto=P][,sport=N][,dport=N]"
+      (run inside the netns); a reject route must carry ip's errno
   rvnet_genl.py raw CMD HEXATTRS   one request with raw attributes; prints
       "errno=N msg=EXTACK"
   rvnet_genl.py fuzz SECONDS SEED   random requests; every error must be a
@@ -16,6 +17,9 @@ cli.py) with rvnet's spec.
       REACHABLE then STALE;
       every answer must equal what ip says just before and after it (when
       those two agree)
+  rvnet_genl.py errors < CASES   requests that must fail, from one process:
+      each line "do|dump OP JSON ERRNO [MSG...]": the errno, an extack
+      message, containing MSG if given
 """
 import ipaddress
 import json
@@ -34,12 +38,13 @@ from lib import YnlFamily, NlError  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 SPEC = os.path.join(HERE, "../Documentation/netlink/specs/rvnet.yaml")
 
-# ip route get's error for each reject route type.
+# ip route get's error for each reject route type, and its errno.
 REJECT = {
-    "blackhole": "Invalid argument",
-    "unreachable": "No route to host",
-    "prohibit": "Permission denied",
+    "blackhole": ("Invalid argument", 22),
+    "unreachable": ("No route to host", 113),
+    "prohibit": ("Permission denied", 13),
 }
+PROTOS = {"tcp": 6, "udp": 17, "icmp": 1, "ipv6-icmp": 58}
 TABLES = {"local": 255, "main": 254, "default": 253}
 
 
@@ -69,6 +74,13 @@ def route_cmp(cases):
         if "oif" in opts:
             ipcmd += ["oif", opts["oif"]]
             req["oif"] = socket.if_nametoindex(opts["oif"])
+        if "ipproto" in opts:
+            ipcmd += ["ipproto", opts["ipproto"]]
+            req["ipproto"] = PROTOS[opts["ipproto"]]
+        for k in ("sport", "dport"):
+            if k in opts:
+                ipcmd += [k, opts[k]]
+                req[k] = int(opts[k])
         p = subprocess.run(ipcmd, capture_output=True, text=True)
         try:
             ans = y.do("route-get", req)
@@ -76,9 +88,10 @@ def route_cmp(cases):
         except NlError as e:
             ans, err = None, e
         if p.returncode != 0:
-            # ip fails on reject routes: we answer with the route type.
-            want = [t for t, msg in REJECT.items() if msg in p.stderr]
-            if want and ans and ans.get("type") == want[0]:
+            # ip fails on reject routes: we answer with the route type
+            # and ip's errno.
+            want = [(t, e) for t, (msg, e) in REJECT.items() if msg in p.stderr]
+            if want and ans and (ans.get("type"), ans.get("error")) == want[0]:
                 print(f"ok {case}: {want[0]} (ip: {p.stderr.strip()})")
                 continue
             if not want and err is not None and err.error == 101:  # ENETUNREACH
@@ -131,7 +144,7 @@ def fuzz(seconds, seed):
         cmd = rnd.choice([1, 2, 3, 4, 5, 0, 6, 200])
         attrs = b""
         for _ in range(rnd.randint(0, 6)):
-            t = rnd.choice([rnd.randint(0, 20), rnd.randint(0, 0xffff)])
+            t = rnd.choice([rnd.randint(0, 24), rnd.randint(0, 0xffff)])
             if rnd.random() < 0.2:
                 t |= 0x8000  # NLA_F_NESTED
             ln = rnd.choice([0, 1, 2, 4, 5, 8, 15, 16, 17, rnd.randint(0, 64)])
@@ -237,6 +250,30 @@ def neigh_follow(dev, addr, seconds):
     return 1
 
 
+def errors(lines):
+    y = ynl()
+    bad = n = 0
+    for line in lines:
+        if not line.strip() or line.startswith("#"):
+            continue
+        how, op, req, want, *msg = line.split(None, 4)
+        msg = msg[0].strip() if msg else ""
+        n += 1
+        try:
+            (y.dump if how == "dump" else y.do)(op, json.loads(req))
+            print(f"FAIL {op} {req}: accepted")
+            bad += 1
+            continue
+        except NlError as e:
+            got, ext = e.error, e.nl_msg.extack or {}
+        m = ext.get("msg", "")
+        if got != int(want) or not m or msg not in m:
+            print(f"FAIL {op} {req}: errno {got} msg '{m}', wanted {want} '{msg}'")
+            bad += 1
+    print(f"{n - bad}/{n} refused as wanted")
+    return 1 if bad else 0
+
+
 def main():
     if sys.argv[1] == "neigh-follow":
         return neigh_follow(sys.argv[2], sys.argv[3], float(sys.argv[4]))
@@ -244,6 +281,8 @@ def main():
         return route_cmp(sys.argv[2:])
     if sys.argv[1] == "raw":
         return raw(int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "")
+    if sys.argv[1] == "errors":
+        return errors(sys.stdin)
     if sys.argv[1] == "fuzz":
         return fuzz(float(sys.argv[2]), int(sys.argv[3]))
     return 2

@@ -62,6 +62,9 @@ setup_routes() {
 	$n route add default via 10.23.0.4 table 100
 	$n rule add fwmark 7 table 101
 	$n route add default via 10.23.0.5 table 101
+	$n rule add ipproto tcp dport 443 table 103
+	$n rule add sport 5000-5999 table 103
+	$n route add default via 10.23.0.6 table 103
 	$n route add blackhole 198.51.100.0/24
 	$n route add unreachable 198.51.101.0/24
 	$n route add prohibit 198.51.102.0/24
@@ -79,13 +82,17 @@ t_route_v4() {
 		10.23.0.2 8.8.8.8 192.0.2.5 192.0.2.200 \
 		8.8.8.8,from=10.23.0.11 8.8.8.8,mark=7 8.8.8.8,oif=rv1 \
 		198.51.100.1 198.51.101.1 198.51.102.1 \
-		10.23.0.1 10.23.0.255 127.0.0.1
+		10.23.0.1 10.23.0.255 127.0.0.1 \
+		8.8.8.8,ipproto=tcp,dport=443 8.8.8.8,ipproto=udp,dport=443 \
+		8.8.8.8,dport=443 8.8.8.8,ipproto=tcp,dport=80 8.8.8.8,sport=5001 \
+		8.8.8.8,ipproto=icmp,sport=6000 198.51.101.1,ipproto=tcp,dport=443
 }
 
 t_route_v6() {
 	setup_routes
 	ip netns exec $NS1 python3 "$HELPER" route-cmp \
-		fd23::2 2001:db8::1 fd99::5 fd23::1 fd77::1,from=fd23::11 fd66::1
+		fd23::2 2001:db8::1 fd99::5 fd23::1 fd77::1,from=fd23::11 fd66::1 \
+		fd99::5,ipproto=tcp,dport=443 fd99::5,ipproto=ipv6-icmp
 }
 
 t_route_details() {
@@ -214,8 +221,29 @@ t_errors() {
 	ynl --ns $NS1 --do dev-set --json "{\"ifindex\": $idx, \"sample\": 5}" >/dev/null
 	out=$(ynl --ns $NS1 --do route-get --json '{}' 2>&1) && fail "missing dst accepted"
 	expect_err "$out" "Invalid argument"
-	out=$(ynl --ns $NS1 --do route-get --json '{"dst": "0a1700"}' 2>&1) && fail "3-byte dst accepted"
-	expect_err "$out" "Invalid argument"
+	# Address lengths: the policy takes 4..16 bytes (binary range, ERANGE),
+	# the handler 4 or 16 (EINVAL); ifindex 0 (checks: min 1) is refused
+	# by the policy; IP protocols the kernel's route get refuses
+	# (EOPNOTSUPP). Each with an extack message, from one process.
+	local d4 d6
+	d4=$(h4 10.23.0.2) d6=$(h6 fd23::2)
+	ip netns exec $NS1 python3 "$HELPER" errors <<-EOF
+		do route-get {"dst":"0a1700"} 34 binary attribute size out of range
+		do route-get {"dst":"0a17000102"} 22 rvnet: an address must be 4
+		do route-get {"dst":"${d6}00"} 34 binary attribute size out of range
+		do route-get {"dst":"$d4","src":"0a17"} 34 binary attribute size out of range
+		do neigh-get {"addr":"0a17","ifindex":$idx} 34 binary attribute size out of range
+		do path-get {"dst":"0a"} 34 binary attribute size out of range
+		do route-get {"dst":"$d4","oif":0} 34 integer out of range
+		do route-get {"dst":"$d4","iif":0} 34 integer out of range
+		do neigh-get {"addr":"$d4","ifindex":0} 34 integer out of range
+		do dev-get {"ifindex":0} 34 integer out of range
+		do dev-set {"ifindex":0,"sample":9} 34 integer out of range
+		dump decision-dump {"ifindex":0} 34 integer out of range
+		do route-get {"dst":"$d4","ipproto":132} 95 rvnet: unsupported ip proto
+		do route-get {"dst":"$d6","ipproto":1} 95 rvnet: unsupported ip proto
+		do route-get {"dst":"$d4","ipproto":58} 95 rvnet: unsupported ip proto
+	EOF
 	out=$(ynl --ns $NS1 --do neigh-get --json "{\"addr\": \"$(h4 10.23.0.2)\", \"ifindex\": 4242}" 2>&1) &&
 		fail "unknown ifindex accepted"
 	expect_err "$out" "No such device"
@@ -227,6 +255,8 @@ t_errors() {
 	expect_err "$out" "Numerical result out of range\|Invalid argument"
 	[ "$(jget "$(ynl --ns $NS1 --do dev-get --json "{\"ifindex\": $idx}")" sample)" = 5 ] ||
 		fail "failed dev-set changed sample"
+	[ "$(jget "$(ynl --ns $NS1 --do dev-get --json "{\"ifindex\": $idx}")" ring-size)" = 64 ] ||
+		fail "failed dev-set changed ring-size"
 	# Unknown attribute type and wrong-sized u32, via raw requests.
 	out=$(ip netns exec $NS1 python3 "$HELPER" raw 4 "08001e0001000000")
 	echo "$out" | grep -q "errno=22 msg=." || fail "unknown attribute: $out"

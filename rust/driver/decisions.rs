@@ -9,7 +9,7 @@
 
 use super::observe::{put_decision, Observe};
 use super::pair::{Rvnet, RvnetDev};
-use crate::net::genl::{attr, Dump, Handlers, Request, Writer};
+use crate::net::genl::{self, attr, Dump, Handlers, Request, Writer};
 use crate::net::rcu;
 use crate::net::route::{self, Addr, Failure, Neigh, Route, RouteQuery, Uid};
 use crate::net::rtnl::RtnlGuard;
@@ -33,14 +33,7 @@ fn dev_ifindex(req: &Request<'_>) -> Result<i32> {
     let ifindex = req
         .u32(attr::dev::IFINDEX)
         .ok_or_else(|| req.missing(attr::dev::IFINDEX, c"rvnet: ifindex is required"))?;
-    let idx = i32::try_from(ifindex).map_err(|_| {
-        req.error(
-            Some(attr::dev::IFINDEX),
-            c"rvnet: ifindex out of range",
-            ERANGE,
-        )
-    })?;
-    Ok(idx)
+    ifindex_value(req, attr::dev::IFINDEX, ifindex)
 }
 
 /// The rvnet device the request's `ifindex` names, then `f` on it under RCU.
@@ -70,6 +63,9 @@ impl Handlers for Decisions {
             uid: req.u32(a::UID).map_or(Uid::Caller, Uid::Given),
             tos: req.u8(a::TOS).unwrap_or(0),
             table: req.u32(a::TABLE),
+            proto: ip_proto(req, &dst)?,
+            sport: req.u16(a::SPORT).unwrap_or(0),
+            dport: req.u16(a::DPORT).unwrap_or(0),
         };
         let r = route::lookup(req.net(), &q).map_err(|f| failed(req, f))?;
         put_route(reply, &dst, &r)
@@ -114,6 +110,9 @@ impl Handlers for Decisions {
             uid: Uid::Caller,
             tos: 0,
             table: None,
+            proto: default_proto(&dst),
+            sport: 0,
+            dport: 0,
         };
         let net = req.net();
         let r = route::lookup(net, &q).map_err(|f| failed(req, f))?;
@@ -165,7 +164,9 @@ impl Handlers for Decisions {
             .u32(attr::decision::IFINDEX)
             .ok_or_else(|| dump.error(c"rvnet: ifindex is required", EINVAL))?;
         let idx = i32::try_from(ifindex)
-            .map_err(|_| dump.error(c"rvnet: ifindex out of range", ERANGE))?;
+            .ok()
+            .filter(|&i| i >= 1)
+            .ok_or_else(|| dump.error(c"rvnet: ifindex out of range (1 to 2^31 - 1)", ERANGE))?;
         let guard = rcu::Guard::new();
         let net = dump.net();
         let dev = net.device_rcu::<Rvnet>(idx, &guard).ok_or_else(|| {
@@ -250,12 +251,57 @@ fn addr_attr(req: &Request<'_>, ty: u32, required: bool) -> Result<Option<Addr>>
     }
 }
 
+/// The flow's IP protocol for a route question about `dst`: none given,
+/// the kernel's route get default (`inet_rtm_getroute`: UDP for IPv4;
+/// IPv6: none).
+fn default_proto(dst: &Addr) -> u8 {
+    match dst {
+        Addr::V4(_) => route::ipproto::UDP,
+        Addr::V6(_) => 0,
+    }
+}
+
+/// The `ipproto` attribute, checked as `rtm_getroute_parse_ip_proto()`
+/// checks `RTA_IP_PROTO`: TCP, UDP, and ICMP for IPv4 or ICMPv6 for IPv6.
+fn ip_proto(req: &Request<'_>, dst: &Addr) -> Result<u8> {
+    use route::ipproto as p;
+    let Some(v) = req.u8(attr::route::IPPROTO) else {
+        return Ok(default_proto(dst));
+    };
+    let ok = match v {
+        p::TCP | p::UDP => true,
+        p::ICMP => matches!(dst, Addr::V4(_)),
+        p::ICMPV6 => matches!(dst, Addr::V6(_)),
+        _ => false,
+    };
+    if !ok {
+        return Err(req.error(
+            Some(attr::route::IPPROTO),
+            c"rvnet: unsupported ip proto (tcp, udp; icmp for IPv4, ipv6-icmp for IPv6)",
+            genl::eopnotsupp(),
+        ));
+    }
+    Ok(v)
+}
+
 /// An optional ifindex attribute (0 when absent).
 fn ifindex_attr(req: &Request<'_>, ty: u32) -> Result<i32> {
     match req.u32(ty) {
         None => Ok(0),
-        Some(v) => i32::try_from(v)
-            .map_err(|_| req.error(Some(ty), c"rvnet: ifindex out of range", ERANGE)),
+        Some(v) => ifindex_value(req, ty, v),
+    }
+}
+
+/// An ifindex the request gave in attribute `ty`: 1 or more, as the
+/// spec's `checks: {min: 1}` (the policy refuses 0 first), and an `int`.
+fn ifindex_value(req: &Request<'_>, ty: u32, v: u32) -> Result<i32> {
+    match i32::try_from(v) {
+        Ok(i) if i >= 1 => Ok(i),
+        _ => Err(req.error(
+            Some(ty),
+            c"rvnet: ifindex out of range (1 to 2^31 - 1)",
+            ERANGE,
+        )),
     }
 }
 
@@ -290,6 +336,9 @@ fn put_route(w: &mut Writer<'_>, dst: &Addr, r: &Route) -> Result {
     }
     if let Some(m) = r.mtu {
         w.u32(a::MTU, m)?;
+    }
+    if let Some(e) = r.error {
+        w.u32(a::ERROR, e)?;
     }
     Ok(())
 }

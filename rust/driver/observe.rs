@@ -330,6 +330,9 @@ pub(crate) fn record_tx(dev: &Device<Rvnet>, skb: &SkBuff, queue: u16, txq: &TxQ
                 uid: Uid::Kernel(skb.sk_uid()),
                 tos: d.dsfield,
                 table: None,
+                proto: d.l4.unwrap_or(0),
+                sport: d.ports.map_or(0, |p| p.0),
+                dport: d.ports.map_or(0, |p| p.1),
             };
             if let Ok(fr) = route::lookup_fib(dev.net(), &q) {
                 d.table = fr.table;
@@ -383,6 +386,9 @@ fn input_type(dev: &Device<Rvnet>, d: &Decision, dst: Addr, guard: &rcu::Guard) 
         uid: Uid::Kernel(0),
         tos: d.dsfield,
         table: None,
+        proto: d.l4.unwrap_or(0),
+        sport: d.ports.map_or(0, |p| p.0),
+        dport: d.ports.map_or(0, |p| p.1),
     };
     match dst {
         Addr::V4(a) => {

@@ -46,6 +46,12 @@ pub(crate) fn emsgsize() -> Error {
     errno(b::EMSGSIZE)
 }
 
+/// `EOPNOTSUPP`: an operation (here: an IP protocol) that is not
+/// supported.
+pub(crate) fn eopnotsupp() -> Error {
+    errno(b::EOPNOTSUPP)
+}
+
 /// Attribute numbers of the family, from the uAPI header generated from the
 /// spec.
 pub(crate) mod attr {
@@ -70,6 +76,10 @@ pub(crate) mod attr {
         pub(crate) const PREFSRC: u32 = crate::net::bindings::RVNET_A_ROUTE_PREFSRC;
         pub(crate) const PRIORITY: u32 = crate::net::bindings::RVNET_A_ROUTE_PRIORITY;
         pub(crate) const MTU: u32 = crate::net::bindings::RVNET_A_ROUTE_MTU;
+        pub(crate) const ERROR: u32 = crate::net::bindings::RVNET_A_ROUTE_ERROR;
+        pub(crate) const IPPROTO: u32 = crate::net::bindings::RVNET_A_ROUTE_IPPROTO;
+        pub(crate) const SPORT: u32 = crate::net::bindings::RVNET_A_ROUTE_SPORT;
+        pub(crate) const DPORT: u32 = crate::net::bindings::RVNET_A_ROUTE_DPORT;
     }
     /// `neigh` attribute set.
     pub(crate) mod neigh {
@@ -281,6 +291,12 @@ impl<'a> Request<'a> {
     pub(crate) fn u32(&self, ty: u32) -> Option<u32> {
         let p = self.bytes(ty)?;
         Some(u32::from_ne_bytes(p.get(..4)?.try_into().ok()?))
+    }
+
+    /// Attribute `ty` as `u16` (the policy guarantees the exact length).
+    pub(crate) fn u16(&self, ty: u32) -> Option<u16> {
+        let p = self.bytes(ty)?;
+        Some(u16::from_ne_bytes(p.get(..2)?.try_into().ok()?))
     }
 
     /// Attribute `ty` as `u8`.

@@ -44,6 +44,18 @@ pub(crate) mod rtn {
     pub(crate) const PROHIBIT: u8 = 8;
 }
 
+/// `IPPROTO_*` values (`include/uapi/linux/in.h`, `in6.h`).
+pub(crate) mod ipproto {
+    /// ICMP.
+    pub(crate) const ICMP: u8 = 1;
+    /// TCP.
+    pub(crate) const TCP: u8 = 6;
+    /// UDP.
+    pub(crate) const UDP: u8 = 17;
+    /// ICMPv6.
+    pub(crate) const ICMPV6: u8 = 58;
+}
+
 /// An IPv4 or IPv6 address, network byte order.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Addr {
@@ -111,6 +123,12 @@ pub(crate) struct RouteQuery {
     pub(crate) tos: u8,
     /// Look up this table only (IPv4).
     pub(crate) table: Option<u32>,
+    /// IP protocol of the flow (`flowi4_proto` / `flowi6_proto`).
+    pub(crate) proto: u8,
+    /// Source port, host byte order (0 = none).
+    pub(crate) sport: u16,
+    /// Destination port, host byte order (0 = none).
+    pub(crate) dport: u16,
 }
 
 /// The uid a lookup is made for (`uidrange` rules).
@@ -190,6 +208,9 @@ pub(crate) struct Route {
     pub(crate) priority: Option<u32>,
     /// Path MTU.
     pub(crate) mtu: Option<u32>,
+    /// For a reject route: the positive errno the kernel's lookup fails
+    /// with (what `ip route get` reports); `None` for a usable route.
+    pub(crate) error: Option<u32>,
 }
 
 impl Route {
@@ -205,12 +226,24 @@ impl Route {
             prefsrc: None,
             priority: None,
             mtu: None,
+            error: None,
         }
+    }
+
+    /// A reject route the lookup failed on with `err` (negative errno),
+    /// if `err` is a reject route's error: its type and the errno.
+    fn rejected(family: u8, err: i32) -> Option<Self> {
+        let mut r = Self::reject(family, reject_type(err)?);
+        r.error = Some(err.unsigned_abs());
+        Some(r)
     }
 }
 
-/// The reject route type behind a lookup errno (`fib_props[].error`), if
-/// the errno is one.
+/// The reject route type behind a lookup errno (`fib_props[].error`,
+/// `fib6_prop[]`), if the errno is one. A throw route's `EAGAIN` never
+/// gets here: the rules engine goes on to the next rule, and a lookup
+/// without a match ends in `ENETUNREACH` (both IPv4 and IPv6); in a lookup
+/// of one table (`table`) a throw and no match are the same `EAGAIN`.
 fn reject_type(err: i32) -> Option<u8> {
     let e = err.unsigned_abs();
     if e == b::EINVAL {
@@ -346,6 +379,8 @@ fn lookup4(net: &Net, q: &RouteQuery, dst: [u8; 4], answer: Answer) -> Result<Ro
     // `dscp` rules above 7 match.
     c.flowic_tos = q.tos & 0xfc;
     c.flowic_uid.val = q.uid.kuid(q.iif);
+    c.flowic_proto = q.proto;
+    fl4.uli.ports = flow_ports(q);
     let orig = fl4;
 
     // SAFETY: all-zero is a valid empty fib_result.
@@ -377,10 +412,7 @@ fn lookup4(net: &Net, q: &RouteQuery, dst: [u8; 4], answer: Answer) -> Result<Ro
         return output4(net, q, dst, orig, err, &res);
     }
     if err != 0 {
-        return match reject_type(err) {
-            Some(t) => Ok(Route::reject(b::AF_INET as u8, t)),
-            None => Err(lookup_error(err)),
-        };
+        return Route::rejected(b::AF_INET as u8, err).ok_or_else(|| lookup_error(err));
     }
     let fi = res.fi;
     let nhc = res.nhc;
@@ -481,10 +513,11 @@ fn output4(
     let rt = match from_err_ptr(unsafe { b::rvnet_ip_route_output_key(net.as_raw(), &mut fo) }) {
         Ok(rt) => rt,
         Err(e) => {
-            // A reject route: the FIB names its type.
+            // A reject route: the FIB names its type, the output path's
+            // errno is the answer's error.
             if fib_err != 0 && fib_err == e.to_errno() {
-                if let Some(t) = reject_type(fib_err) {
-                    return Ok(Route::reject(b::AF_INET as u8, t));
+                if let Some(r) = Route::rejected(b::AF_INET as u8, fib_err) {
+                    return Ok(r);
                 }
             }
             return Err(lookup_error(e.to_errno()));
@@ -543,6 +576,8 @@ fn lookup6(net: &Net, q: &RouteQuery, dst: [u8; 16], answer: Answer) -> Result<R
     fl6.__fl_common.flowic_oif = q.oif;
     fl6.__fl_common.flowic_mark = q.mark;
     fl6.__fl_common.flowic_uid.val = q.uid.kuid(q.iif);
+    fl6.__fl_common.flowic_proto = q.proto;
+    fl6.uli.ports = flow_ports(q);
     // ip6_make_flowinfo(tclass, 0)
     fl6.flowlabel = (u32::from(q.tos) << 20).to_be();
 
@@ -573,6 +608,11 @@ fn lookup6(net: &Net, q: &RouteQuery, dst: [u8; 16], answer: Answer) -> Result<R
             b::dst_release(dst_e);
             return Err(lookup_error(err));
         }
+        if err != 0 {
+            // A reject route (`ip6_rt_type_to_error()` of its type):
+            // inet6_rtm_getroute() fails with the dst's error.
+            r.error = Some(err.unsigned_abs());
+        }
         if err == 0 && answer == Answer::Full {
             r.dev = dev_ref((*dst_e).__bindgen_anon_1.dev);
             if (*rt).rt6i_flags & b::RTF_GATEWAY != 0 {
@@ -588,6 +628,15 @@ fn lookup6(net: &Net, q: &RouteQuery, dst: [u8; 16], answer: Answer) -> Result<R
         r
     };
     Ok(r)
+}
+
+/// The flow's ports as `flowi_uli` holds them (network byte order), as
+/// inet_rtm_getroute() / inet6_rtm_getroute() set `fl4_sport` and friends.
+fn flow_ports(q: &RouteQuery) -> b::flowi_uli__bindgen_ty_1 {
+    b::flowi_uli__bindgen_ty_1 {
+        sport: q.sport.to_be(),
+        dport: q.dport.to_be(),
+    }
 }
 
 fn b_err(code: u32) -> Error {

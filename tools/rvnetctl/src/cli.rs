@@ -20,6 +20,8 @@ Options:
   -p, --pretty          indent the JSON as ip -j -p does
   -4, -6                addresses are IPv4 (-4) or IPv6 (-6) only
   -n, --netns NS        run in network namespace NS (/run/netns/NS)
+  -b, -batch FILE       run the commands of FILE (- = stdin), one a line,
+                        as ip -batch; -force: go on after a failed one
   -h, --help            this help
   -V, --version         version
 Commands:
@@ -27,7 +29,8 @@ Commands:
                         [type KIND (default rvnet)]
   link del NAME
   route get DST [from SRC] [iif DEV] [mark M] [oif DEV] [uid U] [tos TOS]
-                [table T] [dscp D]      (rvnetctl route help)
+                [sport P] [dport P] [ipproto PROTO] [table T] [dscp D]
+                        (rvnetctl route help)
   neigh get ADDR dev DEV [resolve]
   path DST [from SRC] [mark M]
   dev show [DEV]
@@ -43,6 +46,8 @@ family), 2 the kernel refused the request, 255 bad command line.";
 pub const ROUTE_USAGE: &str = "\
 Usage: rvnetctl route get ADDRESS [ from ADDRESS ] [ iif DEV ] [ mark MARK ]
                           [ oif DEV ] [ uid UID ] [ tos TOS ]
+                          [ sport NUMBER ] [ dport NUMBER ]
+                          [ ipproto PROTOCOL ]
                           [ table TABLE_ID ] [ dscp DSCP ]
        rvnetctl route help
 ADDRESS := an IPv4 or IPv6 address; both of one family (-4, -6: that one)
@@ -52,6 +57,10 @@ DSCP := 0..63, the DS field's upper six bits (dscp 10 = tos 0x28)
 TABLE_ID := { main | local | default | NUMBER |
               NAME of /etc/iproute2/rt_tables or rt_tables.d/*.conf }
 MARK, UID := NUMBER (0x... hex, 0... octal)
+PROTOCOL := { NUMBER (decimal) | NAME of /etc/protocols }; the kernel takes
+            tcp, udp, icmp (IPv4) and ipv6-icmp (IPv6); IPv4 default udp
+A reject route (blackhole, unreachable, prohibit) is printed, then the
+kernel's error as ip route get reports it, and the exit status is 2.
 dev is oif; keywords abbreviate as in ip route get (d = dsfield, ma = mark).";
 
 /// Exit status of a failure that is not the kernel's (no such device, an
@@ -100,6 +109,10 @@ pub struct Opts {
     pub family: Option<Family>,
     /// `-n NS`: enter this namespace first.
     pub netns: Option<String>,
+    /// `-batch FILE`: the commands of FILE (`-`: stdin), one a line.
+    pub batch: Option<String>,
+    /// `-force`: a batch goes on after a failed command.
+    pub force: bool,
 }
 
 /// The inputs of a route (or path) question.
@@ -121,6 +134,12 @@ pub struct RouteQuery {
     pub uid: Option<u32>,
     /// `tos`/`dsfield` (the DS field byte), or `dscp D` as `D << 2`.
     pub tos: Option<u8>,
+    /// `ipproto`: IP protocol of the flow.
+    pub ipproto: Option<u8>,
+    /// `sport`: source port.
+    pub sport: Option<u16>,
+    /// `dport`: destination port.
+    pub dport: Option<u16>,
 }
 
 impl RouteQuery {
@@ -135,6 +154,9 @@ impl RouteQuery {
             table: None,
             uid: None,
             tos: None,
+            ipproto: None,
+            sport: None,
+            dport: None,
         }
     }
 }
@@ -199,6 +221,8 @@ pub enum Cmd {
     Help(Help),
     /// `--version`.
     Version,
+    /// `-batch FILE`: run the commands of FILE.
+    Batch,
 }
 
 /// A command line error: the message and the exit status (`ip`'s:
@@ -328,6 +352,9 @@ enum Key {
     Uid,
     Table,
     Dscp,
+    Sport,
+    Dport,
+    Ipproto,
     /// A keyword of `ip route get` that rvnetctl does not take.
     IpOnly,
 }
@@ -352,9 +379,9 @@ const ROUTE_GET_KEYS: &[(&str, M, Key)] = {
         ("uid", P, Uid),
         ("fibmatch", P, IpOnly),
         ("as", E, IpOnly),
-        ("sport", P, IpOnly),
-        ("dport", P, IpOnly),
-        ("ipproto", P, IpOnly),
+        ("sport", P, Sport),
+        ("dport", P, Dport),
+        ("ipproto", P, Ipproto),
         ("table", P, Table),
         ("dscp", P, Dscp),
     ]
@@ -391,6 +418,32 @@ fn parse_num<T: TryFrom<u64>>(key: &str, s: &str) -> Res<T> {
         Some(v) => Ok(v),
         None => err(format!("invalid \"{key}\" value \"{s}\"")),
     }
+}
+
+/// A port as `get_be16(.., 0)` reads it (`sport`, `dport`).
+fn parse_port(_key: &str, s: &str, what: &str) -> Res<u16> {
+    match strtoul(s, 0).and_then(|n| u16::try_from(n).ok()) {
+        Some(v) => Ok(v),
+        None => err(format!("argument \"{s}\" is wrong: invalid {what}")),
+    }
+}
+
+/// An IP protocol as `inet_proto_a2n` reads it: a decimal number up to
+/// 255, else a name of the protocols database (`getprotobyname`:
+/// /etc/protocols, names and aliases as written there).
+fn ip_proto(s: &str) -> Option<u8> {
+    if !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()) {
+        return s.parse::<u8>().ok();
+    }
+    let c = std::ffi::CString::new(s).ok()?;
+    // SAFETY: `c` is NUL-terminated; the result is NULL or a static entry
+    // of libc's, read at once (we are single-threaded).
+    let p = unsafe { libc::getprotobyname(c.as_ptr()) };
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: non-NULL: a valid protoent.
+    u8::try_from(unsafe { (*p).p_proto }).ok()
 }
 
 /// An address as `get_prefix` / `get_addr` take it: of family `fam` if
@@ -459,8 +512,19 @@ pub fn parse_with(argv: &[String], names: &Names) -> Res<(Opts, Cmd)> {
             _ if is(opt, "-pretty") => o.pretty = true,
             _ if is(opt, "-help") => return Ok((o, Cmd::Help(Help::Main))),
             _ if is(opt, "-netns") => o.netns = Some(a.value(arg)?.to_string()),
+            // ip's order: -family (which rvnetctl does not take) before
+            // -force, then -batch (so -b is batch, -f is not force).
+            _ if is(opt, "-family") => return err(format!("unknown option \"{arg}\"")),
+            _ if is(opt, "-force") => o.force = true,
+            _ if is(opt, "-batch") => o.batch = Some(a.value(arg)?.to_string()),
             _ => return err(format!("unknown option \"{arg}\"")),
         }
+    }
+    if o.batch.is_some() {
+        if let Some(extra) = a.next() {
+            return err(format!("unexpected argument \"{extra}\" after -batch FILE"));
+        }
+        return Ok((o, Cmd::Batch));
     }
     let Some(obj) = a.next() else {
         return err("missing OBJECT (rvnetctl help lists them)");
@@ -619,6 +683,19 @@ fn parse_route_query(a: &mut Args, o: &Opts, names: &Names, full: bool) -> Res<O
                 match names.table(v) {
                     Some(t) => q.table = Some(t),
                     None => return err(format!("invalid \"{kw}\" value \"{v}\"")),
+                }
+            }
+            Some((_, Key::Sport)) => q.sport = Some(parse_port(k, a.value(k)?, "sport")?),
+            Some((_, Key::Dport)) => q.dport = Some(parse_port(k, a.value(k)?, "dport")?),
+            Some((_, Key::Ipproto)) => {
+                let v = a.value(k)?;
+                match ip_proto(v) {
+                    Some(p) => q.ipproto = Some(p),
+                    None => {
+                        return err(format!(
+                            "argument \"{v}\" is wrong: Invalid \"ipproto\" value"
+                        ))
+                    }
                 }
             }
             Some((kw, Key::Dscp)) => {
@@ -972,9 +1049,27 @@ mod tests {
         assert_eq!(p("--Ver").unwrap().1, Cmd::Version);
         assert_eq!(p("--version").unwrap().1, Cmd::Version);
         // ip's options rvnetctl does not have are unknown, not another one.
-        for bad in ["-d", "-s", "-r", "-f", "-c", "-hu", "-b", "-0"] {
+        for bad in ["-d", "-s", "-r", "-f", "-fa", "-c", "-hu", "-0"] {
             assert_eq!(code(&format!("{bad} dev")), EXIT_USAGE, "{bad}");
         }
+    }
+
+    /// `-batch FILE` (`-b`) and `-force` as ip reads them; no command
+    /// after the file.
+    #[test]
+    fn batch_options() {
+        let (o, c) = p("-j -force -batch - ").unwrap();
+        assert_eq!(c, Cmd::Batch);
+        assert_eq!(
+            (o.json, o.force, o.batch.as_deref()),
+            (true, true, Some("-"))
+        );
+        let (o, c) = p("-n ns1 -b /tmp/x").unwrap();
+        assert_eq!((c, o.force), (Cmd::Batch, false));
+        assert_eq!(o.netns.as_deref(), Some("ns1"));
+        assert!(p("-fo -b f").unwrap().0.force);
+        assert_eq!(code("-batch"), EXIT_USAGE);
+        assert_eq!(code("-batch f route get 10.0.0.1"), EXIT_USAGE);
     }
 
     #[test]
@@ -1008,6 +1103,53 @@ mod tests {
         let Cmd::RouteGet(q) = c else { panic!() };
         assert_eq!(q.tos, Some(0x28));
         let _ = std::fs::remove_dir_all(&d);
+    }
+
+    /// `ipproto` as inet_proto_a2n reads it (decimal or a protocols
+    /// database name), ports as get_be16 (strtoul base 0, 16 bits); ip's
+    /// messages and exit 255 for bad values.
+    #[test]
+    fn flow_keys_as_ip() {
+        let q = rq("route get 10.0.0.1 ipproto tcp sport 0x10 dport 443");
+        assert_eq!(
+            (q.ipproto, q.sport, q.dport),
+            (Some(6), Some(16), Some(443))
+        );
+        assert_eq!(rq("route get 10.0.0.1 ipproto 17").ipproto, Some(17));
+        assert_eq!(rq("route get 10.0.0.1 ipproto 017").ipproto, Some(17));
+        assert_eq!(rq("route get fd00::1 ipproto 58").ipproto, Some(58));
+        // A number the kernel refuses is still the kernel's to refuse.
+        assert_eq!(rq("route get 10.0.0.1 ipproto 132").ipproto, Some(132));
+        if std::path::Path::new("/etc/protocols").exists() {
+            assert_eq!(rq("route get 10.0.0.1 ipproto UDP").ipproto, Some(17));
+            assert_eq!(rq("route get fd00::1 ipproto ipv6-icmp").ipproto, Some(58));
+        }
+        assert_eq!(rq("route get 10.0.0.1 sport 0").sport, Some(0));
+        assert_eq!(rq("route get 10.0.0.1 dport 65535").dport, Some(65535));
+        for bad in [
+            "ipproto 0x6",
+            "ipproto 256",
+            "ipproto nosuchproto",
+            "ipproto",
+        ] {
+            assert_eq!(
+                code(&format!("route get 10.0.0.1 {bad}")),
+                EXIT_USAGE,
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            p("route get 10.0.0.1 ipproto 0x6").unwrap_err().msg,
+            "argument \"0x6\" is wrong: Invalid \"ipproto\" value"
+        );
+        assert_eq!(
+            p("route get 10.0.0.1 sport 65536").unwrap_err().msg,
+            "argument \"65536\" is wrong: invalid sport"
+        );
+        assert_eq!(code("route get 10.0.0.1 dport -1"), EXIT_USAGE);
+        assert_eq!(code("route get 10.0.0.1 dport"), EXIT_USAGE);
+        // path takes none of them.
+        assert_eq!(code("path 10.0.0.1 dport 80"), EXIT_USAGE);
     }
 
     #[test]
@@ -1050,10 +1192,16 @@ mod tests {
         assert_eq!(rq("ro ge 10.0.0.1 m 0x10").mark, Some(16));
         assert_eq!(rq("route get 10.0.0.1 mark 010").mark, Some(8));
         assert_eq!(rq("route get 10.0.0.1 dev rv1").oif.as_deref(), Some("rv1"));
+        // `ip` is ipproto (not iif), `s` sport, `dp` dport, as in ip.
+        let q = rq("r g 10.0.0.1 ip 6 s 1000 dp 0x50");
+        assert_eq!(
+            (q.ipproto, q.sport, q.dport),
+            (Some(6), Some(1000), Some(80))
+        );
+        assert_eq!(q.iif, None);
         // ip's keywords rvnetctl does not take are refused by name: `fi`
-        // is fibmatch (not from), `ip` ipproto (not iif), `n` notify,
-        // `c` connected, `v` vrf, `s` sport, `dp` dport.
-        for w in ["fi", "ip", "n", "c", "v", "s", "sp", "dp", "as", "fibmatch"] {
+        // is fibmatch (not from), `n` notify, `c` connected, `v` vrf.
+        for w in ["fi", "n", "c", "v", "as", "fibmatch"] {
             let e = p(&format!("route get 10.0.0.1 {w} 1")).unwrap_err();
             assert_eq!(e.code, EXIT_USAGE, "{w}");
             assert!(e.msg.contains("ip route get's"), "{w}: {}", e.msg);

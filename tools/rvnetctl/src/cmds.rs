@@ -100,7 +100,26 @@ pub fn route_request(q: &RouteQuery) -> Result<Vec<Attr>, NlError> {
     if let Some(t) = q.table {
         a.push(put(set, "table", Put::U(t.into())));
     }
+    if let Some(p) = q.ipproto {
+        a.push(put(set, "ipproto", Put::U(p.into())));
+    }
+    if let Some(p) = q.sport {
+        a.push(put(set, "sport", Put::U(p.into())));
+    }
+    if let Some(p) = q.dport {
+        a.push(put(set, "dport", Put::U(p.into())));
+    }
     Ok(a)
+}
+
+/// The error a route-get answer carries for a reject route (`error`: the
+/// errno `ip route get` fails with), as a kernel error naming the type.
+pub fn route_error(o: &Obj) -> Option<NlError> {
+    let errno = i32::try_from(crate::value::get_u64(o, "error")?).ok()?;
+    let t = crate::value::get_str(o, "type").unwrap_or("reject");
+    let mut e = NlError::msg(errno, format!("{t} route"));
+    e.origin = crate::nl::Origin::Kernel;
+    Some(e)
 }
 
 /// The path-get request (dst, src, mark).
@@ -220,6 +239,42 @@ mod tests {
             let b = crate::attr::emit_all(&route_request(&q).unwrap());
             assert_eq!(&b[8..], &[5, 0, 7, 0, 0x28, 0, 0, 0], "{line}");
         }
+    }
+
+    /// `ipproto 6 sport 1000 dport 80`: u8 type 20, u16 types 21 and 22,
+    /// host byte order, padded.
+    #[test]
+    fn flow_keys_request_bytes() {
+        let mut rq = q("10.0.0.1");
+        rq.ipproto = Some(6);
+        rq.sport = Some(1000);
+        rq.dport = Some(80);
+        let b = crate::attr::emit_all(&route_request(&rq).unwrap());
+        let s = 1000u16.to_ne_bytes();
+        let d = 80u16.to_ne_bytes();
+        #[rustfmt::skip]
+        assert_eq!(&b[8..], &[
+            5, 0, 20, 0, 6, 0, 0, 0,
+            6, 0, 21, 0, s[0], s[1], 0, 0,
+            6, 0, 22, 0, d[0], d[1], 0, 0,
+        ]);
+    }
+
+    /// An answer with `error` (a reject route) becomes the kernel's error,
+    /// naming the type; one without is no error.
+    #[test]
+    fn route_error_from_answer() {
+        use crate::value::Value;
+        let o: Obj = vec![
+            ("type".into(), Value::S("unreachable".into())),
+            ("error".into(), Value::U(113)),
+        ];
+        let e = route_error(&o).unwrap();
+        assert_eq!(e.errno, libc::EHOSTUNREACH);
+        assert_eq!(e.origin, crate::nl::Origin::Kernel);
+        assert_eq!(e.to_string(), "No route to host: unreachable route");
+        let o: Obj = vec![("type".into(), Value::S("unicast".into()))];
+        assert!(route_error(&o).is_none());
     }
 
     #[test]

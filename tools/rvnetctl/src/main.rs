@@ -41,6 +41,7 @@ fn cmd_name(c: &Cmd) -> &'static str {
         Cmd::Family => "family",
         Cmd::Help(_) => "help",
         Cmd::Version => "version",
+        Cmd::Batch => "batch",
     }
 }
 
@@ -133,6 +134,11 @@ fn run(opts: &Opts, cmd: &Cmd) -> Result<(), NlError> {
             let mut s = genl::RvnetSocket::open()?;
             let objs = cmds::call(&mut s, spec::ROUTE_GET, attrs, false)?;
             print(opts, &objs, show::route_line);
+            // A reject route: its type is printed, then the kernel's
+            // error, and the exit status is ip's for it.
+            if let Some(e) = objs.iter().find_map(cmds::route_error) {
+                return Err(e);
+            }
         }
         Cmd::NeighGet { addr, dev, resolve } => {
             let attrs = cmds::neigh_request(*addr, cmds::ifindex(dev)?, *resolve);
@@ -183,8 +189,75 @@ fn run(opts: &Opts, cmd: &Cmd) -> Result<(), NlError> {
             }
         }
         Cmd::Monitor(dev) => monitor::run(opts, dev.as_deref())?,
+        Cmd::Batch => return Err(NlError::msg(libc::EINVAL, "no batch in a batch")),
     }
     Ok(())
+}
+
+/// `-batch FILE`, as `ip -batch`: each line (not empty, not a `#`
+/// comment) is a command line without the global options, run with those
+/// of the real command line; a failure prints its error and `Command
+/// failed FILE:LINE` on stderr and ends the batch unless `-force`. Exit
+/// status 0, or 1 if a command failed (ip's).
+fn run_batch(opts: &Opts) -> ExitCode {
+    use std::io::BufRead;
+    let name = opts.batch.as_deref().unwrap_or("-");
+    let input: Box<dyn BufRead> = if name == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        match File::open(name) {
+            Ok(f) => Box::new(std::io::BufReader::new(f)),
+            Err(e) => {
+                eprintln!("rvnetctl: cannot open batch file \"{name}\": {e}");
+                return ExitCode::from(EXIT_FAILURE);
+            }
+        }
+    };
+    let mut failed = false;
+    for (i, line) in input.lines().enumerate() {
+        let Ok(line) = line else { break };
+        let words: Vec<String> = line.split_whitespace().map(String::from).collect();
+        if words.is_empty() || words[0].starts_with('#') {
+            continue;
+        }
+        let ok = match cli::parse(&words) {
+            Ok((lo, Cmd::Batch)) if lo.batch.is_some() => {
+                eprintln!("rvnetctl: -batch inside a batch");
+                false
+            }
+            Ok((lo, cmd)) => {
+                let o = Opts {
+                    json: opts.json || lo.json,
+                    pretty: opts.pretty || lo.pretty,
+                    family: lo.family.or(opts.family),
+                    ..opts.clone()
+                };
+                match run(&o, &cmd) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        eprintln!("rvnetctl: {}: {e}", cmd_name(&cmd));
+                        false
+                    }
+                }
+            }
+            Err(UsageError { msg, .. }) => {
+                eprintln!("rvnetctl: {msg}");
+                false
+            }
+        };
+        if !ok {
+            eprintln!("Command failed {name}:{}", i + 1);
+            failed = true;
+            if !opts.force {
+                break;
+            }
+        }
+    }
+    if failed {
+        ExitCode::from(EXIT_FAILURE)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// The exit status of a failed command, as `ip` would exit: 2 when the
@@ -209,11 +282,18 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let res = match &opts.netns {
+    let entered = match &opts.netns {
         Some(ns) => enter_netns(ns),
         None => Ok(()),
+    };
+    if cmd == Cmd::Batch {
+        if let Err(e) = entered {
+            eprintln!("rvnetctl: batch: {e}");
+            return ExitCode::from(exit_code(&e));
+        }
+        return run_batch(&opts);
     }
-    .and_then(|()| run(&opts, &cmd));
+    let res = entered.and_then(|()| run(&opts, &cmd));
     match res {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

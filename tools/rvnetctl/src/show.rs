@@ -91,6 +91,8 @@ const ROUTE_KEYS: &[&str] = &[
     "priority",
     "mtu",
     "family",
+    // Reported on stderr with the exit status (route get).
+    "error",
 ];
 
 /// `NTF_ROUTER`.

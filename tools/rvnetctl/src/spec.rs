@@ -146,6 +146,10 @@ pub static ROUTE: Set = Set {
         a("prefsrc", Ty::Addr),
         a("priority", Ty::U32),
         a("mtu", Ty::U32),
+        a("error", Ty::U32),
+        a("ipproto", Ty::U8),
+        a("sport", Ty::U16),
+        a("dport", Ty::U16),
     ],
 };
 
