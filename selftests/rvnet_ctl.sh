@@ -173,9 +173,11 @@ t_route_get_matches_ip() {
 t_route_get_random_matches_ip() {
 	need_genl || return
 	setup_pair_netns
+	# 4 set-ups x 250 questions: each tool answers a set-up's questions
+	# in one -batch per uid, so 1000 questions cost a few seconds.
 	local seed=${RVNET_ROUTE_SEED:-$RANDOM} n
-	for n in 1 2; do
-		$PY "$(dirname "$0")/route_random.py" $NS1 "$CTL" $((seed + n)) 15 || return 1
+	for n in 1 2 3 4; do
+		$PY "$(dirname "$0")/route_random.py" $NS1 "$CTL" $((seed + n)) 250 || return 1
 		ip netns del $NS1
 		ip netns del $NS2
 		setup_pair_netns
