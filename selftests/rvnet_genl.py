@@ -12,11 +12,6 @@ cli.py) with rvnet's spec.
       "errno=N msg=EXTACK"
   rvnet_genl.py fuzz SECONDS SEED   random requests; every error must be a
       clean errno reply (with an extack message when the handler ran)
-  rvnet_genl.py neigh-follow DEV ADDR SECONDS   ping ADDR once, then poll
-      neigh-get for ADDR on DEV next to `ip -j neigh` until it has seen
-      REACHABLE then STALE;
-      every answer must equal what ip says just before and after it (when
-      those two agree)
   rvnet_genl.py errors < CASES   requests that must fail, from one process:
       each line "do|dump OP JSON ERRNO [MSG...]": the errno, an extack
       message, containing MSG if given
@@ -216,40 +211,6 @@ def raw(cmd, hexattrs):
                 return 0
 
 
-def neigh_follow(dev, addr, seconds):
-    """neigh-get follows the kernel's entry from REACHABLE to STALE."""
-    y = ynl()
-    ifindex = int(open(f"/sys/class/net/{dev}/ifindex").read())
-
-    def ip_state():
-        out = subprocess.run(["ip", "-j", "neigh", "show", addr, "dev", dev],
-                             capture_output=True, text=True, check=True).stdout
-        ents = json.loads(out or "[]")
-        return ents[0].get("state", ["NONE"])[0] if ents else "NONE"
-
-    # The library is loaded: the entry's REACHABLE time starts now.
-    subprocess.run(["ping", "-c1", "-W5", addr], capture_output=True, check=True)
-    seen, trace, end = "", [], time.monotonic() + seconds
-    while time.monotonic() < end:
-        s1 = ip_state()
-        rep = y.do("neigh-get", {"addr": hexaddr(addr), "ifindex": ifindex})
-        s2 = ip_state()
-        got = rep.get("state-name")
-        trace.append(f"{s1}/{got}/{s2}")
-        if s1 == s2:
-            if got != s1:
-                print(f"neigh-get says {got}, ip neigh {s1}; trace {' '.join(trace)}")
-                return 1
-            if seen == "" and got == "REACHABLE":
-                seen = "R"
-            elif seen == "R" and got == "STALE":
-                print(f"REACHABLE then STALE; lladdr {rep.get('lladdr')}; {len(trace)} polls")
-                return 0
-        time.sleep(0.1)
-    print(f"did not see REACHABLE then STALE (saw '{seen}'); trace {' '.join(trace)}")
-    return 1
-
-
 def errors(lines):
     y = ynl()
     bad = n = 0
@@ -275,8 +236,6 @@ def errors(lines):
 
 
 def main():
-    if sys.argv[1] == "neigh-follow":
-        return neigh_follow(sys.argv[2], sys.argv[3], float(sys.argv[4]))
     if sys.argv[1] == "route-cmp":
         return route_cmp(sys.argv[2:])
     if sys.argv[1] == "raw":
