@@ -5,8 +5,14 @@
 # and a peer stop with packets in the ring (every byte BQL counted as sent
 # is completed: inflight returns to 0, no queue is left stopped), a noqueue
 # root with a full ring (drops, never "asks to queue packet"), a namespace
-# move (sampling and records reset) and decision dumps taken while both
-# directions are sampled (sequence numbers in order, none skipped).
+# move (sampling and records reset), decision dumps taken while both
+# directions are sampled (sequence numbers in order, none skipped), the
+# last packet of an xmit_more batch dropped by the driver (the packets
+# before it are still kicked to the peer's NAPI), everything at once on
+# two pairs (rings, channels, MTUs, qdiscs, namespace moves and deletions,
+# pair deletion; afterwards the counters of each direction add up), and,
+# at the end of that, rmmod under a ping flood followed by a new insmod
+# (the module stays loaded for the programs after this one).
 #
 # Every case prints what it measured (on fd 3, so also when it passes). The
 # ring and channel changes under a flood are made through the ethtool ioctls
@@ -494,9 +500,416 @@ t_decision_seqs_in_order() {
 	PY
 }
 
+# 8. The last packet of an xmit_more batch is dropped by the driver (too
+# big for the peer's MTU) after the packets before it went into the peer's
+# ring without a NAPI kick (xmit_more: the kick is left to the batch's
+# last packet). The drop must kick, or they stay in the ring until some
+# later packet comes by. netem's slot holds all that rv1 sends within
+# 300 ms and releases it at once; the qdisc dequeues it in one bulk (a
+# single-queue device, so the bulk is bounded by BQL: the floor) and the
+# core hands it to the driver with xmit_more on all but the last, the
+# oversized one. (pktgen cannot do it: "burst" needs IFF_TX_SKB_SHARING,
+# which rvnet clears as veth does, and a noqueue root kicks per packet.)
+t_xmit_more_last_dropped_kicks() {
+	local mac n=32 st re='tx0_packets ([0-9]+) tx0_drop_too_big ([0-9]+)'
+	local tx0 big0 rx0 tx big rx end
+	setup_quiet 1
+	ip -n $NS2 link set rv2 mtu 1000
+	mac=$(ip netns exec $NS2 cat /sys/class/net/rv2/address)
+	ip -n $NS1 neigh replace 10.23.0.2 lladdr "$mac" nud permanent dev rv1
+	bql_floor
+	pings
+	tc -n $NS1 qdisc replace dev rv1 root netem slot 300ms 300ms
+	st=$(estats $NS1 rv1 tx0_packets tx0_drop_too_big)
+	[[ $st =~ $re ]] || fail "no tx0 counters: $st"
+	tx0=${BASH_REMATCH[1]} big0=${BASH_REMATCH[2]}
+	rx0=$(link_stat $NS2 rv2 rx_packets)
+	ip netns exec $NS1 python3 - "$n" <<-'PY'
+	import socket, sys
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	for i in range(int(sys.argv[1])):
+	    s.sendto(b"x" * 64, ("10.23.0.2", 9))
+	s.sendto(b"x" * 1200, ("10.23.0.2", 9))
+	PY
+	end=$((SECONDS + 5))
+	while :; do
+		rx=$(($(link_stat $NS2 rv2 rx_packets) - rx0))
+		[ "$rx" -ge "$n" ] || [ $SECONDS -ge $end ] && break
+		sleep 0.2
+	done
+	st=$(estats $NS1 rv1 tx0_packets tx0_drop_too_big)
+	[[ $st =~ $re ]]
+	tx=$((BASH_REMATCH[1] - tx0)) big=$((BASH_REMATCH[2] - big0))
+	say "batch of $n + 1 oversized: rv1 tx0_packets +$tx, tx0_drop_too_big +$big, rv2 rx_packets +$rx"
+	if [ "$tx" != "$n" ] || [ "$big" != 1 ]; then
+		fail "the batch did not reach the driver as sent ($tx queued, $big dropped)"
+	fi
+	[ "$rx" = "$n" ] ||
+		fail "rv2 received $rx of the $n packets in its ring: no NAPI kick after the dropped last packet"
+	tc -n $NS1 qdisc del dev rv1 root
+	pings
+}
+
+# bql_idle NS DEV: BQL inflight of every tx queue of DEV is 0 within about
+# 5 s (its traffic is over: every byte counted as sent was completed).
+bql_idle() {
+	local out
+	# shellcheck disable=SC2016
+	if out=$(ip netns exec "$1" bash -c '
+		end=$((SECONDS + 6))
+		while :; do
+			res= bad=0
+			for f in /sys/class/net/$1/queues/tx-*/byte_queue_limits/inflight; do
+				read -r v <"$f"
+				q=${f#*/queues/}
+				res+=" ${q%%/*} $v"
+				[ "$v" = 0 ] || bad=1
+			done
+			[ $bad = 0 ] && { echo "$res"; exit 0; }
+			[ $SECONDS -ge $end ] && { echo "$res"; exit 1; }
+			sleep 0.2
+		done' _ "$2"); then
+		say "$2 BQL inflight after the traffic:$out"
+	else
+		fail "$2 BQL inflight stuck above 0 5 s after the traffic:$out"
+	fi
+}
+
+# churn run SECONDS | churn check: one Python process in the initial
+# namespace that holds sockets in NS1, NS2 and namespaces of its own
+# (setns, unshare) and makes every change through the ethtool ioctls and
+# rtnetlink, hundreds of them instead of one exec each.
+# "run" cycles for SECONDS through ring resizes (grow and shrink), channel
+# changes (rx and tx, up and down) and MTU changes on both ends of rv1-rv2,
+# root qdisc replacements (fq_codel, netem, sfq, noqueue, mq) on both, and
+# now and then the life of a second pair (rvbNa-rvbNb, 2 queues): created
+# with its peer in a new namespace, frames sent (AF_PACKET), the peer moved
+# to another new namespace right after them (its ring purged), frames
+# again, the first end moved too, frames again, then the pair deleted by a
+# namespace deletion or by RTM_DELLINK. Each time the second pair's
+# frames settle, each direction must add up: the sender's txN_packets (put
+# in the peer's ring) = the peer's rxN_packets (polled) + the sender's
+# txN_purged (taken out of the ring by a shrink or a close). At the end
+# rv1 and rv2 get back 256-slot rings, 4 channels, MTU 1500 and mq.
+# "check" (after the floods): a burst over 64 ports from each end of
+# rv1-rv2 leaves by every active tx queue (none left stopped) and arrives;
+# then each direction adds up as above, and no skb was dropped implicitly.
+churn() {
+	python3 - "$NS1" "$NS2" "$@" <<-'PY'
+	import ctypes, fcntl, os, re, socket, struct, sys, time
+	libc = ctypes.CDLL(None, use_errno=True)
+	NEWNET = 0x40000000
+	ROOT = os.open("/proc/self/ns/net", os.O_RDONLY)
+
+	def setns(fd):
+	    if libc.setns(fd, NEWNET):
+	        raise OSError(ctypes.get_errno(), "setns")
+
+	def attr(t, data):
+	    return struct.pack("HH", 4 + len(data), t) + data + bytes(-len(data) % 4)
+
+	def ifi(index=0, flags=0, change=0):
+	    return struct.pack("BxHiII", 0, 0, index, flags, change)
+
+	def sz(s):
+	    return s.encode() + b"\0"
+
+	def u32(v):
+	    return struct.pack("I", v)
+
+	class Ns:
+	    """Sockets in one namespace (a path, or None: a new one, deleted with
+	    the pairs in it once closed)."""
+	    def __init__(self, path=None):
+	        if path:
+	            self.fd = os.open(path, os.O_RDONLY)
+	            setns(self.fd)
+	        else:
+	            if libc.unshare(NEWNET):
+	                raise OSError(ctypes.get_errno(), "unshare")
+	            self.fd = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+	        try:
+	            self.io = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	            self.nl = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+	            self.pk = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+	        finally:
+	            setns(ROOT)
+	        self.seq = 0
+
+	    def close(self):
+	        for s in (self.io, self.nl, self.pk):
+	            s.close()
+	        os.close(self.fd)
+
+	    def ifr(self, req, dev, data):
+	        return fcntl.ioctl(self.io.fileno(), req, struct.pack("16s24s", dev.encode(), data))
+
+	    def index(self, dev):
+	        return struct.unpack_from("i", self.ifr(0x8933, dev, b""), 16)[0]  # SIOCGIFINDEX
+
+	    def mtu(self, dev, mtu):
+	        self.ifr(0x8922, dev, struct.pack("i", mtu))  # SIOCSIFMTU
+
+	    def eth(self, dev, data):  # SIOCETHTOOL
+	        buf = ctypes.create_string_buffer(data, len(data))
+	        self.ifr(0x8946, dev, struct.pack("P", ctypes.addressof(buf)))
+	        return buf.raw
+
+	    def ring(self, dev, n):  # ETHTOOL_GRINGPARAM, ETHTOOL_SRINGPARAM
+	        v = list(struct.unpack("9I", self.eth(dev, struct.pack("9I", 0x10, *[0] * 8))))
+	        v[0], v[5] = 0x11, n
+	        self.eth(dev, struct.pack("9I", *v))
+
+	    def channels(self, dev, rx=0, tx=0):  # ETHTOOL_GCHANNELS, ETHTOOL_SCHANNELS
+	        v = list(struct.unpack("9I", self.eth(dev, struct.pack("9I", 0x3c, *[0] * 8))))
+	        if not rx and not tx:
+	            return v[5], v[6]
+	        v[0], v[5], v[6] = 0x3d, rx or v[5], tx or v[6]
+	        self.eth(dev, struct.pack("9I", *v))
+
+	    def stats(self, dev):  # ETHTOOL_GSSET_INFO, _GSTRINGS, _GSTATS of ETH_SS_STATS
+	        n = struct.unpack_from("I", self.eth(dev, struct.pack("IIQI", 0x37, 0, 2, 0)), 16)[0]
+	        raw = self.eth(dev, struct.pack("III", 0x1b, 1, n) + bytes(32 * n))
+	        names = [raw[12 + 32 * i:44 + 32 * i].split(b"\0")[0].decode() for i in range(n)]
+	        raw = self.eth(dev, struct.pack("II", 0x1d, n) + bytes(8 * n))
+	        return dict(zip(names, struct.unpack_from("%dQ" % n, raw, 8)))
+
+	    def req(self, typ, flags, body):  # NLM_F_REQUEST | NLM_F_ACK, wait for the ack
+	        self.seq += 1
+	        self.nl.send(struct.pack("IHHII", 16 + len(body), typ, flags | 5, self.seq, 0) + body)
+	        while True:
+	            data, off = self.nl.recv(1 << 16), 0
+	            while off + 16 <= len(data):
+	                ln, t, _, seq, _ = struct.unpack_from("IHHII", data, off)
+	                if t == 2 and seq == self.seq:  # NLMSG_ERROR
+	                    err = struct.unpack_from("i", data, off + 16)[0]
+	                    if err:
+	                        raise OSError(-err, os.strerror(-err))
+	                    return
+	                off += (ln + 3) & ~3
+
+	    def link(self, dev, up=None, netns=None):  # RTM_NEWLINK: up/down, IFLA_NET_NS_FD
+	        body = ifi(self.index(dev), 1 if up else 0, 0 if up is None else 1)
+	        self.req(16, 0, body + (attr(28, u32(netns.fd)) if netns else b""))
+
+	    def add_pair(self, name, peer, peer_ns, queues):  # peer in INFO_PEER, as veth's
+	        q = attr(31, u32(queues)) + attr(32, u32(queues))
+	        p = ifi() + attr(3, sz(peer)) + attr(28, u32(peer_ns.fd)) + q
+	        info = attr(1, sz("rvnet")) + attr(2, attr(1, p))
+	        self.req(16, 0x600, ifi() + attr(3, sz(name)) + q + attr(18, info))
+
+	    def delete(self, dev):  # RTM_DELLINK
+	        self.req(17, 0, ifi(self.index(dev)))
+
+	    def qdisc(self, dev, kind):  # RTM_NEWQDISC root, NLM_F_CREATE | NLM_F_REPLACE
+	        # netem: 1 ms (in 64 ns ticks), limit 1000
+	        opts = attr(2, struct.pack("6I", 15625, 1000, 0, 0, 0, 0)) if kind == "netem" else b""
+	        tcm = struct.pack("BxxxiIII", 0, self.index(dev), 0, 0xFFFFFFFF, 0)
+	        self.req(36, 0x500, tcm + attr(1, sz(kind)) + opts)
+
+	    def frames(self, dev, n):  # broadcast frames of a local ethertype: no stack needed
+	        f = b"\xff" * 6 + b"\x02\0\0\0\0\x01" + b"\x88\xb5" + b"x" * 60
+	        for _ in range(n):
+	            try:
+	                self.pk.sendto(f, socket.MSG_DONTWAIT, (dev, 0x88b5))
+	            except OSError:
+	                pass  # a stopped or carrier-less end: counted, not ours
+
+	def total(st, pat):
+	    return sum(v for k, v in st.items() if re.fullmatch(pat, k))
+
+	def flow(name, tx, rx):
+	    sent, purged = total(tx, r"tx\d+_packets"), total(tx, r"tx\d+_purged")
+	    recv, drops = total(rx, r"rx\d+_packets"), total(tx, r"tx\d+_drops")
+	    ok = sent == recv + purged
+	    return ok, "%s: sent %d %s received %d + purged %d (dropped at transmit: %d)" % (
+	        name, sent, "=" if ok else "!=", recv, purged, drops)
+
+	def settle(fn, secs=5):  # the last packets are still being polled
+	    end = time.monotonic() + secs
+	    while True:
+	        res = fn()
+	        if all(ok for ok, _ in res) or time.monotonic() > end:
+	            return res
+	        time.sleep(0.2)
+
+	def flows(na, a, nb, b):
+	    sa, sb = na.stats(a), nb.stats(b)
+	    return [flow(a + "->" + b, sa, sb), flow(b + "->" + a, sb, sa)]
+
+	n1 = Ns("/run/netns/" + sys.argv[1])
+	n2 = Ns("/run/netns/" + sys.argv[2])
+	errs = []
+
+	def pair_b(i, init):
+	    a, b = "rvb%da" % i, "rvb%db" % i
+	    nb, nc = Ns(), Ns()
+	    res = []
+	    try:
+	        init.add_pair(a, b, nb, 2)
+	        init.link(a, up=True)
+	        nb.link(b, up=True)
+	        init.frames(a, 100)
+	        nb.link(b, netns=nc)
+	        nc.link(b, up=True)
+	        init.frames(a, 100)
+	        res += settle(lambda: flows(init, a, nc, b))
+	        init.link(a, netns=nb)
+	        nb.link(a, up=True)
+	        nb.frames(a, 100)
+	        res += settle(lambda: flows(nb, a, nc, b))
+	        if i % 2:
+	            nb.delete(a)
+	    finally:
+	        nb.close()
+	        nc.close()
+	    errs.extend(m for ok, m in res if not ok)
+	    return "%s: %s" % (i, "; ".join(m for _, m in res[-2:]))
+
+	if sys.argv[3] == "run":
+	    init = Ns("/proc/self/ns/net")
+	    d = {"rv1": n1, "rv2": n2}
+	    ops = []
+	    plan = ("ring rv2 4096, ch rv1 tx 2, mtu rv2 1280, qdisc rv1 fq_codel, ring rv1 16, "
+	            "ch rv2 rx 1, qdisc rv2 netem, mtu rv1 9000, pair, ring rv2 32, ch rv1 rx 3, "
+	            "ch rv2 tx 1, qdisc rv1 sfq, qdisc rv2 noqueue, ring rv1 2048, mtu rv2 1500, "
+	            "mtu rv1 1280, ch rv1 tx 4, ch rv2 rx 4, pair, ch rv1 rx 4, ch rv2 tx 4, "
+	            "qdisc rv1 noqueue, qdisc rv2 fq_codel, ring rv2 256, ring rv1 256, qdisc rv1 netem, "
+	            "qdisc rv2 sfq, mtu rv1 1500, qdisc rv1 mq, qdisc rv2 mq")
+	    final = "ring rv1 256, ring rv2 256, ch rv1 rx 4, ch rv1 tx 4, ch rv2 rx 4, ch rv2 tx 4, " \
+	            "mtu rv1 1500, mtu rv2 1500, qdisc rv1 mq, qdisc rv2 mq"
+	    done, pairs, npair = {}, [], 0
+
+	    def do(op):
+	        global npair
+	        w = op.split()
+	        try:
+	            if w[0] == "pair":
+	                npair += 1
+	                pairs.append(pair_b(npair, init))
+	            elif w[0] == "ring":
+	                d[w[1]].ring(w[1], int(w[2]))
+	            elif w[0] == "ch":
+	                d[w[1]].channels(w[1], **{w[2]: int(w[3])})
+	            elif w[0] == "mtu":
+	                d[w[1]].mtu(w[1], int(w[2]))
+	            else:
+	                d[w[1]].qdisc(w[1], w[2])
+	            done[w[0]] = done.get(w[0], 0) + 1
+	        except OSError as e:
+	            errs.append("%s: %s" % (op, e))
+
+	    end = time.monotonic() + float(sys.argv[4])
+	    i = 0
+	    plan = plan.split(", ")
+	    while time.monotonic() < end:
+	        do(plan[i % len(plan)])
+	        i += 1
+	    for op in final.split(", "):
+	        do(op)
+	    print("%d changes in %s s (%s)" % (sum(done.values()), sys.argv[4],
+	          ", ".join("%s x%d" % kv for kv in done.items())))
+	    for p in pairs:
+	        print("pair " + p)
+	else:
+	    # Every active tx queue sends (none is left stopped) and all arrives.
+	    for src, a, dst, b, ip in ((n1, "rv1", n2, "rv2", "10.23.0.2"), (n2, "rv2", n1, "rv1", "10.23.0.1")):
+	        s0, r0 = src.stats(a), dst.stats(b)
+	        txq = src.channels(a)[1]
+	        for i in range(256):
+	            while True:
+	                try:
+	                    src.io.sendto(b"x" * 64, socket.MSG_DONTWAIT, (ip, 20000 + i % 64))
+	                    break
+	                except BlockingIOError:
+	                    time.sleep(0.001)
+	        end = time.monotonic() + 5
+	        while True:
+	            s1, r1 = src.stats(a), dst.stats(b)
+	            qs = [s1["tx%d_packets" % q] - s0["tx%d_packets" % q] for q in range(txq)]
+	            got = total(r1, r"rx\d+_packets") - total(r0, r"rx\d+_packets")
+	            if (min(qs) > 0 and got >= 256) or time.monotonic() > end:
+	                break
+	            time.sleep(0.2)
+	        print("burst of 256 from %s: per tx queue %s, %s received %d" % (a, qs, b, got))
+	        if min(qs) == 0:
+	            errs.append("%s tx queue(s) %s sent nothing of the burst (stopped?)" % (
+	                a, [q for q in range(txq) if not qs[q]]))
+	        if got < 256:
+	            errs.append("%s received %d of the 256" % (b, got))
+	    res = settle(lambda: flows(n1, "rv1", n2, "rv2"))
+	    errs.extend(m for ok, m in res if not ok)
+	    implicit = n1.stats("rv1")["implicit_skb_drops"]
+	    print("; ".join(m for _, m in res) + "; implicit skb drops %d" % implicit)
+	    if implicit:
+	        errs.append("%d skbs dropped implicitly" % implicit)
+	for e in errs[:8]:
+	    print("error: " + e)
+	sys.exit(1 if errs else 0)
+	PY
+}
+
+# 9. Everything at once (issue 19): floods both ways across a 4-queue pair,
+# sampling on at both ends and rvnetctl monitor attached, while churn
+# (above) resizes rings, changes channels, MTUs and root qdiscs of both
+# ends and creates, moves and deletes a second pair. Afterwards: BQL
+# inflight 0 on every tx queue of both ends, every tx queue sends again,
+# the counters of each direction add up, and the monitor is still there
+# and got events. Last, rmmod under a ping flood, and insmod again.
+t_everything_under_flood() {
+	need_ctl
+	trap stop_jobs EXIT
+	local mon=$TMPD/monitor mpid f1 f2 n
+	setup_quiet 4
+	"$CTL" -n $NS1 dev set rv1 sample 4 >/dev/null
+	"$CTL" -n $NS2 dev set rv2 sample 4 >/dev/null
+	"$CTL" -n $NS1 -j monitor >"$mon" 2>&1 &
+	mpid=$!
+	pings
+	floods_start
+	flood $NS1 10.23.0.2 60 32 64 0 0 >"$TMPD/flood1" &
+	f1=$!
+	flood $NS2 10.23.0.1 60 32 1400 0 1 >"$TMPD/flood2" &
+	f2=$!
+	churn run "${RVNET_CHURN_SECONDS:-22}" >"$TMPD/churn" || fail "churn: $(<"$TMPD/churn")"
+	while read -r n; do say "$n"; done <"$TMPD/churn"
+	touch "$STOP"
+	wait $f1 $f2
+	floods_say
+	churn check >"$TMPD/check" || fail "$(<"$TMPD/check")"
+	while read -r n; do say "$n"; done <"$TMPD/check"
+	bql_idle $NS1 rv1
+	bql_idle $NS2 rv2
+	n=$(grep -c '"seq"' "$mon" || true)
+	say "rvnetctl monitor on $NS1: $n events"
+	kill -0 $mpid 2>/dev/null || fail "rvnetctl monitor exited: $(tail -c 300 "$mon")"
+	[ "$n" -gt 0 ] || fail "rvnetctl monitor got no event: $(tail -c 300 "$mon")"
+	pings
+	# The program's last act: rmmod under a ping flood (both ways), with
+	# sampling on and the monitor attached (the pair goes with the
+	# module), then insmod again for the programs after this one.
+	local tx0 tx end
+	tx0=$(link_stat $NS1 rv1 tx_packets)
+	timeout 30 ip netns exec $NS1 ping -f -c 20000 -W 1 10.23.0.2 </dev/null >/dev/null 2>&1 &
+	f1=$!
+	end=$((SECONDS + 10))
+	while tx=$(($(link_stat $NS1 rv1 tx_packets) - tx0)) && [ "$tx" -lt 300 ] && [ $SECONDS -lt $end ]; do
+		sleep 0.2
+	done
+	[ "$tx" -gt 0 ] || fail "no ping flood across the pair"
+	rmmod rvnet || fail "rmmod under traffic failed"
+	say "rmmod after rv1 sent $tx packets of a ping flood"
+	kill $f1 2>/dev/null || true
+	wait $f1 || true
+	[ "$(rvnet_count)" = 0 ] || fail "rvnet devices left after rmmod: $(rvnet_count)"
+	insmod "$RVNET_KO" || fail "insmod after rmmod under traffic failed"
+	ip link add rvk0 type rvnet || fail "no rvnet link after the reload"
+	ip link del rvk0
+}
+
 rvnet_load
 ktap_print_header
-ktap_set_plan 7
+ktap_set_plan 9
 for c in \
 	"stress_ring_resize_under_flood t_resize_under_flood" \
 	"stress_ring_shrink_completes_bql t_shrink_completes_bql" \
@@ -504,12 +917,15 @@ for c in \
 	"stress_noqueue_root_full_ring_drops_with_reason t_noqueue_full_ring_drops" \
 	"stress_stop_with_packets_in_ring_completes_bql t_stop_completes_bql" \
 	"stress_netns_move_clears_decision_records t_netns_move_clears_decisions" \
-	"stress_decision_dump_seqs_in_order t_decision_seqs_in_order"; do
+	"stress_decision_dump_seqs_in_order t_decision_seqs_in_order" \
+	"stress_xmit_more_batch_last_packet_dropped_kicks_napi t_xmit_more_last_dropped_kicks" \
+	"stress_everything_at_once_counters_add_up_then_rmmod_under_flood t_everything_under_flood"; do
 	T0=$SECONDS
 	# shellcheck disable=SC2086
 	run_case $c
 	cleanup_stress
 done
 rm -rf "$TMPD"
-rvnet_unload
+# The module stays loaded (the last case loads it again after its rmmod).
+rvnet_load
 ktap_finished
