@@ -445,6 +445,77 @@ u32 rvnet_dst_mtu(const struct dst_entry *dst)
 	return dst_mtu(dst);
 }
 
+/*
+ * The route ip_route_input_noref() builds for a packet from @src to @dst
+ * received on @dev, asked as inet_rtm_getroute() asks it: a dummy packet
+ * with the IP header and, for TCP and UDP, the ports (so that rules on
+ * ports and the L4 multipath hash see them). Forwarding, rp_filter and the
+ * martian checks apply. Returns what ip_route_input_noref() returns (0 or a
+ * negative errno: a martian, rp_filter); with 0, fills @out (dst_error:
+ * a route that rejects, e.g. unreachable or forwarding off). The caller
+ * holds the RCU read lock (the noref dst and out->dev are valid in it).
+ */
+int rvnet_ip_route_input(struct net_device *dev, __be32 dst, __be32 src,
+			 u8 tos, u32 mark, u8 proto, __be16 sport, __be16 dport,
+			 struct rvnet_input_route *out)
+{
+	struct sk_buff *skb;
+	struct rtable *rt;
+	struct iphdr *iph;
+	int err;
+
+	skb = alloc_skb(sizeof(*iph) + sizeof(struct tcphdr), GFP_ATOMIC);
+	if (!skb)
+		return -ENOBUFS;
+	skb_reset_mac_header(skb);
+	skb_reset_network_header(skb);
+	skb->protocol = htons(ETH_P_IP);
+	iph = skb_put_zero(skb, sizeof(*iph));
+	iph->protocol = proto;
+	iph->saddr = src;
+	iph->daddr = dst;
+	iph->version = 4;
+	iph->ihl = 5;
+	skb_set_transport_header(skb, skb->len);
+	if (proto == IPPROTO_UDP) {
+		struct udphdr *uh = skb_put_zero(skb, sizeof(*uh));
+
+		uh->source = sport;
+		uh->dest = dport;
+		uh->len = htons(sizeof(*uh));
+	} else if (proto == IPPROTO_TCP) {
+		struct tcphdr *th = skb_put_zero(skb, sizeof(*th));
+
+		th->source = sport;
+		th->dest = dport;
+		th->doff = sizeof(*th) / 4;
+		th->rst = 1;
+	}
+	skb->dev = dev;
+	skb->mark = mark;
+	err = ip_route_input_noref(skb, dst, src, tos, dev);
+	if (!err) {
+		rt = skb_rtable(skb);
+		out->dst_error = -rt->dst.error;
+		out->type = rt->rt_type;
+		out->uses_gateway = rt->rt_uses_gateway;
+		out->gw_family = rt->rt_gw_family;
+		out->gw4 = rt->rt_gw_family == AF_INET ? rt->rt_gw4 : 0;
+		if (rt->rt_gw_family == AF_INET6)
+			out->gw6 = rt->rt_gw6;
+		out->dev = rt->dst.dev;
+		out->mtu = dst_mtu(&rt->dst);
+	}
+	consume_skb(skb);
+	return err;
+}
+
+/* The uid of a lookup without a socket (sock_net_uid(net, NULL)) */
+u32 rvnet_sock_net_uid_none(const struct net *net)
+{
+	return __kuid_val(sock_net_uid(net, NULL));
+}
+
 /* linux/cred.h, linux/uidgid.h */
 u32 rvnet_current_kuid(void)
 {

@@ -221,6 +221,23 @@ struct rtable *rvnet_ip_route_output_key(struct net *net, struct flowi4 *flp);
 void rvnet_ip_rt_put(struct rtable *rt);
 u32 rvnet_dst_mtu(const struct dst_entry *dst);
 
+/* The input route of a query with an input device, as inet_rtm_getroute() */
+struct rvnet_input_route {
+	int dst_error;		/* negative errno of a rejecting route, or 0 */
+	u8 type;		/* RTN_* of the route built */
+	u8 uses_gateway;
+	u8 gw_family;
+	__be32 gw4;
+	struct in6_addr gw6;
+	const struct net_device *dev;	/* valid in the caller's RCU section */
+	u32 mtu;
+};
+
+int rvnet_ip_route_input(struct net_device *dev, __be32 dst, __be32 src,
+			 u8 tos, u32 mark, u8 proto, __be16 sport, __be16 dport,
+			 struct rvnet_input_route *out);
+u32 rvnet_sock_net_uid_none(const struct net *net);
+
 /* linux/cred.h, linux/uidgid.h */
 u32 rvnet_current_kuid(void);
 u32 rvnet_make_kuid_current_ns(u32 uid);

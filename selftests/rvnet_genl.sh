@@ -111,10 +111,16 @@ t_route_details() {
 	out=$(ynl --ns $NS1 --do route-get --json "{\"dst\": \"$(h4 8.8.8.8)\", \"table\": 4242}" 2>&1) &&
 		fail "unknown table accepted: $out"
 	expect_err "$out" "No such file"
-	# Input-side lookup, as for a packet received on rv1.
-	out=$(ynl --ns $NS1 --do route-get --json \
-		"{\"dst\": \"$(h4 192.0.2.5)\", \"src\": \"$(h4 10.23.0.2)\", \"iif\": $(ifindex $NS1 rv1)}")
+	# Input route, as for a packet received on rv1: forwarded when
+	# forwarding is on, EHOSTUNREACH when it is off (as ip route get).
+	local q="{\"dst\": \"$(h4 192.0.2.5)\", \"src\": \"$(h4 10.23.0.2)\", \"iif\": $(ifindex $NS1 rv1)}"
+	ip netns exec $NS1 sysctl -qw net.ipv4.conf.all.forwarding=0
+	out=$(ynl --ns $NS1 --do route-get --json "$q")
+	[ "$(jget "$out" error)" = 113 ] || fail "iif lookup, forwarding off: $out"
+	ip netns exec $NS1 sysctl -qw net.ipv4.conf.all.forwarding=1
+	out=$(ynl --ns $NS1 --do route-get --json "$q")
 	[ "$(jget "$out" gateway)" = 10.23.0.2 ] || fail "iif lookup: $out"
+	[ "$(jget "$out" oif-name)" = rv1 ] || fail "iif lookup device: $out"
 }
 
 nstate() { ip -n $NS1 neigh show "$1" dev rv1 | awk '{print $NF}'; }

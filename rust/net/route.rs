@@ -366,19 +366,22 @@ fn lookup4(net: &Net, q: &RouteQuery, dst: [u8; 4], answer: Answer) -> Result<Ro
         ..Default::default()
     };
     let c = &mut fl4.__fl_common;
-    c.flowic_oif = q.oif;
     // Output lookups come "from" loopback for iif rules, as in
-    // ip_route_output_key_hash().
-    c.flowic_iif = if q.iif != 0 {
-        q.iif
+    // ip_route_output_key_hash(); input ones (ip_route_input_slow) have no
+    // output interface and the uid of a socketless lookup.
+    if q.iif != 0 {
+        c.flowic_iif = q.iif;
+        // SAFETY: `net` is valid; reads its user namespace.
+        c.flowic_uid.val = unsafe { b::rvnet_sock_net_uid_none(net.as_raw()) };
     } else {
-        b::LOOPBACK_IFINDEX as i32
-    };
+        c.flowic_oif = q.oif;
+        c.flowic_iif = b::LOOPBACK_IFINDEX as i32;
+        c.flowic_uid.val = q.uid.kuid(q.iif);
+    }
     c.flowic_mark = q.mark;
     // As inet_rtm_getroute: the DSCP bits (INET_DSCP_MASK), so that
     // `dscp` rules above 7 match.
     c.flowic_tos = q.tos & 0xfc;
-    c.flowic_uid.val = q.uid.kuid(q.iif);
     c.flowic_proto = q.proto;
     fl4.uli.ports = flow_ports(q);
     let orig = fl4;
@@ -410,6 +413,9 @@ fn lookup4(net: &Net, q: &RouteQuery, dst: [u8; 4], answer: Answer) -> Result<Ro
     };
     if answer == Answer::Full && q.iif == 0 && q.table.is_none() {
         return output4(net, q, dst, orig, err, &res);
+    }
+    if answer == Answer::Full && q.iif != 0 && q.table.is_none() {
+        return input4(net, q, dst, err, &res);
     }
     if err != 0 {
         return Route::rejected(b::AF_INET as u8, err).ok_or_else(|| lookup_error(err));
@@ -552,6 +558,89 @@ fn output4(
         b::rvnet_ip_rt_put(rt);
     }
     r.prefsrc = Some(Addr::V4(fo.saddr.to_ne_bytes()));
+    Ok(r)
+}
+
+/// `ip route get ... iif DEV`: the route the input path builds for the
+/// packet (`ip_route_input_noref`, as `inet_rtm_getroute` asks it), so
+/// forwarding, rp_filter and the martian checks decide as they do for a
+/// received packet: type (local, broadcast, unicast), device (`lo` for
+/// local delivery), gateway, or the errno. No preferred source: an input
+/// route has none. The FIB match `fib_err`/`res` of the same flow adds the
+/// table, prefix and metric where the input path consults the FIB (not
+/// for multicast and limited-broadcast destinations).
+fn input4(
+    net: &Net,
+    q: &RouteQuery,
+    dst: [u8; 4],
+    fib_err: i32,
+    res: &b::fib_result,
+) -> Result<Route, Failure> {
+    // SAFETY: RCU held by `lookup_as`, which checked the device exists.
+    let dev = unsafe { b::dev_get_by_index_rcu(net.as_raw(), q.iif) };
+    if dev.is_null() {
+        return Err(fail(
+            ENODEV,
+            c"rvnet: no input device with this ifindex in this namespace",
+        ));
+    }
+    let src = match q.src {
+        Some(Addr::V4(s)) => u32::from_ne_bytes(s),
+        _ => 0,
+    };
+    let ports = flow_ports(q);
+    // SAFETY: all-zero is a valid empty answer.
+    let mut out: b::rvnet_input_route = unsafe { core::mem::zeroed() };
+    // SAFETY: `dev` is valid under the RCU section `lookup_as` holds, in
+    // which the answer's device and noref route stay valid; process
+    // context (the skb is allocated atomically).
+    let err = unsafe {
+        b::rvnet_ip_route_input(
+            dev,
+            u32::from_ne_bytes(dst),
+            src,
+            q.tos & 0xfc,
+            q.mark,
+            q.proto,
+            ports.sport,
+            ports.dport,
+            &mut out,
+        )
+    };
+    if err != 0 {
+        let e = err.unsigned_abs();
+        let msg = if e == b::EINVAL {
+            c"rvnet: martian source or destination (the input path refuses the packet)"
+        } else if e == b::EXDEV {
+            c"rvnet: reverse path filter refuses the source on this input device"
+        } else {
+            c"rvnet: input route lookup failed"
+        };
+        return Err(fail(Error::from_errno(err), msg));
+    }
+    if out.dst_error != 0 {
+        // A route that rejects: a reject FIB entry, or no route or
+        // forwarding off on the input device (EHOSTUNREACH).
+        return Route::rejected(b::AF_INET as u8, out.dst_error)
+            .ok_or_else(|| lookup_error(out.dst_error));
+    }
+    let skips_fib = dst == [255; 4] || (224..240).contains(&dst[0]);
+    let mut r = if fib_err == 0 && !skips_fib {
+        fib_route(res)
+    } else {
+        Route::reject(b::AF_INET as u8, rtn::UNICAST)
+    };
+    r.rtype = out.type_;
+    // SAFETY: valid under the caller's RCU section (see above).
+    r.dev = unsafe { dev_ref(out.dev) };
+    r.gateway = match u32::from(out.gw_family) {
+        _ if out.uses_gateway == 0 => None,
+        b::AF_INET => Some(Addr::V4(out.gw4.to_ne_bytes())),
+        // SAFETY: a plain in6_addr union read as bytes.
+        b::AF_INET6 => Some(Addr::V6(unsafe { out.gw6.in6_u.u6_addr8 })),
+        _ => None,
+    };
+    r.mtu = Some(out.mtu);
     Ok(r)
 }
 
