@@ -11,7 +11,7 @@ random multipath hash policy (layer 3 or 4) in namespace NS, which must
 hold rv1 with 10.23.0.1/24 and fd23::1/64, then asks QUERIES random
 questions (destinations in and out of the routes, multicast, broadcast,
 local, source, mark, DS field, output interface, IP protocol and ports,
-as an unprivileged uid, and as received on an input interface, with
+as an unprivileged uid, `connected`, and as received on an input interface, with
 forwarding and rp_filter set at random) of both `ip -j route get` and `rvnetctl -j
 route get`, and compares type, device, gateway, preferred source, table
 and metric; where ip fails, rvnetctl must fail with the same errno (ip's
@@ -132,6 +132,12 @@ def l4_keys(rnd, v6):
     return a
 
 
+def connected(rnd, words):
+    """`connected` on one question in ten without `from`: both ask again
+    from the first answer's preferred source."""
+    return ["connected"] if "from" not in words and rnd.random() < 0.1 else []
+
+
 def input_query(rnd):
     """A question about a packet received on rv1 (or lo): the input path
     (forwarding, rp_filter, martians) decides; sources include a local
@@ -168,6 +174,7 @@ def query(rnd):
         if rnd.random() < 0.3:
             ip += ["from", "fd23::1"]
         ip += l4_keys(rnd, True)
+        ip += connected(rnd, ip)
         return ip, list(ip), None
     r = rnd.random()
     if r < 0.05:
@@ -191,7 +198,7 @@ def query(rnd):
     if rnd.random() < 0.15:
         ip += ["oif", "rv1"]
         ctl_a += ["oif", "rv1"]
-    k = l4_keys(rnd, False)
+    k = l4_keys(rnd, False) + connected(rnd, ip)
     ip += k
     ctl_a += k
     uid = UID if rnd.random() < 0.2 else None
@@ -242,7 +249,19 @@ def ask_all(questions):
     bad = 0
     for uid in sorted({q[2] for q in questions}, key=str):
         idx = [i for i, q in enumerate(questions) if q[2] == uid]
-        ipr = batch("ip", [questions[i][0] for i in idx], uid, lambda e: False)
+        # `connected`: ip's answer is that of the same question from the
+        # first answer's source (ip -j prints the second one as text), so
+        # ip is asked the first question, then the second where it has a
+        # source; rvnetctl is asked with `connected`.
+        ipq = [[w for w in questions[i][0] if w != "connected"] for i in idx]
+        ipr = batch("ip", ipq, uid, lambda e: False)
+        again = [n for n, i in enumerate(idx) if "connected" in questions[i][0]
+                 and ipr[n][0] == 0 and "prefsrc" in json.loads(ipr[n][1])[0]]
+        if again:
+            second = batch("ip", [ipq[n] + ["from", json.loads(ipr[n][1])[0]["prefsrc"]]
+                                  for n in again], uid, lambda e: False)
+            for n, r in zip(again, second):
+                ipr[n] = r
         ctr = batch(ctl, [questions[i][1] for i in idx], uid,
                     lambda e: REJECT_ERR.search(e) is not None)
         for n, i in enumerate(idx):

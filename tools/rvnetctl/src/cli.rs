@@ -29,7 +29,7 @@ Commands:
                         [type KIND (default rvnet)]
   link del NAME
   route get DST [from SRC] [iif DEV] [mark M] [oif DEV] [uid U] [tos TOS]
-                [sport P] [dport P] [ipproto PROTO] [table T] [dscp D]
+                [sport P] [dport P] [ipproto PROTO] [connected] [table T] [dscp D]
                         (rvnetctl route help)
   neigh get ADDR dev DEV [resolve]
   path DST [from SRC] [mark M]
@@ -47,7 +47,7 @@ pub const ROUTE_USAGE: &str = "\
 Usage: rvnetctl route get ADDRESS [ from ADDRESS ] [ iif DEV ] [ mark MARK ]
                           [ oif DEV ] [ uid UID ] [ tos TOS ]
                           [ sport NUMBER ] [ dport NUMBER ]
-                          [ ipproto PROTOCOL ]
+                          [ ipproto PROTOCOL ] [ connected ]
                           [ table TABLE_ID ] [ dscp DSCP ]
        rvnetctl route help
 ADDRESS := an IPv4 or IPv6 address; both of one family (-4, -6: that one)
@@ -140,6 +140,9 @@ pub struct RouteQuery {
     pub sport: Option<u16>,
     /// `dport`: destination port.
     pub dport: Option<u16>,
+    /// `connected`: ask again from the answer's preferred source, as
+    /// `ip route get ... connected` does.
+    pub connected: bool,
 }
 
 impl RouteQuery {
@@ -157,6 +160,7 @@ impl RouteQuery {
             ipproto: None,
             sport: None,
             dport: None,
+            connected: false,
         }
     }
 }
@@ -355,6 +359,7 @@ enum Key {
     Sport,
     Dport,
     Ipproto,
+    Connected,
     /// A keyword of `ip route get` that rvnetctl does not take.
     IpOnly,
 }
@@ -374,7 +379,7 @@ const ROUTE_GET_KEYS: &[(&str, M, Key)] = {
         ("oif", P, Oif),
         ("dev", E, Oif),
         ("notify", P, IpOnly),
-        ("connected", P, IpOnly),
+        ("connected", P, Connected),
         ("vrf", P, IpOnly),
         ("uid", P, Uid),
         ("fibmatch", P, IpOnly),
@@ -687,6 +692,7 @@ fn parse_route_query(a: &mut Args, o: &Opts, names: &Names, full: bool) -> Res<O
             }
             Some((_, Key::Sport)) => q.sport = Some(parse_port(k, a.value(k)?, "sport")?),
             Some((_, Key::Dport)) => q.dport = Some(parse_port(k, a.value(k)?, "dport")?),
+            Some((_, Key::Connected)) => q.connected = true,
             Some((_, Key::Ipproto)) => {
                 let v = a.value(k)?;
                 match ip_proto(v) {
@@ -1199,9 +1205,12 @@ mod tests {
             (Some(6), Some(1000), Some(80))
         );
         assert_eq!(q.iif, None);
+        // `c` is connected, a flag, as in ip.
+        assert!(rq("r g 10.0.0.1 c").connected);
+        assert!(!rq("r g 10.0.0.1").connected);
         // ip's keywords rvnetctl does not take are refused by name: `fi`
-        // is fibmatch (not from), `n` notify, `c` connected, `v` vrf.
-        for w in ["fi", "n", "c", "v", "as", "fibmatch"] {
+        // is fibmatch (not from), `n` notify, `v` vrf.
+        for w in ["fi", "n", "v", "as", "fibmatch"] {
             let e = p(&format!("route get 10.0.0.1 {w} 1")).unwrap_err();
             assert_eq!(e.code, EXIT_USAGE, "{w}");
             assert!(e.msg.contains("ip route get's"), "{w}: {}", e.msg);

@@ -122,6 +122,29 @@ pub fn route_error(o: &Obj) -> Option<NlError> {
     Some(e)
 }
 
+/// The second question of `route get ... connected` (no `from`), as
+/// `ip route get ... connected` asks it: the same question from the first
+/// answer's preferred source. A reject route or an answer without a source
+/// is ip's "Failed to connect the route".
+pub fn connected_query(q: &RouteQuery, answer: &[Obj]) -> Result<RouteQuery, NlError> {
+    if let Some(e) = answer.iter().find_map(route_error) {
+        return Err(e);
+    }
+    let src = answer
+        .first()
+        .and_then(|o| crate::value::get_str(o, "prefsrc"))
+        .and_then(|s| s.parse().ok());
+    let Some(src) = src else {
+        let mut e = NlError::msg(libc::EINVAL, "Failed to connect the route");
+        e.origin = crate::nl::Origin::Local;
+        return Err(e);
+    };
+    let mut again = q.clone();
+    again.src = Some(src);
+    again.connected = false;
+    Ok(again)
+}
+
 /// The path-get request (dst, src, mark).
 pub fn path_request(q: &RouteQuery) -> Vec<Attr> {
     let set = &spec::PATH;

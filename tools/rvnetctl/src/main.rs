@@ -130,9 +130,18 @@ fn run(opts: &Opts, cmd: &Cmd) -> Result<(), NlError> {
             });
         }
         Cmd::RouteGet(q) => {
-            let attrs = cmds::route_request(q)?;
             let mut s = genl::RvnetSocket::open()?;
-            let objs = cmds::call(&mut s, spec::ROUTE_GET, attrs, false)?;
+            let mut objs = cmds::call(&mut s, spec::ROUTE_GET, cmds::route_request(q)?, false)?;
+            if q.connected && q.src.is_none() {
+                // As ip: the question again, from the answer's source (a
+                // reject route ends it: printed, then its error).
+                if let Some(e) = objs.iter().find_map(cmds::route_error) {
+                    print(opts, &objs, show::route_line);
+                    return Err(e);
+                }
+                let again = cmds::connected_query(q, &objs)?;
+                objs = cmds::call(&mut s, spec::ROUTE_GET, cmds::route_request(&again)?, false)?;
+            }
             print(opts, &objs, show::route_line);
             // A reject route: its type is printed, then the kernel's
             // error, and the exit status is ip's for it.
