@@ -302,11 +302,50 @@ t_errors_and_permissions() {
 	rm -rf "$tmp"
 }
 
+# The receiver's records carry the input path's own decision, the answer
+# ip route get gives for the same packet received on rv2: forwarding off
+# (unreachable, EHOSTUNREACH), on (unicast), and a source the strict
+# reverse-path filter refuses (EXDEV, no route built).
+t_input_decision_is_the_kernels() {
+	setup_quiet_pair
+	local idx mac
+	idx=$(ifindex $NS2 rv2)
+	mac=$(ip netns exec $NS2 cat /sys/class/net/rv2/address)
+	ip -n $NS1 neigh replace 10.23.0.99 lladdr "$mac" nud permanent dev rv1
+	ip -n $NS1 addr add 10.77.0.1/32 dev rv1
+	ip -n $NS1 route add 10.99.0.0/16 via 10.23.0.99
+	ip -n $NS2 route add 10.99.0.0/16 via 10.23.0.1
+	ynl --ns $NS2 --do dev-set --json "{\"ifindex\": $idx, \"sample\": 1}" >/dev/null
+	local fwd rpf src out want got
+	for fwd in 0 1; do
+		for src in 10.23.0.1 10.77.0.1; do
+			rpf=$([ $src = 10.77.0.1 ] && echo 1 || echo 0)
+			ip netns exec $NS2 sysctl -qw net.ipv4.conf.all.forwarding=$fwd \
+				net.ipv4.conf.all.rp_filter=$rpf net.ipv4.conf.rv2.rp_filter=$rpf
+			ip netns exec $NS1 python3 -c "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('$src', 0)); s.sendto(b'x', ('10.99.1.1', 9))"
+			# The kernel's answer for that packet, then the record's.
+			want=$(ip -n $NS2 -j route get 10.99.1.1 from $src iif rv2 2>&1 |
+				sed -n 's/.*"type":"\([a-z]*\)".*/\1/p; s/.*"dst":.*/unicast/p; s/.*answers: \(.*\)/\1/p' | head -1)
+			out=$(ynl --ns $NS2 --dump decision-dump --json "{\"ifindex\": $idx}")
+			got=$(jq -r '[.[] | select(.direction == "rx" and .dst == "10.99.1.1")] | last |
+				if .["input-error"] then .["input-error"] else .["input-type"] end' <<<"$out")
+			echo "# forwarding $fwd, rp_filter $rpf, from $src: ip says $want, record $got"
+			case "$want" in
+			unicast) [ "$got" = unicast ] ;;
+			"No route to host") [ "$got" = 113 ] ;;
+			"Invalid cross-device link") [ "$got" = 18 ] ;;
+			*) false ;;
+			esac || fail "record $got, kernel $want"
+		done
+	done
+}
+
 rvnet_load
 ktap_print_header
-ktap_set_plan 6
+ktap_set_plan 7
 run_case "decisions_tcp_life_arp_route_neigh_queue_input" t_tcp_life
 run_case "decisions_sampling_1_in_10_and_ring" t_sampling_and_ring
+run_case "decisions_input_decision_is_the_kernels" t_input_decision_is_the_kernels
 run_case "decisions_slow_listener_drops_counted" t_slow_listener_drops_counted
 run_case "decisions_events_batched_all_delivered" t_events_batched_all_delivered
 run_case "decisions_events_only_where_listened" t_events_only_where_listened

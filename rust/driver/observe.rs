@@ -38,7 +38,6 @@ const DIR_RX: u8 = 1;
 /// `RTN_*` values used for input decisions.
 mod rtn {
     pub(super) const LOCAL: u8 = 2;
-    pub(super) const BROADCAST: u8 = 3;
     pub(super) const MULTICAST: u8 = 5;
     pub(super) const UNREACHABLE: u8 = 7;
 }
@@ -72,6 +71,7 @@ pub(crate) struct Decision {
     qdisc: Option<[u8; 16]>,
     bql_inflight: Option<u32>,
     input_type: Option<u8>,
+    input_error: Option<u32>,
     /// IPv4 TOS / IPv6 traffic class of the packet (not reported: the
     /// route re-lookup's input).
     dsfield: u8,
@@ -366,15 +366,47 @@ pub(crate) fn record_rx(dev: &Device<Rvnet>, skb: &SkBuff, queue: u16) {
     parse(skb.frame(), &mut d);
     if d.arp_op.is_none() {
         if let Some(dst) = d.dst {
-            d.input_type = Some(input_type(dev, &d, dst, &guard));
+            (d.input_type, d.input_error) = input_decision(dev, &d, dst, &guard);
         }
     }
     commit(dev, &mut d);
 }
 
 /// The receiving namespace's decision for a packet to `dst` arriving on
-/// `dev`: the input FIB lookup (IPv4), local address check and route
-/// (IPv6).
+/// `dev`, as route type and errno: for IPv4 the route the input path
+/// builds (forwarding, rp_filter, martians: [`route::lookup`] with the
+/// input interface), for IPv6 the local address check and route.
+fn input_decision(
+    dev: &Device<Rvnet>,
+    d: &Decision,
+    dst: Addr,
+    guard: &rcu::Guard,
+) -> (Option<u8>, Option<u32>) {
+    match dst {
+        Addr::V4(_) => {
+            let q = RouteQuery {
+                dst,
+                src: d.src,
+                iif: dev.ifindex(),
+                oif: 0,
+                mark: 0,
+                uid: Uid::Kernel(0),
+                tos: d.dsfield,
+                table: None,
+                proto: d.l4.unwrap_or(0),
+                sport: d.ports.map_or(0, |p| p.0),
+                dport: d.ports.map_or(0, |p| p.1),
+            };
+            match route::lookup(dev.net(), &q) {
+                Ok(r) => (Some(r.rtype), r.error),
+                Err(f) => (None, Some(f.err.to_errno().unsigned_abs())),
+            }
+        }
+        Addr::V6(_) => (Some(input_type(dev, d, dst, guard)), None),
+    }
+}
+
+/// The IPv6 input decision: local address check, else the route.
 fn input_type(dev: &Device<Rvnet>, d: &Decision, dst: Addr, guard: &rcu::Guard) -> u8 {
     let q = RouteQuery {
         dst,
@@ -382,7 +414,7 @@ fn input_type(dev: &Device<Rvnet>, d: &Decision, dst: Addr, guard: &rcu::Guard) 
         iif: 0,
         oif: 0,
         mark: 0,
-        // What ip_route_input_slow() uses: sock_net_uid(net, NULL).
+        // What the input path uses: sock_net_uid(net, NULL).
         uid: Uid::Kernel(0),
         tos: d.dsfield,
         table: None,
@@ -391,30 +423,9 @@ fn input_type(dev: &Device<Rvnet>, d: &Decision, dst: Addr, guard: &rcu::Guard) 
         dport: d.ports.map_or(0, |p| p.1),
     };
     match dst {
-        Addr::V4(a) => {
-            if a == [255; 4] {
-                return rtn::BROADCAST;
-            }
-            if (224..240).contains(&a[0]) {
-                return rtn::MULTICAST;
-            }
-            // As ip_route_input_slow(): the FIB lookup with the input
-            // interface.
-            let q = RouteQuery {
-                iif: dev.ifindex(),
-                ..q
-            };
-            route::lookup_fib(dev.net(), &q).map_or(rtn::UNREACHABLE, |r| r.rtype)
-        }
-        Addr::V6(a) => {
-            if a[0] == 0xff {
-                rtn::MULTICAST
-            } else if ipv6_is_local(dev, &a, guard) {
-                rtn::LOCAL
-            } else {
-                route::lookup_fib(dev.net(), &q).map_or(rtn::UNREACHABLE, |r| r.rtype)
-            }
-        }
+        Addr::V6(a) if a[0] == 0xff => rtn::MULTICAST,
+        Addr::V6(a) if ipv6_is_local(dev, &a, guard) => rtn::LOCAL,
+        _ => route::lookup_fib(dev.net(), &q).map_or(rtn::UNREACHABLE, |r| r.rtype),
     }
 }
 
@@ -624,6 +635,9 @@ fn put_attrs(w: &mut AttrBuf<'_>, d: &Decision) -> Result {
     }
     if let Some(v) = d.input_type {
         w.u8(a::INPUT_TYPE, v)?;
+    }
+    if let Some(v) = d.input_error {
+        w.u32(a::INPUT_ERROR, v)?;
     }
     Ok(())
 }

@@ -171,6 +171,7 @@ const KNOWN: &[&str] = &[
     "qdisc-kind",
     "bql-inflight",
     "input-type",
+    "input-error",
 ];
 
 /// The packet itself: `10.0.0.1:40000 > 10.0.0.2:5201 tcp [S]`, `arp
@@ -309,6 +310,10 @@ pub fn line_with(o: &Obj, name: &dyn Fn(u64) -> Option<String>) -> String {
             _ => t.text(),
         };
         segs.push(format!("input {t}"));
+    }
+    if let Some(e) = get_u64(o, "input-error") {
+        // The input path refused the packet: ip's words for the errno.
+        segs.push(format!("input refused: {}", crate::nl::strerror(e as i32)));
     }
     let extra: Vec<String> = o
         .iter()

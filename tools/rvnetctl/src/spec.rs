@@ -250,6 +250,7 @@ pub static DECISION: Set = Set {
         a("qdisc-kind", Ty::Str),
         a("bql-inflight", Ty::U32),
         e("input-type", Ty::U8, &ROUTE_TYPE),
+        a("input-error", Ty::U32),
     ],
 };
 
