@@ -510,6 +510,17 @@ int rvnet_ip_route_input(struct net_device *dev, __be32 dst, __be32 src,
 	return err;
 }
 
+/* net/nexthop.h: the paths of a FIB entry (nexthop objects included) */
+unsigned int rvnet_fib_info_num_path(const struct fib_info *fi)
+{
+	return fib_info_num_path(fi);
+}
+
+struct fib_nh_common *rvnet_fib_info_nhc(struct fib_info *fi, int nhsel)
+{
+	return fib_info_nhc(fi, nhsel);
+}
+
 /* The uid of a lookup without a socket (sock_net_uid(net, NULL)) */
 u32 rvnet_sock_net_uid_none(const struct net *net)
 {

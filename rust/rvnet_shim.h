@@ -237,6 +237,8 @@ int rvnet_ip_route_input(struct net_device *dev, __be32 dst, __be32 src,
 			 u8 tos, u32 mark, u8 proto, __be16 sport, __be16 dport,
 			 struct rvnet_input_route *out);
 u32 rvnet_sock_net_uid_none(const struct net *net);
+unsigned int rvnet_fib_info_num_path(const struct fib_info *fi);
+struct fib_nh_common *rvnet_fib_info_nhc(struct fib_info *fi, int nhsel);
 
 /* linux/cred.h, linux/uidgid.h */
 u32 rvnet_current_kuid(void);

@@ -11,7 +11,8 @@ random multipath hash policy (layer 3 or 4) in namespace NS, which must
 hold rv1 with 10.23.0.1/24 and fd23::1/64, then asks QUERIES random
 questions (destinations in and out of the routes, multicast, broadcast,
 local, source, mark, DS field, output interface, IP protocol and ports,
-as an unprivileged uid, `connected`, and as received on an input interface, with
+as an unprivileged uid, `connected`, `fibmatch` (the matched FIB entry,
+compared with ip's route-show form), and as received on an input interface, with
 forwarding and rp_filter set at random) of both `ip -j route get` and `rvnetctl -j
 route get`, and compares type, device, gateway, preferred source, table
 and metric; where ip fails, rvnetctl must fail with the same errno (ip's
@@ -152,6 +153,8 @@ def input_query(rnd):
     src = rnd.choice(["10.23.0.2", "10.23.0.2", "10.23.0.9", "10.23.0.1", "192.0.2.7",
                       f"10.{rnd.randrange(79, 89)}.{rnd.randrange(0, 5)}.{rnd.randrange(1, 255)}"])
     a = [dst, "from", src, "iif", "lo" if rnd.random() < 0.1 else "rv1"]
+    if rnd.random() < 0.15:
+        a.append("fibmatch")
     if rnd.random() < 0.3:
         a += ["mark", str(rnd.randrange(1, 4))]
     ip, ctl_a = list(a), list(a)
@@ -199,6 +202,10 @@ def query(rnd):
         ip += ["oif", "rv1"]
         ctl_a += ["oif", "rv1"]
     k = l4_keys(rnd, False) + connected(rnd, ip)
+    # (fibmatch with connected is ip's "Failed to connect the route": a
+    # FIB entry has no preferred source to ask again from.)
+    if "connected" not in k and rnd.random() < 0.15:
+        k.append("fibmatch")
     ip += k
     ctl_a += k
     uid = UID if rnd.random() < 0.2 else None
@@ -272,6 +279,26 @@ def ask_all(questions):
     return bad
 
 
+def compare_entry(ip, ct, chk):
+    """fibmatch: the FIB entry as ip prints it (ip route show's form)."""
+    plen = ct.get("prefix-length")
+    want = "default" if plen == 0 else (
+        ct.get("prefix") if plen == 32 else f"{ct.get('prefix')}/{plen}")
+    chk("entry", ip.get("dst"), want)
+    chk("type", ip.get("type", "unicast"), ct.get("type"))
+    t = ip.get("table", "main")
+    chk("table", int(NAMES.get(t, t)), ct.get("table"))
+    chk("metric", ip.get("metric", 0), ct.get("priority", 0))
+    chk("gateway", ip.get("gateway"), ct.get("gateway"))
+    chk("dev", ip.get("dev"), ct.get("oif-name"))
+    chk("prefsrc", ip.get("prefsrc"), ct.get("prefsrc"))
+    nh = ct.get("nexthop", [])
+    nh = nh if isinstance(nh, list) else [nh]
+    chk("nexthops", [(n.get("gateway"), n.get("dev"), n.get("weight", 1))
+                     for n in ip.get("nexthops", [])],
+        [(n.get("gateway"), n.get("oif-name"), n.get("weight")) for n in nh])
+
+
 def compare(ipa, ctla, uid, ipres, ctlres):
     """Disagreements of ip and rvnetctl on one question (empty: agree)."""
     iprc, ipout, iperr = ipres
@@ -295,12 +322,18 @@ def compare(ipa, ctla, uid, ipres, ctlres):
             # Received packets: EINVAL is a martian as well as a
             # blackhole route; only a reported reject route is checked.
             pass
+        elif e == 113 and "fibmatch" in ipa and not ctlout:
+            # No FIB entry behind the route (fibmatch), not an
+            # unreachable route.
+            pass
         elif e in REJECT:
             ct = (json.loads(ctlout) or [{}])[0] if ctlout.startswith("[") else {}
             chk("type", REJECT[e], ct.get("type"))
             chk("error", e, ct.get("error"))
     elif crc != 0:
         errs.append("rvnetctl failed where ip answered")
+    elif "fibmatch" in ipa:
+        compare_entry(json.loads(ipout)[0], json.loads(ctlout)[0], chk)
     else:
         ip = json.loads(ipout)[0]
         ct = json.loads(ctlout)[0]

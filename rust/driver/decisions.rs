@@ -67,6 +67,24 @@ impl Handlers for Decisions {
             sport: req.u16(a::SPORT).unwrap_or(0),
             dport: req.u16(a::DPORT).unwrap_or(0),
         };
+        if req.has(a::FIBMATCH) {
+            let e = route::lookup_fibmatch(req.net(), &q).map_err(|f| failed(req, f))?;
+            put_route(reply, &dst, &e.route)?;
+            for nh in e.nexthops.iter().flatten() {
+                reply.nest(a::NEXTHOP, |w| {
+                    use attr::nexthop as n;
+                    if let Some(g) = nh.gateway {
+                        w.bytes(n::GATEWAY, g.as_bytes())?;
+                    }
+                    if let Some(d) = nh.dev {
+                        w.u32(n::OIF, d.ifindex as u32)?;
+                        w.string(n::OIF_NAME, &d.name)?;
+                    }
+                    w.u32(n::WEIGHT, nh.weight)
+                })?;
+            }
+            return Ok(());
+        }
         let r = route::lookup(req.net(), &q).map_err(|f| failed(req, f))?;
         put_route(reply, &dst, &r)
     }

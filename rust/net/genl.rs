@@ -80,6 +80,15 @@ pub(crate) mod attr {
         pub(crate) const IPPROTO: u32 = crate::net::bindings::RVNET_A_ROUTE_IPPROTO;
         pub(crate) const SPORT: u32 = crate::net::bindings::RVNET_A_ROUTE_SPORT;
         pub(crate) const DPORT: u32 = crate::net::bindings::RVNET_A_ROUTE_DPORT;
+        pub(crate) const FIBMATCH: u32 = crate::net::bindings::RVNET_A_ROUTE_FIBMATCH;
+        pub(crate) const NEXTHOP: u32 = crate::net::bindings::RVNET_A_ROUTE_NEXTHOP;
+    }
+    /// `nexthop` attribute set.
+    pub(crate) mod nexthop {
+        pub(crate) const GATEWAY: u32 = crate::net::bindings::RVNET_A_NEXTHOP_GATEWAY;
+        pub(crate) const OIF: u32 = crate::net::bindings::RVNET_A_NEXTHOP_OIF;
+        pub(crate) const OIF_NAME: u32 = crate::net::bindings::RVNET_A_NEXTHOP_OIF_NAME;
+        pub(crate) const WEIGHT: u32 = crate::net::bindings::RVNET_A_NEXTHOP_WEIGHT;
     }
     /// `neigh` attribute set.
     pub(crate) mod neigh {

@@ -298,6 +298,8 @@ enum Answer {
     /// The FIB match only: type, table, prefix, priority (no output route
     /// built, no source address selected).
     Fib,
+    /// `Full`, then the FIB entry the route came from (IPv4).
+    FibMatch,
 }
 
 /// The FIB match for `q` only: `rtype`, `table`, `prefix`, `priority`
@@ -309,7 +311,60 @@ pub(crate) fn lookup_fib(net: &Net, q: &RouteQuery) -> Result<Route, Failure> {
     lookup_as(net, q, Answer::Fib)
 }
 
+/// The most nexthops a [`FibEntry`] lists.
+pub(crate) const MAX_NEXTHOPS: usize = 16;
+
+/// One nexthop of a FIB entry.
+#[derive(Clone, Copy)]
+pub(crate) struct Nexthop {
+    /// Gateway; `None` when directly connected.
+    pub(crate) gateway: Option<Addr>,
+    /// Device.
+    pub(crate) dev: Option<DevRef>,
+    /// Weight (`rtnh_hops + 1`).
+    pub(crate) weight: u32,
+}
+
+/// The FIB entry a lookup matched, as `ip route get ... fibmatch` shows it.
+pub(crate) struct FibEntry {
+    /// Type (of the route built from it), table, scope, prefix, priority,
+    /// preferred source of the entry; gateway and device for an entry with
+    /// one nexthop.
+    pub(crate) route: Route,
+    /// The nexthops of a multipath entry (empty for one nexthop).
+    pub(crate) nexthops: [Option<Nexthop>; MAX_NEXTHOPS],
+}
+
+/// `ip route get ... fibmatch` (IPv4): the route is looked up as
+/// [`lookup`] does (its errors, reject routes as answers), then the answer
+/// is the FIB entry it was built from (`RTM_F_FIB_MATCH`): EHOSTUNREACH when
+/// there is none (an output interface's on-link assumption, multicast and
+/// broadcast destinations routed without the FIB).
+pub(crate) fn lookup_fibmatch(net: &Net, q: &RouteQuery) -> Result<FibEntry, Failure> {
+    if matches!(q.dst, Addr::V6(_)) {
+        return Err(fail(
+            b_err(b::EOPNOTSUPP),
+            c"rvnet: fibmatch is supported for IPv4 lookups only",
+        ));
+    }
+    let mut e = FibEntry {
+        route: Route::reject(b::AF_INET as u8, rtn::UNICAST),
+        nexthops: [None; MAX_NEXTHOPS],
+    };
+    e.route = lookup_in(net, q, Answer::FibMatch, Some(&mut e.nexthops))?;
+    Ok(e)
+}
+
 fn lookup_as(net: &Net, q: &RouteQuery, answer: Answer) -> Result<Route, Failure> {
+    lookup_in(net, q, answer, None)
+}
+
+fn lookup_in(
+    net: &Net,
+    q: &RouteQuery,
+    answer: Answer,
+    nhs: Option<&mut [Option<Nexthop>; MAX_NEXTHOPS]>,
+) -> Result<Route, Failure> {
     if q.src.is_some_and(|s| s.family() != q.dst.family()) {
         return Err(fail(EINVAL, c"rvnet: src and dst address families differ"));
     }
@@ -326,7 +381,7 @@ fn lookup_as(net: &Net, q: &RouteQuery, answer: Answer) -> Result<Route, Failure
         ));
     }
     match q.dst {
-        Addr::V4(d) => lookup4(net, q, d, answer),
+        Addr::V4(d) => lookup4(net, q, d, answer, nhs),
         Addr::V6(d) => lookup6(net, q, d, answer),
     }
 }
@@ -356,7 +411,13 @@ unsafe fn fib_table(net: *mut b::net, id: u32) -> *mut b::fib_table {
     ptr::null_mut()
 }
 
-fn lookup4(net: &Net, q: &RouteQuery, dst: [u8; 4], answer: Answer) -> Result<Route, Failure> {
+fn lookup4(
+    net: &Net,
+    q: &RouteQuery,
+    dst: [u8; 4],
+    answer: Answer,
+    nhs: Option<&mut [Option<Nexthop>; MAX_NEXTHOPS]>,
+) -> Result<Route, Failure> {
     let mut fl4 = b::flowi4 {
         daddr: u32::from_ne_bytes(dst),
         saddr: match q.src {
@@ -411,6 +472,40 @@ fn lookup4(net: &Net, q: &RouteQuery, dst: [u8; 4], answer: Answer) -> Result<Ro
             b::rvnet_fib_lookup(net.as_raw(), &mut fl4, &mut res, b::FIB_LOOKUP_NOREF)
         },
     };
+    if answer == Answer::FibMatch {
+        let built = if q.table.is_some() {
+            None
+        } else if q.iif == 0 {
+            Some(output4(net, q, dst, orig, err, &res)?)
+        } else {
+            Some(input4(net, q, dst, err, &res)?)
+        };
+        if let Some(r) = built.filter(|r| r.error.is_some()) {
+            return Ok(r);
+        }
+        let skips = if q.iif == 0 {
+            output_skips_fib(q, dst)
+        } else {
+            dst == [255; 4] || (224..240).contains(&dst[0])
+        };
+        if err != 0 && q.table.is_some() {
+            return Route::rejected(b::AF_INET as u8, err).ok_or_else(|| lookup_error(err));
+        }
+        if err != 0 || skips || res.fi.is_null() {
+            return Err(fail(
+                b_err(b::EHOSTUNREACH),
+                c"rvnet: fibmatch: the route was not built from a FIB entry",
+            ));
+        }
+        let mut r = fib_route(&res);
+        if let Some(b) = built {
+            r.rtype = b.rtype;
+        }
+        // SAFETY: `res.fi` of a successful NOREF lookup, valid under the
+        // RCU section `lookup_in` holds.
+        unsafe { fib_entry(res.fi, &mut r, nhs) };
+        return Ok(r);
+    }
     if answer == Answer::Full && q.iif == 0 && q.table.is_none() {
         return output4(net, q, dst, orig, err, &res);
     }
@@ -465,6 +560,54 @@ fn lookup4(net: &Net, q: &RouteQuery, dst: [u8; 4], answer: Answer) -> Result<Ro
         }
     }
     Ok(r)
+}
+
+/// Fills `r` with what `fib_dump_info` reports of the entry `fi`: scope,
+/// preferred source, and its nexthops: gateway and device in `r` for one,
+/// the list in `nhs` for several (as `RTA_MULTIPATH`).
+///
+/// # Safety
+///
+/// `fi` is a live `fib_info` under the caller's RCU section.
+unsafe fn fib_entry(
+    fi: *mut b::fib_info,
+    r: &mut Route,
+    nhs: Option<&mut [Option<Nexthop>; MAX_NEXTHOPS]>,
+) {
+    // SAFETY: per the contract; nexthops are read as fib_dump_info reads
+    // them (fib_info_num_path / fib_info_nhc), under RCU.
+    unsafe {
+        r.scope = Some((*fi).fib_scope);
+        if (*fi).fib_prefsrc != 0 {
+            r.prefsrc = Some(Addr::V4((*fi).fib_prefsrc.to_ne_bytes()));
+        }
+        let n = b::rvnet_fib_info_num_path(fi) as usize;
+        let mut list = [None; MAX_NEXTHOPS];
+        for (i, slot) in list.iter_mut().enumerate().take(n) {
+            let nhc = b::rvnet_fib_info_nhc(fi, i as i32);
+            if nhc.is_null() {
+                continue;
+            }
+            let gateway = match u32::from((*nhc).nhc_gw_family) {
+                b::AF_INET => Some(Addr::V4((*nhc).nhc_gw.ipv4.to_ne_bytes())),
+                b::AF_INET6 => Some(Addr::V6((*nhc).nhc_gw.ipv6.in6_u.u6_addr8)),
+                _ => None,
+            };
+            *slot = Some(Nexthop {
+                gateway,
+                dev: dev_ref((*nhc).nhc_dev),
+                weight: u32::try_from((*nhc).nhc_weight).unwrap_or(1),
+            });
+        }
+        if n == 1 {
+            if let Some(nh) = list[0] {
+                r.gateway = nh.gateway;
+                r.dev = nh.dev;
+            }
+        } else if let Some(out) = nhs {
+            *out = list;
+        }
+    }
 }
 
 /// The FIB match of a successful IPv4 lookup: type, scope, prefix, table,

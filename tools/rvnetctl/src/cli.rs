@@ -29,7 +29,8 @@ Commands:
                         [type KIND (default rvnet)]
   link del NAME
   route get DST [from SRC] [iif DEV] [mark M] [oif DEV] [uid U] [tos TOS]
-                [sport P] [dport P] [ipproto PROTO] [connected] [table T] [dscp D]
+                [sport P] [dport P] [ipproto PROTO] [connected] [fibmatch]
+                [table T] [dscp D]
                         (rvnetctl route help)
   neigh get ADDR dev DEV [resolve]
   path DST [from SRC] [mark M]
@@ -47,7 +48,7 @@ pub const ROUTE_USAGE: &str = "\
 Usage: rvnetctl route get ADDRESS [ from ADDRESS ] [ iif DEV ] [ mark MARK ]
                           [ oif DEV ] [ uid UID ] [ tos TOS ]
                           [ sport NUMBER ] [ dport NUMBER ]
-                          [ ipproto PROTOCOL ] [ connected ]
+                          [ ipproto PROTOCOL ] [ connected ] [ fibmatch ]
                           [ table TABLE_ID ] [ dscp DSCP ]
        rvnetctl route help
 ADDRESS := an IPv4 or IPv6 address; both of one family (-4, -6: that one)
@@ -143,6 +144,8 @@ pub struct RouteQuery {
     /// `connected`: ask again from the answer's preferred source, as
     /// `ip route get ... connected` does.
     pub connected: bool,
+    /// `fibmatch`: answer with the matched FIB entry.
+    pub fibmatch: bool,
 }
 
 impl RouteQuery {
@@ -161,6 +164,7 @@ impl RouteQuery {
             sport: None,
             dport: None,
             connected: false,
+            fibmatch: false,
         }
     }
 }
@@ -360,6 +364,7 @@ enum Key {
     Dport,
     Ipproto,
     Connected,
+    Fibmatch,
     /// A keyword of `ip route get` that rvnetctl does not take.
     IpOnly,
 }
@@ -382,7 +387,7 @@ const ROUTE_GET_KEYS: &[(&str, M, Key)] = {
         ("connected", P, Connected),
         ("vrf", P, IpOnly),
         ("uid", P, Uid),
-        ("fibmatch", P, IpOnly),
+        ("fibmatch", P, Fibmatch),
         ("as", E, IpOnly),
         ("sport", P, Sport),
         ("dport", P, Dport),
@@ -693,6 +698,7 @@ fn parse_route_query(a: &mut Args, o: &Opts, names: &Names, full: bool) -> Res<O
             Some((_, Key::Sport)) => q.sport = Some(parse_port(k, a.value(k)?, "sport")?),
             Some((_, Key::Dport)) => q.dport = Some(parse_port(k, a.value(k)?, "dport")?),
             Some((_, Key::Connected)) => q.connected = true,
+            Some((_, Key::Fibmatch)) => q.fibmatch = true,
             Some((_, Key::Ipproto)) => {
                 let v = a.value(k)?;
                 match ip_proto(v) {
@@ -1209,8 +1215,9 @@ mod tests {
         assert!(rq("r g 10.0.0.1 c").connected);
         assert!(!rq("r g 10.0.0.1").connected);
         // ip's keywords rvnetctl does not take are refused by name: `fi`
-        // is fibmatch (not from), `n` notify, `v` vrf.
-        for w in ["fi", "n", "v", "as", "fibmatch"] {
+        // is fibmatch (not from, and a flag), `n` notify, `v` vrf.
+        assert!(rq("r g 10.0.0.1 fi").fibmatch);
+        for w in ["n", "v", "as"] {
             let e = p(&format!("route get 10.0.0.1 {w} 1")).unwrap_err();
             assert_eq!(e.code, EXIT_USAGE, "{w}");
             assert!(e.msg.contains("ip route get's"), "{w}: {}", e.msg);

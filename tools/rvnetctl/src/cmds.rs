@@ -106,6 +106,9 @@ pub fn route_request(q: &RouteQuery) -> Result<Vec<Attr>, NlError> {
     if let Some(p) = q.sport {
         a.push(put(set, "sport", Put::U(p.into())));
     }
+    if q.fibmatch {
+        a.push(put(set, "fibmatch", Put::Flag));
+    }
     if let Some(p) = q.dport {
         a.push(put(set, "dport", Put::U(p.into())));
     }

@@ -96,15 +96,23 @@ fn decode_value(ty: Ty, en: Option<&crate::spec::Enum>, v: &[u8]) -> Value {
 
 /// Decodes the attributes of `set` in `bytes`, in the order sent. Unknown
 /// attributes appear as `attr-N` with their bytes in hex, so a newer
-/// kernel's additions still show.
+/// kernel's additions still show. A repeated attribute (`multi-attr`, e.g.
+/// `nexthop`) becomes a list in the order sent.
 pub fn decode(set: &Set, bytes: &[u8]) -> Obj {
     let mut o = Obj::new();
     for (num, v) in nl::attrs(bytes) {
         match set.by_num(num) {
-            Some(def) => o.push((
-                def.name.to_string(),
-                decode_value(def.ty, def.enumeration, v),
-            )),
+            Some(def) => {
+                let val = decode_value(def.ty, def.enumeration, v);
+                match o.iter_mut().find(|(k, _)| k == def.name) {
+                    Some((_, Value::L(l))) => l.push(val),
+                    Some((_, old)) => {
+                        let first = std::mem::replace(old, Value::B(false));
+                        *old = Value::L(vec![first, val]);
+                    }
+                    None => o.push((def.name.to_string(), val)),
+                }
+            }
             None => o.push((format!("attr-{num}"), Value::S(hex(v, "")))),
         }
     }
@@ -173,7 +181,7 @@ mod tests {
         assert_eq!(
             s,
             concat!(
-                r#"[{"route":{},"route":{"type":"unicast","gateway":"10.0.0.254","oif-name":"rv1"},"#,
+                r#"[{"route":[{},{"type":"unicast","gateway":"10.0.0.254","oif-name":"rv1"}],"#,
                 r#""neigh":{"state-name":"REACHABLE","lladdr":"02:00:00:00:00:01"},"#,
                 r#""tx-queue":3,"attr-99":"ab"}]"#
             )

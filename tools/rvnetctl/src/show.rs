@@ -74,7 +74,29 @@ pub fn route_line(o: &Obj) -> String {
         w.push(format!("mtu {m}"));
     }
     extra(o, &mut w, ROUTE_KEYS);
-    w.join(" ")
+    let mut line = w.join(" ");
+    // A multipath entry (fibmatch): its nexthops as ip lists them.
+    let nhs = match o.iter().find(|(k, _)| k == "nexthop").map(|(_, v)| v) {
+        Some(Value::L(l)) => l.iter().collect(),
+        Some(v) => vec![v],
+        None => Vec::new(),
+    };
+    for nh in nhs {
+        if let Value::O(n) = nh {
+            let mut s = vec!["\n\tnexthop".to_string()];
+            if let Some(g) = get_str(n, "gateway") {
+                s.push(format!("via {g}"));
+            }
+            if let Some(d) = dev_of(n, "oif-name", "oif") {
+                s.push(format!("dev {d}"));
+            }
+            if let Some(x) = get_u64(n, "weight") {
+                s.push(format!("weight {x}"));
+            }
+            line.push_str(&s.join(" "));
+        }
+    }
+    line
 }
 
 const ROUTE_KEYS: &[&str] = &[
@@ -91,6 +113,7 @@ const ROUTE_KEYS: &[&str] = &[
     "priority",
     "mtu",
     "family",
+    "nexthop",
     // Reported on stderr with the exit status (route get).
     "error",
 ];

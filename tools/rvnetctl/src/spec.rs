@@ -150,6 +150,20 @@ pub static ROUTE: Set = Set {
         a("ipproto", Ty::U8),
         a("sport", Ty::U16),
         a("dport", Ty::U16),
+        a("fibmatch", Ty::Flag),
+        a("nexthop", Ty::Nest(&NEXTHOP)),
+    ],
+};
+
+/// `nexthop`: one nexthop of a multipath FIB entry (fibmatch answers; the
+/// `nexthop` attribute repeats, decoded as a list).
+pub static NEXTHOP: Set = Set {
+    name: "nexthop",
+    attrs: &[
+        a("gateway", Ty::Addr),
+        a("oif", Ty::U32),
+        a("oif-name", Ty::Str),
+        a("weight", Ty::U32),
     ],
 };
 
@@ -256,7 +270,7 @@ pub static DECISION: Set = Set {
 
 /// Every attribute set, for lookups by name.
 #[cfg(test)]
-pub static SETS: &[&Set] = &[&ROUTE, &NEIGH, &PATH, &DEV, &DECISION];
+pub static SETS: &[&Set] = &[&ROUTE, &NEXTHOP, &NEIGH, &PATH, &DEV, &DECISION];
 
 /// Every enum, for lookups by name.
 #[cfg(test)]
