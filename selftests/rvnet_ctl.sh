@@ -219,6 +219,12 @@ t_route_get_table_and_errors() {
 	[ "$rc" = 2 ] || fail "ipproto sctp: exit $rc: $out"
 	echo "$out" | grep -q "Operation not supported: rvnet: unsupported ip proto" ||
 		fail "ipproto sctp: $out"
+	# fibmatch is IPv4 only here: refused by the kernel, with its reason.
+	rc=0
+	out=$("$CTL" -n $NS1 route get fd99::1 fibmatch 2>&1) || rc=$?
+	[ "$rc" = 2 ] || fail "IPv6 fibmatch: exit $rc: $out"
+	echo "$out" | grep -q "Operation not supported: rvnet: fibmatch is supported for IPv4" ||
+		fail "IPv6 fibmatch: $out"
 }
 
 # ip neigh state of ADDR on rv1 in NS1 (first word of the state list).
