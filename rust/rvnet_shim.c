@@ -551,6 +551,13 @@ struct dst_entry *rvnet_ip6_route_output(struct net *net, struct flowi6 *fl6)
 	return ip6_route_output(net, NULL, fl6);
 }
 
+struct dst_entry *rvnet_ip6_route_input_lookup(struct net *net, struct net_device *dev,
+					       struct flowi6 *fl6, bool has_saddr)
+{
+	return ip6_route_input_lookup(net, dev, fl6, NULL,
+				      has_saddr ? RT6_LOOKUP_F_HAS_SADDR : 0);
+}
+
 struct fib6_info *rvnet_rt6_from(struct rt6_info *rt)
 {
 	return rcu_dereference(rt->from);

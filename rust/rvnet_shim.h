@@ -249,6 +249,8 @@ bool rvnet_ipv6_mod_enabled(void);
 
 /* net/ip6_route.h */
 struct dst_entry *rvnet_ip6_route_output(struct net *net, struct flowi6 *fl6);
+struct dst_entry *rvnet_ip6_route_input_lookup(struct net *net, struct net_device *dev,
+					       struct flowi6 *fl6, bool has_saddr);
 struct fib6_info *rvnet_rt6_from(struct rt6_info *rt);
 int rvnet_ip6_route_get_saddr(struct net *net, struct fib6_info *f6i,
 			      const struct in6_addr *daddr, unsigned int prefs,

@@ -144,9 +144,15 @@ def input_query(rnd):
     (forwarding, rp_filter, martians) decides; sources include a local
     address (martian) and ones without a route back (rp_filter)."""
     r = rnd.random()
-    if r < 0.05:
+    if r < 0.2:
+        dst = rnd.choice([f"fd{rnd.randrange(50, 55)}::{rnd.randrange(1, 9)}",
+                          "fd23::2", "fd23::1", "ff02::1"])
+        a = [dst, "from", rnd.choice(["fd23::2", "fd23::9", "fd23::1", "fd77::1"]),
+             "iif", "rv1"] + l4_keys(rnd, True)
+        return a, list(a), None
+    if r < 0.25:
         dst = f"224.0.0.{rnd.randrange(1, 250)}"
-    elif r < 0.15:
+    elif r < 0.35:
         dst = rnd.choice(["10.23.0.255", "10.23.0.1", "255.255.255.255"])
     else:
         dst = f"10.{rnd.randrange(79, 89)}.{rnd.randrange(0, 5)}.{rnd.randrange(1, 255)}"

@@ -794,29 +794,44 @@ fn lookup6(net: &Net, q: &RouteQuery, dst: [u8; 16], answer: Answer) -> Result<R
             c"rvnet: a table is only supported for IPv4 lookups",
         ));
     }
-    if q.iif != 0 {
-        return Err(fail(
-            b_err(b::EOPNOTSUPP),
-            c"rvnet: iif is only supported for IPv4 lookups",
-        ));
-    }
     let mut fl6 = b::flowi6::default();
     fl6.daddr.in6_u.u6_addr8 = dst;
     if let Some(Addr::V6(s)) = q.src {
         fl6.saddr.in6_u.u6_addr8 = s;
     }
-    fl6.__fl_common.flowic_oif = q.oif;
     fl6.__fl_common.flowic_mark = q.mark;
-    fl6.__fl_common.flowic_uid.val = q.uid.kuid(q.iif);
+    // As inet6_rtm_getroute(): a given uid counts for input lookups too.
+    fl6.__fl_common.flowic_uid.val = match q.uid {
+        Uid::Given(_) => q.uid.kuid(0),
+        _ => q.uid.kuid(q.iif),
+    };
     fl6.__fl_common.flowic_proto = q.proto;
     fl6.uli.ports = flow_ports(q);
     // ip6_make_flowinfo(tclass, 0)
     fl6.flowlabel = (u32::from(q.tos) << 20).to_be();
 
-    // SAFETY: any context but hard IRQ, under RCU; the result is never NULL (a
-    // null/reject entry carries the error) and holds a reference released
-    // with dst_release below.
-    let dst_e = unsafe { b::rvnet_ip6_route_output(net.as_raw(), &mut fl6) };
+    let dst_e = if q.iif != 0 {
+        // As inet6_rtm_getroute() with iif: ip6_route_input_lookup() on
+        // the input device (which `lookup_as` checked exists).
+        fl6.__fl_common.flowic_iif = q.iif;
+        // SAFETY: RCU held by `lookup_as`.
+        let dev = unsafe { b::dev_get_by_index_rcu(net.as_raw(), q.iif) };
+        if dev.is_null() {
+            return Err(fail(
+                ENODEV,
+                c"rvnet: no input device with this ifindex in this namespace",
+            ));
+        }
+        // SAFETY: `dev` valid under RCU; the result is never NULL and
+        // holds a reference released with dst_release below.
+        unsafe { b::rvnet_ip6_route_input_lookup(net.as_raw(), dev, &mut fl6, q.src.is_some()) }
+    } else {
+        fl6.__fl_common.flowic_oif = q.oif;
+        // SAFETY: any context but hard IRQ, under RCU; the result is never
+        // NULL (a null/reject entry carries the error) and holds a
+        // reference released with dst_release below.
+        unsafe { b::rvnet_ip6_route_output(net.as_raw(), &mut fl6) }
+    };
     // SAFETY: rt6_info embeds its dst_entry first; `dst_e` is referenced
     // until dst_release; `from` is read under RCU.
     let r = unsafe {
@@ -852,7 +867,10 @@ fn lookup6(net: &Net, q: &RouteQuery, dst: [u8; 16], answer: Answer) -> Result<R
             }
             r.mtu = Some(b::rvnet_dst_mtu(dst_e));
             let mut saddr = b::in6_addr::default();
-            if b::rvnet_ip6_route_get_saddr(net.as_raw(), from, &fl6.daddr, 0, &mut saddr) == 0 {
+            // No preferred source for an input route (rt6_fill_node).
+            if q.iif == 0
+                && b::rvnet_ip6_route_get_saddr(net.as_raw(), from, &fl6.daddr, 0, &mut saddr) == 0
+            {
                 r.prefsrc = Some(Addr::V6(saddr.in6_u.u6_addr8));
             }
         }
