@@ -271,12 +271,12 @@ t_neigh_states_follow_ip() {
 	echo "$err" | grep -q "^rvnetctl: neigh get: No such file or directory: .*(attribute addr)" ||
 		fail "no-entry error: $err"
 	ip -n $NS1 neigh get 10.23.0.2 dev rv1 >/dev/null 2>&1 && fail "ip has an entry already"
-	# REACHABLE for 3..9 s, long enough to be read, then STALE once
+	# REACHABLE for 5..15 s, long enough to be read, then STALE once
 	# unused, where an idle IPv4 entry stays. The GC work (every
 	# base_reachable_time/2) copies `confirmed` into `used`, so a reachable
 	# time under delay_first_probe_time (default 5 s) would send the entry
 	# REACHABLE -> DELAY -> PROBE -> REACHABLE for ever: keep it at 1 s.
-	ip netns exec $NS1 sysctl -qw net.ipv4.neigh.rv1.base_reachable_time_ms=6000 \
+	ip netns exec $NS1 sysctl -qw net.ipv4.neigh.rv1.base_reachable_time_ms=10000 \
 		net.ipv4.neigh.rv1.delay_first_probe_time=1
 	ip netns exec $NS1 ping -c 1 -W 5 10.23.0.2 >/dev/null || fail "no ping"
 	s=$(neigh_agree 10.23.0.2) || { echo "$s"; return 1; }
