@@ -406,12 +406,13 @@ fn input_decision(
     }
 }
 
-/// The IPv6 input decision: local address check, else the route.
+/// The IPv6 input decision: local address check, else the input route
+/// (`ip6_route_input_lookup` on `dev`, so `iif` rules apply).
 fn input_type(dev: &Device<Rvnet>, d: &Decision, dst: Addr, guard: &rcu::Guard) -> u8 {
     let q = RouteQuery {
         dst,
         src: d.src,
-        iif: 0,
+        iif: dev.ifindex(),
         oif: 0,
         mark: 0,
         // What the input path uses: sock_net_uid(net, NULL).
