@@ -715,3 +715,29 @@ void *rvnet_genl_dump_attr(struct netlink_callback *cb, int type, int *len)
 	*len = nla_len(a);
 	return nla_data(a);
 }
+
+/* linux/netdevice.h, linux/bpf.h, linux/filter.h: XDP */
+int rvnet_netdev_bpf_command(const struct netdev_bpf *bpf)
+{
+	return bpf->command;
+}
+
+struct bpf_prog *rvnet_netdev_bpf_prog(const struct netdev_bpf *bpf)
+{
+	return bpf->prog;
+}
+
+struct netlink_ext_ack *rvnet_netdev_bpf_extack(const struct netdev_bpf *bpf)
+{
+	return bpf->extack;
+}
+
+bool rvnet_bpf_prog_xdp_has_frags(const struct bpf_prog *prog)
+{
+	return prog->aux->xdp_has_frags;
+}
+
+unsigned int rvnet_skb_with_overhead(unsigned int size)
+{
+	return SKB_WITH_OVERHEAD(size);
+}

@@ -10,9 +10,11 @@
 #ifndef RVNET_SHIM_H
 #define RVNET_SHIM_H
 
+#include <linux/bpf.h>
 #include <linux/cred.h>
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
+#include <linux/filter.h>
 #include <linux/netdevice.h>
 #include <linux/ptr_ring.h>
 #include <linux/rcupdate.h>
@@ -31,6 +33,7 @@
 #include <net/ndisc.h>
 #include <net/sch_generic.h>
 #include <net/sock.h>
+#include <net/xdp.h>
 
 /* Sizes as the C compiler sees them for this .config (build-time check). */
 enum rvnet_c_sizes {
@@ -46,6 +49,13 @@ enum rvnet_c_sizes {
 
 /* Constants from expressions bindgen cannot evaluate. */
 enum rvnet_c_consts {
+	/* XDP: headroom of an xdp_buff, page and fragment limits. */
+	RVNET_C_XDP_PACKET_HEADROOM = XDP_PACKET_HEADROOM,
+	RVNET_C_NET_IP_ALIGN = NET_IP_ALIGN,
+	RVNET_C_PAGE_SIZE = PAGE_SIZE,
+	RVNET_C_MAX_SKB_FRAGS = MAX_SKB_FRAGS,
+	RVNET_C_XDP_SETUP_PROG = XDP_SETUP_PROG,
+	RVNET_C_XDP_PASS = XDP_PASS,
 	RVNET_C_GENLMSG_DEFAULT_SIZE = GENLMSG_DEFAULT_SIZE,
 	RVNET_C_FIB_TABLE_HASHSZ = FIB_TABLE_HASHSZ,
 	/* Bit numbers of dev->state and netdev_queue->state. */
@@ -286,5 +296,12 @@ int rvnet_genlmsg_multicast_netns(const struct genl_family *family,
 				  struct net *net, struct sk_buff *skb,
 				  unsigned int group);
 void *rvnet_genl_dump_attr(struct netlink_callback *cb, int type, int *len);
+
+/* linux/netdevice.h, linux/bpf.h, linux/filter.h: XDP */
+int rvnet_netdev_bpf_command(const struct netdev_bpf *bpf);
+struct bpf_prog *rvnet_netdev_bpf_prog(const struct netdev_bpf *bpf);
+struct netlink_ext_ack *rvnet_netdev_bpf_extack(const struct netdev_bpf *bpf);
+bool rvnet_bpf_prog_xdp_has_frags(const struct bpf_prog *prog);
+unsigned int rvnet_skb_with_overhead(unsigned int size);
 
 #endif /* RVNET_SHIM_H */

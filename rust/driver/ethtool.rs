@@ -65,6 +65,7 @@ impl Ethtool for Rvnet {
         if rx == 0 || tx == 0 {
             return Err(EINVAL);
         }
+        super::xdp::check_channels(dev, rx, tx, rtnl)?;
         // Allowed while up, as on veth. Every allocated rx ring keeps its
         // NAPI enabled while the end is up, so a packet a sender put in a
         // ring under the old mapping is still polled and delivered; only
@@ -113,6 +114,8 @@ impl Ethtool for Rvnet {
             s.put(format_args!("rx{i}_packets"), q.data.packets.get());
             s.put(format_args!("rx{i}_bytes"), q.data.bytes.get());
             s.put(format_args!("rx{i}_polls"), q.data.polls.get());
+            s.put(format_args!("rx{i}_xdp_pass"), q.data.xdp_pass.get());
+            s.put(format_args!("rx{i}_xdp_consumed"), q.data.xdp_consumed.get());
             s.put(
                 format_args!("rx{i}_budget_exhausted"),
                 q.data.budget_exhausted.get(),

@@ -46,6 +46,8 @@ pub(crate) struct RvnetDev {
     pub(crate) txs: KVec<TxState>,
     /// Observation settings and counters (generic netlink `dev-get/set`).
     pub(crate) obs: super::observe::Observe,
+    /// The attached XDP program (`ip link set DEV xdp ...`).
+    pub(crate) xdp: crate::net::xdp::XdpSlot,
 }
 
 impl RvnetDev {
@@ -120,6 +122,7 @@ impl Driver for Rvnet {
             rxq,
             txs,
             obs: super::observe::Observe::new()?,
+            xdp: crate::net::xdp::XdpSlot::new(),
         })
     }
 
@@ -273,6 +276,18 @@ impl Driver for Rvnet {
             .txs
             .get(index as usize)
             .map_or(QueueStats::default(), tx_stats)
+    }
+
+    fn xdp_setup(
+        dev: &Device<Self>,
+        prog: Option<crate::net::xdp::XdpProg>,
+        rtnl: &Rtnl,
+    ) -> core::result::Result<(), crate::net::ethtool::ExtError> {
+        super::xdp::setup(dev, prog, rtnl)
+    }
+
+    fn fix_features(dev: &Device<Self>, wanted: Features, rtnl: &Rtnl) -> Features {
+        super::xdp::fix_features(dev, wanted, rtnl)
     }
 
     fn base_stats(dev: &Device<Self>) -> (QueueStats, QueueStats) {

@@ -79,4 +79,9 @@ pub(crate) struct RxData {
     pub(crate) polls: Counter,
     /// Polls that used their whole budget (more work was pending).
     pub(crate) budget_exhausted: Counter,
+    /// Packets the XDP program passed on to the stack (`XDP_PASS`).
+    pub(crate) xdp_pass: Counter,
+    /// Packets the XDP program took (`XDP_DROP`, `XDP_TX`, `XDP_REDIRECT`,
+    /// `XDP_ABORTED`).
+    pub(crate) xdp_consumed: Counter,
 }

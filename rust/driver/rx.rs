@@ -17,6 +17,7 @@ use crate::net::rcu;
 use crate::net::skb::TxTag;
 use crate::net::sync::BhOff;
 use crate::net::txq::BqlCompleter;
+use crate::net::xdp::XdpOutcome;
 use core::sync::atomic::{fence, Ordering};
 
 /// BQL completion of the packets one poll takes from the ring: each packet
@@ -109,6 +110,7 @@ impl RxPoll for RxData {
         let bh = ctx.bh();
         let mut c = sender.map(|s| Completion::new(s, bh));
         let gro = dev.gro_enabled();
+        let xdp = dev.data().xdp.is_attached();
         let mut done = 0;
         while done < budget {
             let Some(mut skb) = ctx.next() else { break };
@@ -122,13 +124,27 @@ impl RxPoll for RxData {
             if dev.data().obs.sampled() {
                 super::observe::record_rx(dev, &skb, index);
             }
+            // done < budget <= u32::MAX: no overflow.
+            done = done.wrapping_add(1);
+            let skb = if xdp {
+                match dev.data().xdp.run_on_skb(skb, &guard) {
+                    XdpOutcome::Pass(skb) => {
+                        q.data.xdp_pass.add(1);
+                        skb
+                    }
+                    XdpOutcome::Consumed => {
+                        q.data.xdp_consumed.add(1);
+                        continue;
+                    }
+                }
+            } else {
+                skb
+            };
             if gro {
                 ctx.gro_receive(skb);
             } else {
                 ctx.receive(skb);
             }
-            // done < budget <= u32::MAX: no overflow.
-            done = done.wrapping_add(1);
         }
         if let Some(c) = c.as_mut() {
             c.finish();
