@@ -151,11 +151,11 @@ t_redirect_veth() { t_redirect veth; }
 # crosses the pair in both directions; traffic flows afterwards.
 t_attach_under_traffic() {
 	setup_pair_netns
-	ip netns exec $NS1 ping -f -q -w 12 10.23.0.2 >/dev/null 2>&1 &
+	ip netns exec $NS1 ping -f -q -w 8 10.23.0.2 >/dev/null 2>&1 &
 	local p1=$!
-	ip netns exec $NS2 ping -f -q -w 12 10.23.0.1 >/dev/null 2>&1 &
+	ip netns exec $NS2 ping -f -q -w 8 10.23.0.1 >/dev/null 2>&1 &
 	local p2=$! i
-	for i in $(seq 10); do
+	for i in $(seq 4); do
 		attach $NS2 rv2 pass.o || fail "attach pass $i"
 		attach $NS1 rv1 drop.o || fail "attach drop $i"
 		attach $NS2 rv2 drop.o || fail "replace $i"
