@@ -26,8 +26,8 @@ const ETH_MAX_MTU: u32 = 65535;
 fn max_peer_mtu(peer: &Device<Rvnet>, prog: &XdpProg) -> u32 {
     let page = crate::net::xdp::PAGE_SIZE;
     let headroom = crate::net::xdp::XDP_HEADROOM;
-    let mut max = crate::net::xdp::skb_with_overhead(page - headroom)
-        .saturating_sub(peer.hard_header_len());
+    let mut max =
+        crate::net::xdp::skb_with_overhead(page - headroom).saturating_sub(peer.hard_header_len());
     if prog.has_frags() {
         max = max.saturating_add(page.saturating_mul(crate::net::xdp::MAX_SKB_FRAGS));
     }

@@ -1024,7 +1024,10 @@ impl<D: super::ethtool::Ethtool> Ops<D> {
     ///
     /// Called by the core under rtnl for a registered device of kind `D`
     /// with a valid request.
-    unsafe extern "C" fn ndo_bpf(dev: *mut b::net_device, bpf: *mut b::netdev_bpf) -> core::ffi::c_int {
+    unsafe extern "C" fn ndo_bpf(
+        dev: *mut b::net_device,
+        bpf: *mut b::netdev_bpf,
+    ) -> core::ffi::c_int {
         // SAFETY: ndo_bpf runs under rtnl (dev_xdp_install).
         let rtnl = unsafe { Rtnl::assume_held() };
         // SAFETY: registered device of our kind.

@@ -76,7 +76,9 @@ impl Drop for XdpProg {
 /// # Safety
 ///
 /// `bpf` is the valid request of an `ndo_bpf` call, under rtnl.
-pub(crate) unsafe fn setup_prog(bpf: *mut b::netdev_bpf) -> Result<(Option<XdpProg>, SetupRef), ()> {
+pub(crate) unsafe fn setup_prog(
+    bpf: *mut b::netdev_bpf,
+) -> Result<(Option<XdpProg>, SetupRef), ()> {
     // SAFETY: valid request (caller).
     let cmd = unsafe { b::rvnet_netdev_bpf_command(bpf) };
     if cmd != b::rvnet_c_consts_RVNET_C_XDP_SETUP_PROG as core::ffi::c_int {
@@ -199,12 +201,12 @@ impl Drop for XdpSlot {
 }
 
 /// `PAGE_SIZE`.
-pub(crate) const PAGE_SIZE: u32 = b::rvnet_c_consts_RVNET_C_PAGE_SIZE as u32;
+pub(crate) const PAGE_SIZE: u32 = b::rvnet_c_consts_RVNET_C_PAGE_SIZE;
 /// `XDP_PACKET_HEADROOM + NET_IP_ALIGN` (veth's `VETH_XDP_HEADROOM`).
-pub(crate) const XDP_HEADROOM: u32 = b::rvnet_c_consts_RVNET_C_XDP_PACKET_HEADROOM as u32
-    + b::rvnet_c_consts_RVNET_C_NET_IP_ALIGN as u32;
+pub(crate) const XDP_HEADROOM: u32 =
+    b::rvnet_c_consts_RVNET_C_XDP_PACKET_HEADROOM + b::rvnet_c_consts_RVNET_C_NET_IP_ALIGN;
 /// `MAX_SKB_FRAGS`.
-pub(crate) const MAX_SKB_FRAGS: u32 = b::rvnet_c_consts_RVNET_C_MAX_SKB_FRAGS as u32;
+pub(crate) const MAX_SKB_FRAGS: u32 = b::rvnet_c_consts_RVNET_C_MAX_SKB_FRAGS;
 
 /// `SKB_WITH_OVERHEAD(size)`: what is left of a `size`-byte buffer after
 /// the `skb_shared_info` at its end.
