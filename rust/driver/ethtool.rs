@@ -114,14 +114,14 @@ impl Ethtool for Rvnet {
             s.put(format_args!("rx{i}_packets"), q.data.packets.get());
             s.put(format_args!("rx{i}_bytes"), q.data.bytes.get());
             s.put(format_args!("rx{i}_polls"), q.data.polls.get());
+            s.put(
+                format_args!("rx{i}_budget_exhausted"),
+                q.data.budget_exhausted.get(),
+            );
             s.put(format_args!("rx{i}_xdp_pass"), q.data.xdp_pass.get());
             s.put(
                 format_args!("rx{i}_xdp_consumed"),
                 q.data.xdp_consumed.get(),
-            );
-            s.put(
-                format_args!("rx{i}_budget_exhausted"),
-                q.data.budget_exhausted.get(),
             );
         }
         s.put(format_args!("implicit_skb_drops"), skb::implicit_drops());
