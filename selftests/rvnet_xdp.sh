@@ -91,11 +91,12 @@ t_verdicts() {
 	[ $((p1 - p0)) -ge 10 ] || fail "PASS: xdp_pass grew by $((p1 - p0)), wanted >= 10"
 
 	attach $NS2 rv2 drop.o || fail "replace with drop"
+	p1=$(xstat $NS2 rv2 rx0_xdp_pass)
 	c0=$(xstat $NS2 rv2 rx0_xdp_consumed)
 	ping_n $NS1 10.23.0.2 10 && fail "ping answered through XDP_DROP"
 	c1=$(xstat $NS2 rv2 rx0_xdp_consumed)
 	[ $((c1 - c0)) -ge 10 ] || fail "DROP: xdp_consumed grew by $((c1 - c0)), wanted >= 10"
-	[ "$(xstat $NS2 rv2 rx0_xdp_pass)" = "$p1" ] || fail "DROP: xdp_pass moved"
+	[ "$(xstat $NS2 rv2 rx0_xdp_pass)" = "$p1" ] || fail "DROP: xdp_pass moved under the drop program"
 
 	attach $NS2 rv2 xdp_tx.o || fail "replace with tx"
 	a0=$(link_stat $NS1 rv1 rx_packets)
