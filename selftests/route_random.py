@@ -133,6 +133,29 @@ def l4_keys(rnd, v6):
     return a
 
 
+def unicast4(rnd):
+    """An address in or near the random routes' prefixes."""
+    return f"10.{rnd.randrange(79, 89)}.{rnd.randrange(0, 5)}.{rnd.randrange(1, 255)}"
+
+
+def dst4(rnd, special):
+    """An IPv4 destination: link-local multicast (5%), broadcast or local
+    (`special`), else unicast4."""
+    r = rnd.random()
+    if r < 0.05:
+        return f"224.0.0.{rnd.randrange(1, 250)}"
+    if r < 0.05 + special:
+        return rnd.choice(["10.23.0.255", "10.23.0.1", "255.255.255.255"])
+    return unicast4(rnd)
+
+
+def dst6(rnd):
+    """An IPv6 destination: in or near the random routes, the peer, a local
+    address or all-nodes multicast."""
+    return rnd.choice([f"fd{rnd.randrange(50, 55)}::{rnd.randrange(1, 9)}",
+                       "fd23::2", "fd23::1", "ff02::1"])
+
+
 def connected(rnd, words):
     """`connected` on one question in ten without `from`: both ask again
     from the first answer's preferred source."""
@@ -143,21 +166,14 @@ def input_query(rnd):
     """A question about a packet received on rv1 (or lo): the input path
     (forwarding, rp_filter, martians) decides; sources include a local
     address (martian) and ones without a route back (rp_filter)."""
-    r = rnd.random()
-    if r < 0.2:
-        dst = rnd.choice([f"fd{rnd.randrange(50, 55)}::{rnd.randrange(1, 9)}",
-                          "fd23::2", "fd23::1", "ff02::1"])
+    if rnd.random() < 0.2:
+        dst = dst6(rnd)
         a = [dst, "from", rnd.choice(["fd23::2", "fd23::9", "fd23::1", "fd77::1"]),
              "iif", "rv1"] + l4_keys(rnd, True)
         return a, list(a), None
-    if r < 0.25:
-        dst = f"224.0.0.{rnd.randrange(1, 250)}"
-    elif r < 0.35:
-        dst = rnd.choice(["10.23.0.255", "10.23.0.1", "255.255.255.255"])
-    else:
-        dst = f"10.{rnd.randrange(79, 89)}.{rnd.randrange(0, 5)}.{rnd.randrange(1, 255)}"
+    dst = dst4(rnd, 0.1)
     src = rnd.choice(["10.23.0.2", "10.23.0.2", "10.23.0.9", "10.23.0.1", "192.0.2.7",
-                      f"10.{rnd.randrange(79, 89)}.{rnd.randrange(0, 5)}.{rnd.randrange(1, 255)}"])
+                      unicast4(rnd)])
     a = [dst, "from", src, "iif", "lo" if rnd.random() < 0.1 else "rv1"]
     if rnd.random() < 0.15:
         a.append("fibmatch")
@@ -177,21 +193,14 @@ def query(rnd):
     if rnd.random() < 0.2:
         return input_query(rnd)
     if rnd.random() < 0.2:
-        dst = rnd.choice([f"fd{rnd.randrange(50, 55)}::{rnd.randrange(1, 9)}",
-                          "fd23::2", "fd23::1", "ff02::1"])
+        dst = dst6(rnd)
         ip = [dst]
         if rnd.random() < 0.3:
             ip += ["from", "fd23::1"]
         ip += l4_keys(rnd, True)
         ip += connected(rnd, ip)
         return ip, list(ip), None
-    r = rnd.random()
-    if r < 0.05:
-        dst = f"224.0.0.{rnd.randrange(1, 250)}"
-    elif r < 0.1:
-        dst = rnd.choice(["10.23.0.255", "10.23.0.1", "255.255.255.255"])
-    else:
-        dst = f"10.{rnd.randrange(79, 89)}.{rnd.randrange(0, 5)}.{rnd.randrange(1, 255)}"
+    dst = dst4(rnd, 0.05)
     ip, ctl_a = [dst], [dst]
     if rnd.random() < 0.2:
         ip += ["from", "10.23.0.1"]

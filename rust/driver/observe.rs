@@ -375,40 +375,14 @@ pub(crate) fn record_rx(dev: &Device<Rvnet>, skb: &SkBuff, queue: u16) {
 /// The receiving namespace's decision for a packet to `dst` arriving on
 /// `dev`, as route type and errno: for IPv4 the route the input path
 /// builds (forwarding, rp_filter, martians: [`route::lookup`] with the
-/// input interface), for IPv6 the local address check and route.
+/// input interface), for IPv6 the local address check, else the input
+/// route (`ip6_route_input_lookup` on `dev`, so `iif` rules apply).
 fn input_decision(
     dev: &Device<Rvnet>,
     d: &Decision,
     dst: Addr,
     guard: &rcu::Guard,
 ) -> (Option<u8>, Option<u32>) {
-    match dst {
-        Addr::V4(_) => {
-            let q = RouteQuery {
-                dst,
-                src: d.src,
-                iif: dev.ifindex(),
-                oif: 0,
-                mark: 0,
-                uid: Uid::Kernel(0),
-                tos: d.dsfield,
-                table: None,
-                proto: d.l4.unwrap_or(0),
-                sport: d.ports.map_or(0, |p| p.0),
-                dport: d.ports.map_or(0, |p| p.1),
-            };
-            match route::lookup(dev.net(), &q) {
-                Ok(r) => (Some(r.rtype), r.error),
-                Err(f) => (None, Some(f.err.to_errno().unsigned_abs())),
-            }
-        }
-        Addr::V6(_) => (Some(input_type(dev, d, dst, guard)), None),
-    }
-}
-
-/// The IPv6 input decision: local address check, else the input route
-/// (`ip6_route_input_lookup` on `dev`, so `iif` rules apply).
-fn input_type(dev: &Device<Rvnet>, d: &Decision, dst: Addr, guard: &rcu::Guard) -> u8 {
     let q = RouteQuery {
         dst,
         src: d.src,
@@ -423,11 +397,18 @@ fn input_type(dev: &Device<Rvnet>, d: &Decision, dst: Addr, guard: &rcu::Guard) 
         sport: d.ports.map_or(0, |p| p.0),
         dport: d.ports.map_or(0, |p| p.1),
     };
-    match dst {
+    let t = match dst {
+        Addr::V4(_) => {
+            return match route::lookup(dev.net(), &q) {
+                Ok(r) => (Some(r.rtype), r.error),
+                Err(f) => (None, Some(f.err.to_errno().unsigned_abs())),
+            }
+        }
         Addr::V6(a) if a[0] == 0xff => rtn::MULTICAST,
         Addr::V6(a) if ipv6_is_local(dev, &a, guard) => rtn::LOCAL,
-        _ => route::lookup_fib(dev.net(), &q).map_or(rtn::UNREACHABLE, |r| r.rtype),
-    }
+        Addr::V6(_) => route::lookup_fib(dev.net(), &q).map_or(rtn::UNREACHABLE, |r| r.rtype),
+    };
+    (Some(t), None)
 }
 
 /// Numbers the record, keeps it in the ring and sends it to listeners.
