@@ -15,6 +15,7 @@
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
 #include <linux/filter.h>
+#include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/ptr_ring.h>
 #include <linux/rcupdate.h>
@@ -56,6 +57,9 @@ enum rvnet_c_consts {
 	RVNET_C_MAX_SKB_FRAGS = MAX_SKB_FRAGS,
 	RVNET_C_XDP_SETUP_PROG = XDP_SETUP_PROG,
 	RVNET_C_XDP_PASS = XDP_PASS,
+	RVNET_C_XDP_XMIT_FLUSH = XDP_XMIT_FLUSH,
+	RVNET_C_XDP_XMIT_FLAGS_MASK = XDP_XMIT_FLAGS_MASK,
+	RVNET_C_VLAN_HLEN = VLAN_HLEN,
 	RVNET_C_GENLMSG_DEFAULT_SIZE = GENLMSG_DEFAULT_SIZE,
 	RVNET_C_FIB_TABLE_HASHSZ = FIB_TABLE_HASHSZ,
 	/* Bit numbers of dev->state and netdev_queue->state. */
@@ -303,5 +307,33 @@ struct bpf_prog *rvnet_netdev_bpf_prog(const struct netdev_bpf *bpf);
 struct netlink_ext_ack *rvnet_netdev_bpf_extack(const struct netdev_bpf *bpf);
 bool rvnet_bpf_prog_xdp_has_frags(const struct bpf_prog *prog);
 unsigned int rvnet_skb_with_overhead(unsigned int size);
+void rvnet_xdp_set_features(struct net_device *dev, bool native);
+unsigned int rvnet_xdp_frame_len(const struct xdp_frame *frame);
+unsigned int rvnet_raw_smp_processor_id(void);
+void rvnet_xdp_poll_begin(void);
+void rvnet_xdp_poll_end(bool redirected);
+
+/* Native XDP of one rx queue (rvnet_shim.c): what a program run did. */
+enum rvnet_xdp_verdict {
+	RVNET_XDP_V_PASS,
+	RVNET_XDP_V_PASS_ERR,
+	RVNET_XDP_V_DROP,
+	RVNET_XDP_V_ABORTED,
+	RVNET_XDP_V_NOMEM,
+	RVNET_XDP_V_TX,
+	RVNET_XDP_V_TX_ERR,
+	RVNET_XDP_V_REDIRECT,
+	RVNET_XDP_V_REDIRECT_ERR,
+};
+
+struct rvnet_xdp_rxq;
+struct rvnet_xdp_rxq *rvnet_xdp_rxq_create(struct net_device *dev, u32 index,
+					   const struct napi_struct *napi,
+					   u32 pool_size, int *err);
+void rvnet_xdp_rxq_destroy(struct rvnet_xdp_rxq *q);
+int rvnet_xdp_run_skb(struct rvnet_xdp_rxq *q, struct bpf_prog *prog,
+		      struct sk_buff **pskb, struct xdp_frame **tx);
+int rvnet_xdp_run_frame(struct rvnet_xdp_rxq *q, struct bpf_prog *prog,
+			struct xdp_frame **pframe);
 
 #endif /* RVNET_SHIM_H */

@@ -1,126 +1,64 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Native XDP on rvnet (ndo_bpf, the program run in the receiving end's NAPI
-# poll): attach checks with their extack messages, each verdict counted
-# (PASS, DROP, TX back to the peer, REDIRECT to another rvnet and to a
-# veth), attach/detach under a flood, and rmmod with programs attached.
-# BPF programs: the kernel's own (net/xdp_dummy.bpf.o from the kselftest
-# install; bpf/progs/xdp_tx.c and test_xdp_redirect.c built here with
-# clang-19 --target=bpf) and xdp_drop.bpf.c next to this script.
+# poll on sk_buffs and on frames, ndo_xdp_xmit): attach checks with their
+# extack messages; each verdict counted (PASS, DROP, ABORTED, TX back to the
+# peer); REDIRECT rvnet to rvnet, rvnet to veth and veth to rvnet (frames
+# into another device's ring without an sk_buff, a program on those frames,
+# XDP_TX of a frame); attach/detach under floods; rmmod with programs
+# attached and frames in the rings.
+#
+# One set-up for every case (a set-up costs seconds on the debug kernel):
+#   NS1: rv1 (10.23.0.1)  ==rvnet==  NS2: rv2 (10.23.0.2)
+#   NS2: rvb0 (ifindex 111) ==rvnet== rvb1, vb0 (ifindex 222) ==veth== vb1
+# The programs (selftests/xdp_verdicts.bpf.c) are built by
+# selftests/xdp-progs, on the host before the guest starts.
 . "$(dirname "$0")/lib.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
-OBJ=$(mktemp -d /tmp/rvnet-xdp-XXXXXX)
+export RVNET_KEEP_SETUP=1
 
-# Builds the programs; prints why it cannot.
-build_progs() {
-	local inst build src=$KSFT_DIR/bpf/progs f
-	inst=${RVNET_UPSTREAM_KSFT:-$("$here/upstream/install" --path 2>/dev/null)} ||
-		{ echo "kselftest install missing (selftests/upstream/install)"; return 1; }
-	build=$(dirname "$inst")/build
-	cp "$inst/net/xdp_dummy.bpf.o" "$OBJ/pass.o" || return 1
-	local inc=(-I"$build/usr/include" -I"$build/kselftest/net/tools/include"
-		-idirafter /usr/include -idirafter /usr/include/x86_64-linux-gnu)
-	for f in xdp_tx test_xdp_redirect; do
-		clang-19 -O2 --target=bpf "${inc[@]}" -c "$src/$f.c" -o "$OBJ/$f.o" || return 1
-	done
-	clang-19 -O2 --target=bpf "${inc[@]}" -c "$here/xdp_drop.bpf.c" -o "$OBJ/drop.o"
-}
-
-# xstat NS DEV NAME: one ethtool -S counter.
-xstat() {
-	local line
-	while read -r line; do
-		[ "${line%%:*}" = "$3" ] && { echo "${line#*: }"; return 0; }
-	done < <(ip netns exec "$1" ethtool -S "$2")
-	echo 0
-}
-
-# attach NS DEV OBJ [SECTION]: attach or replace (-force) in native mode.
-attach() { ip -force -n "$1" link set dev "$2" xdpdrv object "$OBJ/$3" section "${4:-xdp}"; }
+# attach NS DEV SECTION: attach or replace (-force) in native mode.
+attach() { ip -force -n "$1" link set dev "$2" xdpdrv object "$OBJ" section "$3"; }
 detach() { ip -n "$1" link set dev "$2" xdpdrv off; }
 
 ping_n() { ip netns exec "$1" ping -q -c "$3" -i 0.01 -W 1 "$2" >/dev/null 2>&1; }
 
-t_attach_checks() {
-	setup_pair_netns
-	local out
-	# Peer MTU beyond one page with XDP headroom: refused, with the reason.
-	ip -n $NS1 link set rv1 mtu 4000
-	out=$(attach $NS2 rv2 pass.o 2>&1) && fail "attach with peer MTU 4000 succeeded"
-	[[ $out == *"Peer MTU is too large to set XDP"* ]] || fail "no extack for the MTU: $out"
-	ip -n $NS1 link set rv1 mtu 1500
-	# More peer tx queues than rx queues here: refused.
-	ip netns exec $NS1 ethtool -L rv1 tx 2 2>/dev/null || true
-	if [ "$(ip netns exec $NS1 ethtool -l rv1 | awk '/^TX:/{v=$2} END{print v}')" = 2 ]; then
-		out=$(attach $NS2 rv2 pass.o 2>&1) && fail "attach with rx 1 < peer tx 2 succeeded"
-		[[ $out == *"number of rx queues not less than peer tx queues"* ]] ||
-			fail "no extack for the queues: $out"
-		ip netns exec $NS1 ethtool -L rv1 tx 1
-	fi
-	attach $NS2 rv2 pass.o || fail "attach failed"
-	ip -n $NS2 -d link show rv2 | grep -q "xdp" || fail "program not shown on rv2"
-	# The peer loses GSO and its max MTU, and gets them back on detach.
-	ip netns exec $NS1 ethtool -k rv1 | grep -q "tcp-segmentation-offload: off" ||
-		fail "peer TSO still on with XDP"
-	ip -n $NS1 link set rv1 mtu 9000 2>/dev/null && fail "peer MTU 9000 accepted with XDP"
-	ip netns exec $NS1 ethtool -L rv1 tx 2 2>/dev/null && fail "peer tx 2 > rx 1 accepted with XDP"
-	# Replace while attached, then detach.
-	attach $NS2 rv2 drop.o || fail "replace failed"
-	detach $NS2 rv2 || fail "detach failed"
-	ip netns exec $NS1 ethtool -k rv1 | grep -q "tcp-segmentation-offload: on" ||
-		fail "peer TSO not back after detach"
-	ip -n $NS1 link set rv1 mtu 9000 || fail "peer MTU 9000 refused after detach"
-	cleanup_all
+# stats NS DEV: every ethtool -S counter of DEV into S (one process).
+declare -A S
+stats() {
+	local k v
+	S=()
+	while IFS=: read -r k v; do
+		k=${k// /}
+		[ -z "$k" ] || S[$k]=${v// /}
+	done < <(ip netns exec "$1" ethtool -S "$2")
 }
 
-# One pair, the program on the receiving end rv2 replaced verdict by
-# verdict (a pair set-up costs seconds on the debug kernel): PASS answers
-# and counts, DROP and TX take every frame (rv2 still counts them in its
-# ring), TX frames come back to rv1. A permanent neighbour entry keeps
-# ARP out of it.
-t_verdicts() {
-	setup_pair_netns
-	local mac c0 c1 p0 p1 a0 a1
-	mac=$(ip netns exec $NS2 cat /sys/class/net/rv2/address)
-	ip -n $NS1 neigh replace 10.23.0.2 lladdr "$mac" nud permanent dev rv1
-	attach $NS2 rv2 pass.o || fail "attach pass"
-	p0=$(xstat $NS2 rv2 rx0_xdp_pass)
-	ping_n $NS1 10.23.0.2 10 || fail "ping through XDP_PASS failed"
-	p1=$(xstat $NS2 rv2 rx0_xdp_pass)
-	[ $((p1 - p0)) -ge 10 ] || fail "PASS: xdp_pass grew by $((p1 - p0)), wanted >= 10"
-
-	attach $NS2 rv2 drop.o || fail "replace with drop"
-	p1=$(xstat $NS2 rv2 rx0_xdp_pass)
-	c0=$(xstat $NS2 rv2 rx0_xdp_consumed)
-	ping_n $NS1 10.23.0.2 10 && fail "ping answered through XDP_DROP"
-	c1=$(xstat $NS2 rv2 rx0_xdp_consumed)
-	[ $((c1 - c0)) -ge 10 ] || fail "DROP: xdp_consumed grew by $((c1 - c0)), wanted >= 10"
-	[ "$(xstat $NS2 rv2 rx0_xdp_pass)" = "$p1" ] || fail "DROP: xdp_pass moved under the drop program"
-
-	attach $NS2 rv2 xdp_tx.o || fail "replace with tx"
-	a0=$(link_stat $NS1 rv1 rx_packets)
-	c0=$(xstat $NS2 rv2 rx0_xdp_consumed)
-	ping_n $NS1 10.23.0.2 10 && fail "ping answered through XDP_TX"
-	a1=$(link_stat $NS1 rv1 rx_packets)
-	c1=$(xstat $NS2 rv2 rx0_xdp_consumed)
-	[ $((c1 - c0)) -ge 10 ] || fail "TX: xdp_consumed grew by $((c1 - c0)), wanted >= 10"
-	# Every request came back to the sender through rv2's transmit.
-	[ $((a1 - a0)) -ge 10 ] || fail "TX: rv1 received $((a1 - a0)) bounced frames, wanted >= 10"
-
-	detach $NS2 rv2 || fail "detach"
-	ping_n $NS1 10.23.0.2 3 || fail "no traffic after detach"
-	cleanup_all
+# total PATTERN: the sum of the counters of the last `stats` that match
+# PATTERN (veth's rx_queue_N_* over all its queues).
+total() {
+	local k n=0
+	for k in "${!S[@]}"; do
+		# shellcheck disable=SC2053
+		[[ $k == $1 ]] && n=$((n + S[$k]))
+	done
+	echo $n
 }
 
-# The program on rv2 redirects what rv1 sends to it: to an rvnet end with
-# ifindex 111 (to its peer rvb1), then to a veth end with ifindex 222 (to
-# vb1), both in NS2.
-t_redirect() {
-	local b1 r0 r1 t0
+# grew NAME BEFORE MIN WHAT: counter NAME of the last `stats` grew by MIN.
+grew() {
+	local now=${S[$1]:-0}
+	[ $((now - $2)) -ge "$3" ] || fail "$4: $1 grew by $((now - $2)), wanted >= $3"
+}
+
+setup() {
+	local b1
 	setup_pair_netns
-	ip -n $NS2 link add rvb0 index 111 type rvnet || fail "add rvb0"
-	b1=$(ip -n $NS2 -o link show rvb0 | awk -F'[ :@]+' '{print $3}')
+	ip -n $NS2 link add rvb0 index 111 type rvnet
+	b1=$(ip -n $NS2 -o link show rvb0)
+	b1=${b1#*@}
+	b1=${b1%%:*}
 	ip -n $NS2 -batch - <<-EOB
 	link set $b1 name rvb1
 	link add vb0 index 222 type veth peer name vb1
@@ -129,53 +67,161 @@ t_redirect() {
 	link set vb1 up
 	link set vb0 up
 	EOB
-	ip -n $NS1 neigh replace 10.23.0.2 lladdr 02:00:00:00:00:02 nud permanent dev rv1
-
-	attach $NS2 rv2 test_xdp_redirect.o redirect_to_111 || fail "attach redirect_to_111"
-	r0=$(link_stat $NS2 rvb1 rx_packets)
-	t0=$(link_stat $NS2 rvb0 tx_packets)
-	ping_n $NS1 10.23.0.2 10 || true
-	r1=$(link_stat $NS2 rvb1 rx_packets)
-	[ $((r1 - r0)) -ge 10 ] || fail "rvnet: rvb1 received $((r1 - r0)) redirected frames, wanted >= 10"
-	[ $(($(link_stat $NS2 rvb0 tx_packets) - t0)) -ge 10 ] || fail "rvnet: rvb0 did not send them"
-
-	attach $NS2 rv2 test_xdp_redirect.o redirect_to_222 || fail "attach redirect_to_222"
-	r0=$(link_stat $NS2 vb1 rx_packets)
-	ping_n $NS1 10.23.0.2 10 || true
-	r1=$(link_stat $NS2 vb1 rx_packets)
-	[ $((r1 - r0)) -ge 10 ] || fail "veth: vb1 received $((r1 - r0)) redirected frames, wanted >= 10"
-	cleanup_all
+	# Permanent neighbours: no ARP in the counts. Frames that reach a
+	# device whose address they do not carry are counted, then dropped
+	# by the stack.
+	ip -n $NS1 neigh replace 10.23.0.2 nud permanent dev rv1 \
+		lladdr "$(ip netns exec $NS2 cat /sys/class/net/rv2/address)"
 }
 
-# Attach and detach (and replace) repeatedly on both ends while a flood
-# crosses the pair in both directions; traffic flows afterwards.
+t_attach_checks() {
+	local out
+	# Peer MTU beyond one page with XDP headroom: refused, with the reason.
+	ip -n $NS1 link set rv1 mtu 4000
+	out=$(attach $NS2 rv2 pass 2>&1) && fail "attach with peer MTU 4000 succeeded"
+	[[ $out == *"Peer MTU is too large to set XDP"* ]] || fail "no extack for the MTU: $out"
+	ip -n $NS1 link set rv1 mtu 1500
+	# More peer tx queues than rx queues here: refused (a guest with one
+	# CPU has one tx queue per end).
+	if ip netns exec $NS1 ethtool -L rv1 tx 2 2>/dev/null; then
+		out=$(attach $NS2 rv2 pass 2>&1) && fail "attach with rx 1 < peer tx 2 succeeded"
+		[[ $out == *"number of rx queues not less than peer tx queues"* ]] ||
+			fail "no extack for the queues: $out"
+		ip netns exec $NS1 ethtool -L rv1 tx 1
+	fi
+	attach $NS2 rv2 pass || fail "attach failed"
+	out=$(ip -n $NS2 -d link show rv2)
+	[[ $out == *xdp* ]] || fail "program not shown on rv2: $out"
+	# The peer loses GSO and its max MTU, and gets them back on detach.
+	out=$(ip netns exec $NS1 ethtool -k rv1)
+	[[ $out == *"tcp-segmentation-offload: off"* ]] || fail "peer TSO still on with XDP"
+	ip -n $NS1 link set rv1 mtu 9000 2>/dev/null && fail "peer MTU 9000 accepted with XDP"
+	ip netns exec $NS1 ethtool -L rv1 tx 2 2>/dev/null && fail "peer tx 2 > rx 1 accepted with XDP"
+	detach $NS2 rv2 || fail "detach failed"
+	out=$(ip netns exec $NS1 ethtool -k rv1)
+	[[ $out == *"tcp-segmentation-offload: on"* ]] || fail "peer TSO not back after detach"
+	ip -n $NS1 link set rv1 mtu 9000 || fail "peer MTU 9000 refused after detach"
+	ip -n $NS1 link set rv1 mtu 1500
+}
+
+# The program on the receiving end rv2 replaced verdict by verdict; each
+# verdict's counter takes every request, and only it moves.
+t_verdicts() {
+	local v pass drop ab tx fr
+	stats $NS2 rv2
+	pass=${S[rx0_xdp_pass]:-0} drop=${S[rx0_xdp_drop]:-0}
+	ab=${S[rx0_xdp_aborted]:-0} tx=${S[rx0_xdp_tx]:-0}
+
+	attach $NS2 rv2 pass || fail "attach pass"
+	ping_n $NS1 10.23.0.2 10 || fail "ping through XDP_PASS failed"
+	stats $NS2 rv2
+	grew rx0_xdp_pass "$pass" 10 PASS
+	pass=${S[rx0_xdp_pass]}
+
+	for v in drop aborted; do
+		attach $NS2 rv2 $v || fail "replace with $v"
+		ping_n $NS1 10.23.0.2 10 && fail "ping answered through $v"
+	done
+	stats $NS2 rv2
+	grew rx0_xdp_drop "$drop" 10 DROP
+	grew rx0_xdp_aborted "$ab" 10 ABORTED
+	[ "${S[rx0_xdp_pass]}" = "$pass" ] || fail "xdp_pass moved under drop/aborted"
+
+	# XDP_TX: every request goes back to rv1 as a frame in its ring.
+	stats $NS1 rv1
+	fr=${S[rx0_xdp_frames]:-0}
+	attach $NS2 rv2 tx || fail "replace with tx"
+	ping_n $NS1 10.23.0.2 10 && fail "ping answered through XDP_TX"
+	stats $NS2 rv2
+	grew rx0_xdp_tx "$tx" 10 TX
+	stats $NS1 rv1
+	grew rx0_xdp_frames "$fr" 10 "TX: rv1's frames"
+
+	detach $NS2 rv2 || fail "detach"
+	ping_n $NS1 10.23.0.2 3 || fail "no traffic after detach"
+}
+
+# rvnet to rvnet: rv2 redirects to rvb0, whose ndo_xdp_xmit puts the
+# frames in rvb1's ring; a program on rvb1 runs on those frames (PASS,
+# then TX: back to rvb0's ring). rvnet to veth and veth to rvnet: rv2
+# redirects to vb0 (veth's ndo_xdp_xmit), whose peer vb1 redirects to rvb0.
+t_redirect() {
+	local rd fr xm pass btx bfr vrd
+	stats $NS2 rv2
+	rd=${S[rx0_xdp_redirect]:-0}
+	stats $NS2 rvb0
+	xm=${S[tx0_xdp_xmit]:-0} bfr=${S[rx0_xdp_frames]:-0}
+	stats $NS2 rvb1
+	fr=${S[rx0_xdp_frames]:-0} pass=${S[rx0_xdp_pass]:-0} btx=${S[rx0_xdp_tx]:-0}
+
+	attach $NS2 rv2 redirect_to_111 || fail "attach redirect_to_111"
+	attach $NS2 rvb1 pass || fail "attach pass on rvb1"
+	ping_n $NS1 10.23.0.2 10 || true
+	attach $NS2 rvb1 tx || fail "attach tx on rvb1"
+	ping_n $NS1 10.23.0.2 10 || true
+	stats $NS2 rv2
+	grew rx0_xdp_redirect "$rd" 20 "rv2 redirect"
+	rd=${S[rx0_xdp_redirect]}
+	stats $NS2 rvb0
+	grew tx0_xdp_xmit "$xm" 20 "rvb0 ndo_xdp_xmit"
+	grew rx0_xdp_frames "$bfr" 10 "rvb1 XDP_TX of frames"
+	stats $NS2 rvb1
+	grew rx0_xdp_frames "$fr" 20 "rvb1 frames"
+	grew rx0_xdp_pass "$pass" 10 "rvb1 PASS of frames"
+	grew rx0_xdp_tx "$btx" 10 "rvb1 TX of frames"
+	fr=${S[rx0_xdp_frames]}
+	detach $NS2 rvb1
+
+	stats $NS2 vb1
+	vrd=$(total 'rx_queue_*_xdp_redirect')
+	attach $NS2 vb1 redirect_to_111 || fail "attach redirect_to_111 on vb1"
+	attach $NS2 rv2 redirect_to_222 || fail "attach redirect_to_222"
+	ping_n $NS1 10.23.0.2 10 || true
+	stats $NS2 rv2
+	grew rx0_xdp_redirect "$rd" 10 "rv2 redirect to veth"
+	stats $NS2 vb1
+	S[vb1_redirect]=$(total 'rx_queue_*_xdp_redirect')
+	grew vb1_redirect "$vrd" 10 "vb1 (veth) redirect to rvnet"
+	stats $NS2 rvb1
+	grew rx0_xdp_frames "$fr" 10 "rvb1 frames from veth"
+	detach $NS2 rv2
+	detach $NS2 vb1
+}
+
+# Attach, replace and detach on both ends of rv1/rv2 and on rvb1 while
+# floods cross rv1/rv2 both ways and, while rv2 redirects, into rvb1's
+# ring; traffic flows afterwards.
 t_attach_under_traffic() {
-	setup_pair_netns
-	ip netns exec $NS1 ping -f -q -w 8 10.23.0.2 >/dev/null 2>&1 &
-	local p1=$!
-	ip netns exec $NS2 ping -f -q -w 8 10.23.0.1 >/dev/null 2>&1 &
-	local p2=$! i
-	for i in $(seq 3); do
-		attach $NS2 rv2 pass.o || fail "attach pass $i"
-		attach $NS1 rv1 drop.o || fail "attach drop $i"
-		attach $NS2 rv2 drop.o || fail "replace $i"
+	local p1 p2 i
+	ip netns exec $NS1 ping -f -q -w 6 10.23.0.2 >/dev/null 2>&1 &
+	p1=$!
+	ip netns exec $NS2 ping -f -q -w 6 10.23.0.1 >/dev/null 2>&1 &
+	p2=$!
+	for i in 1 2; do
+		attach $NS2 rv2 pass || fail "attach pass $i"
+		attach $NS1 rv1 drop || fail "attach drop $i"
+		attach $NS2 rv2 redirect_to_111 || fail "redirect $i"
+		attach $NS2 rvb1 tx || fail "tx on rvb1 $i"
+		detach $NS2 rvb1 || fail "detach rvb1 $i"
 		detach $NS1 rv1 || fail "detach rv1 $i"
 		detach $NS2 rv2 || fail "detach rv2 $i"
 	done
-	# The floods lose packets to the drop programs: their status says nothing.
+	# The floods lose packets to the programs: their status says nothing.
 	wait $p1 $p2 || true
 	ping_n $NS1 10.23.0.2 3 || fail "no traffic after the attach/detach cycles"
-	cleanup_all
 }
 
-# rmmod while programs are attached to both ends of a pair carrying a
-# flood: the core detaches them at unregister; the module loads again.
+# rmmod while programs are attached to rv1, rv2 and rvb1, with a flood
+# that rv2 redirects into rvb1's ring and rvb1 bounces into rvb0's: the
+# core detaches them at unregister, the rings' frames are given back;
+# the module loads again and carries traffic.
 t_rmmod_attached() {
-	setup_pair_netns
-	attach $NS2 rv2 pass.o || fail "attach rv2"
-	attach $NS1 rv1 xdp_tx.o || fail "attach rv1"
-	ip netns exec $NS1 ping -f -q -w 4 10.23.0.2 >/dev/null 2>&1 &
-	local p=$!
+	local p
+	attach $NS1 rv1 pass || fail "attach rv1"
+	attach $NS2 rv2 redirect_to_111 || fail "attach rv2"
+	attach $NS2 rvb1 tx || fail "attach rvb1"
+	ip netns exec $NS1 ping -f -q -w 3 10.23.0.2 >/dev/null 2>&1 &
+	p=$!
 	sleep 1
 	rmmod rvnet || fail "rmmod with programs attached failed"
 	wait $p || true
@@ -183,26 +229,30 @@ t_rmmod_attached() {
 	cleanup_all
 	setup_pair_netns
 	ping_n $NS1 10.23.0.2 3 || fail "no traffic after reload"
-	cleanup_all
 }
 
 rvnet_load
 ktap_print_header
 ktap_set_plan 5
-if ! why=$(build_progs 2>&1); then
-	for c in attach_checks_and_extack verdicts_pass_drop_tx_counted \
-		redirect_to_rvnet_and_veth attach_detach_under_traffic \
-		rmmod_with_programs_attached; do
-		ktap_test_skip "xdp_$c: cannot build the BPF programs: ${why//$'\n'/ }"
+cases=(attach_checks_and_extack:t_attach_checks
+	verdicts_pass_drop_aborted_tx_counted:t_verdicts
+	redirect_rvnet_to_rvnet_and_veth_and_back:t_redirect
+	attach_detach_under_traffic:t_attach_under_traffic
+	rmmod_with_programs_attached:t_rmmod_attached)
+cleanup_all
+if ! OBJ=$("$here/xdp-progs" 2>&1); then
+	for c in "${cases[@]}"; do
+		ktap_test_skip "xdp_${c%%:*}: cannot build the BPF programs: ${OBJ//$'\n'/ }"
+	done
+elif ! why=$(set -e; setup 2>&1); then
+	for c in "${cases[@]}"; do
+		ktap_test_fail "xdp_${c%%:*}: set-up failed: ${why//$'\n'/ }"
 	done
 else
-	run_case "xdp_attach_checks_and_extack" t_attach_checks
-	run_case "xdp_verdicts_pass_drop_tx_counted" t_verdicts
-	run_case "xdp_redirect_to_rvnet_and_veth" t_redirect
-	run_case "xdp_attach_detach_under_traffic" t_attach_under_traffic
-	run_case "xdp_rmmod_with_programs_attached" t_rmmod_attached
+	for c in "${cases[@]}"; do
+		run_case "xdp_${c%%:*}" "${c#*:}"
+	done
 fi
 cleanup_all
-rm -rf "$OBJ"
 rvnet_unload
 ktap_finished

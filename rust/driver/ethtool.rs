@@ -35,8 +35,8 @@ impl Ethtool for Rvnet {
         let peer = dev.peer_rtnl(rtnl);
         let mut res = Ok(());
         for q in dev.data().rxq.iter() {
-            res = q.resize(rx, rtnl, |skb| {
-                BhOff::with(|bh| purge(peer, skb, bh));
+            res = q.resize(rx, rtnl, |item| {
+                BhOff::with(|bh| purge(peer, item, bh));
             });
             if res.is_err() {
                 break;
@@ -92,6 +92,7 @@ impl Ethtool for Rvnet {
         if let Some(peer) = peer {
             wake_stopped(peer);
         }
+        super::xdp::update_features(dev, rtnl);
         Ok(())
     }
 
@@ -109,6 +110,11 @@ impl Ethtool for Rvnet {
             s.put(format_args!("tx{i}_wakes"), t.wakes.get());
             s.put(format_args!("tx{i}_tx_timeouts"), t.tx_timeouts.get());
             s.put(format_args!("tx{i}_purged"), t.purged.get());
+            s.put(format_args!("tx{i}_xdp_xmit"), t.xdp_xmit.get());
+            s.put(
+                format_args!("tx{i}_xdp_xmit_errors"),
+                t.xdp_xmit_errors.get(),
+            );
         }
         for (i, q) in d.rxq.iter().enumerate() {
             s.put(format_args!("rx{i}_packets"), q.data.packets.get());
@@ -118,11 +124,19 @@ impl Ethtool for Rvnet {
                 format_args!("rx{i}_budget_exhausted"),
                 q.data.budget_exhausted.get(),
             );
-            s.put(format_args!("rx{i}_xdp_pass"), q.data.xdp_pass.get());
+            let x = &q.data;
+            s.put(format_args!("rx{i}_xdp_frames"), x.xdp_frames.get());
+            s.put(format_args!("rx{i}_xdp_pass"), x.xdp_pass.get());
+            s.put(format_args!("rx{i}_xdp_drop"), x.xdp_drop.get());
+            s.put(format_args!("rx{i}_xdp_tx"), x.xdp_tx.get());
+            s.put(format_args!("rx{i}_xdp_tx_errors"), x.xdp_tx_errors.get());
+            s.put(format_args!("rx{i}_xdp_redirect"), x.xdp_redirect.get());
             s.put(
-                format_args!("rx{i}_xdp_consumed"),
-                q.data.xdp_consumed.get(),
+                format_args!("rx{i}_xdp_redirect_errors"),
+                x.xdp_redirect_errors.get(),
             );
+            s.put(format_args!("rx{i}_xdp_aborted"), x.xdp_aborted.get());
+            s.put(format_args!("rx{i}_xdp_errors"), x.xdp_errors.get());
         }
         s.put(format_args!("implicit_skb_drops"), skb::implicit_drops());
     }

@@ -115,6 +115,14 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
     /// `ndo_fix_features` under rtnl: the features `dev` may have, given
     /// what the user asked for.
     fn fix_features(dev: &Device<Self>, wanted: Features, rtnl: &Rtnl) -> Features;
+
+    /// `ndo_xdp_xmit`: frames redirected to `dev` (softirq, BH disabled,
+    /// RCU read side). The driver takes a prefix of `frames` (those it
+    /// sends); the core frees the rest. `flush`: `XDP_XMIT_FLUSH`, kick
+    /// the receiver now. An error with no frame taken tells the core
+    /// that nothing was sent.
+    fn xdp_xmit(dev: &Device<Self>, frames: &mut super::xdp::FrameBatch<'_>, flush: bool)
+        -> Result;
 }
 
 /// Per-queue counters for netdev-genl qstats (`struct netdev_queue_stats_*`).
@@ -761,6 +769,7 @@ impl<D: super::ethtool::Ethtool> Ops<D> {
         ndo_tx_timeout: Some(Self::ndo_tx_timeout),
         ndo_bpf: Some(Self::ndo_bpf),
         ndo_fix_features: Some(Self::ndo_fix_features),
+        ndo_xdp_xmit: Some(Self::ndo_xdp_xmit),
         // Every other operation keeps the core's default (NULL).
         // SAFETY: all-zero is a valid `net_device_ops` (all members are
         // nullable function pointers).
@@ -1048,6 +1057,41 @@ impl<D: super::ethtool::Ethtool> Ops<D> {
                 core_ref.finish(false);
                 e.err.to_errno()
             }
+        }
+    }
+
+    /// `ndo_xdp_xmit` trampoline.
+    ///
+    /// # Safety
+    ///
+    /// Called by the core (a redirect flush: softirq, BH disabled, RCU
+    /// read side) for a registered device of kind `D`, lending the `n`
+    /// valid frames of `frames`; the core frees those past the count
+    /// returned.
+    unsafe extern "C" fn ndo_xdp_xmit(
+        dev: *mut b::net_device,
+        n: core::ffi::c_int,
+        frames: *mut *mut b::xdp_frame,
+        flags: u32,
+    ) -> core::ffi::c_int {
+        if flags & !super::xdp::XMIT_FLAGS_MASK != 0 {
+            return EINVAL.to_errno();
+        }
+        let Ok(n) = usize::try_from(n) else {
+            return EINVAL.to_errno();
+        };
+        // SAFETY: registered device of our kind.
+        let d = unsafe { Device::<D>::from_raw(dev) };
+        // SAFETY: the core lends frames[0..n] and treats the first `sent`
+        // (returned below) as ours.
+        let mut batch = unsafe { super::xdp::FrameBatch::from_raw(frames, n) };
+        let res = D::xdp_xmit(d, &mut batch, flags & super::xdp::XMIT_FLUSH != 0);
+        // Frames taken are ours whatever the driver said: never report
+        // fewer, or the core would free them a second time.
+        match (res, batch.sent()) {
+            (Err(e), 0) => e.to_errno(),
+            // sent <= n <= i32::MAX.
+            (_, sent) => sent as core::ffi::c_int,
         }
     }
 
