@@ -136,21 +136,29 @@ impl RxPoll for RxData {
                     q.data.bytes.add(u64::from(tag.len));
                     let mut skb = skb;
                     skb.record_rx_queue(record);
-                    if dev.data().obs.sampled() {
-                        super::observe::record_rx(dev, &skb, index);
-                    }
-                    match (prog.as_ref(), xdp.as_mut()) {
+                    // Sampling off: one load and a branch. The record is
+                    // kept once the XDP verdict is known.
+                    let rec = if dev.data().obs.sampled() {
+                        Some(super::observe::record_rx(dev, &skb, index))
+                    } else {
+                        None
+                    };
+                    let (skb, action) = match (prog.as_ref(), xdp.as_mut()) {
                         (Some(p), Some(x)) => {
                             let v = ctx.xdp_run_skb(x, p, skb);
-                            match on_skb_verdict(&q.data, x, &mut bulk, v) {
-                                Some(skb) => skb,
-                                None => {
-                                    flush_if_full(&mut bulk, sender, &q.data, index);
-                                    continue;
-                                }
-                            }
+                            on_skb_verdict(&q.data, x, &mut bulk, v)
                         }
-                        _ => skb,
+                        _ => (Some(skb), None),
+                    };
+                    if let Some(d) = rec {
+                        super::observe::commit_rx(dev, d, action);
+                    }
+                    match skb {
+                        Some(skb) => skb,
+                        None => {
+                            flush_if_full(&mut bulk, sender, &q.data, index);
+                            continue;
+                        }
                     }
                 }
                 RxItem::Frame(frame) => {
@@ -250,44 +258,65 @@ fn wake_stopped(sender: &Device<Rvnet>, dev: &Device<Rvnet>, index: u16) {
     }
 }
 
+/// `enum xdp_action` values, for decision records.
+mod act {
+    pub(super) const ABORTED: u8 = 0;
+    pub(super) const DROP: u8 = 1;
+    pub(super) const PASS: u8 = 2;
+    pub(super) const TX: u8 = 3;
+    pub(super) const REDIRECT: u8 = 4;
+}
+
 /// Counts what the program did with an sk_buff and carries it out: the
 /// skb to hand on for `XDP_PASS`, else `None` (dropped with a reason,
-/// queued to be sent back, or redirected).
+/// queued to be sent back, or redirected); and the program's verdict
+/// (`None` if it could not run: no memory for a copy).
 #[inline]
 fn on_skb_verdict(
     rx: &RxData,
     x: &mut PollXdp,
     bulk: &mut XdpTxBulk,
     v: SkbVerdict,
-) -> Option<SkBuff> {
-    match v {
+) -> (Option<SkBuff>, Option<u8>) {
+    let action = match v {
         SkbVerdict::Pass(skb) => {
             rx.xdp_pass.add(1);
-            return Some(skb);
+            return (Some(skb), Some(act::PASS));
         }
         SkbVerdict::Drop(skb) => {
             rx.xdp_drop.add(1);
             skb.drop_with(DropReason::Xdp);
+            act::DROP
         }
         SkbVerdict::Aborted(skb) => {
             rx.xdp_aborted.add(1);
             skb.drop_with(DropReason::Xdp);
+            act::ABORTED
         }
         SkbVerdict::NoMem(skb) => {
             rx.xdp_errors.add(1);
             skb.drop_with(DropReason::NoMem);
+            return (None, None);
         }
         SkbVerdict::Tx(frame) => {
             bulk.push(frame);
+            act::TX
         }
-        SkbVerdict::TxError => rx.xdp_tx_errors.add(1),
+        SkbVerdict::TxError => {
+            rx.xdp_tx_errors.add(1);
+            act::TX
+        }
         SkbVerdict::Redirected => {
             rx.xdp_redirect.add(1);
             x.redirected();
+            act::REDIRECT
         }
-        SkbVerdict::RedirectError => rx.xdp_redirect_errors.add(1),
-    }
-    None
+        SkbVerdict::RedirectError => {
+            rx.xdp_redirect_errors.add(1);
+            act::REDIRECT
+        }
+    };
+    (None, Some(action))
 }
 
 /// As [`on_skb_verdict`], for a frame: the frame to build an sk_buff from
