@@ -16,6 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
+CTL=${RVNETCTL:-$here/../out/rvnetctl}
 export RVNET_KEEP_SETUP=1
 
 # attach NS DEV SECTION: attach or replace (-force) in native mode.
@@ -105,9 +106,11 @@ t_attach_checks() {
 }
 
 # The program on the receiving end rv2 replaced verdict by verdict; each
-# verdict's counter takes every request, and only it moves.
+# verdict's counter takes every request, and only it moves. rv2 samples
+# every packet: its decision records say which verdict each one got.
 t_verdicts() {
-	local v pass drop ab tx fr
+	local v pass drop ab tx fr out
+	"$CTL" -n $NS2 dev set rv2 sample 1 ring 128 >/dev/null
 	stats $NS2 rv2
 	pass=${S[rx0_xdp_pass]:-0} drop=${S[rx0_xdp_drop]:-0}
 	ab=${S[rx0_xdp_aborted]:-0} tx=${S[rx0_xdp_tx]:-0}
@@ -137,6 +140,11 @@ t_verdicts() {
 	stats $NS1 rv1
 	grew rx0_xdp_frames "$fr" 10 "TX: rv1's frames"
 
+	out=$("$CTL" -n $NS2 -j dev decisions rv2)
+	"$CTL" -n $NS2 dev set rv2 sample 0 >/dev/null
+	for v in pass drop aborted tx; do
+		[[ $out == *"\"xdp-action\":\"$v\""* ]] || fail "no decision record with xdp-action $v"
+	done
 	detach $NS2 rv2 || fail "detach"
 	ping_n $NS1 10.23.0.2 3 || fail "no traffic after detach"
 }
