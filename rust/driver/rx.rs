@@ -379,7 +379,10 @@ fn send_back(bulk: &mut XdpTxBulk, sender: Option<&Device<Rvnet>>, rx: &RxData, 
         let Some(ring) = peer.data().rx_queue(index, peer.real_num_rx_queues()) else {
             return;
         };
-        let max = peer.mtu() + peer.hard_header_len() + crate::net::xdp::VLAN_HLEN;
+        let max = peer
+            .mtu()
+            .saturating_add(peer.hard_header_len())
+            .saturating_add(crate::net::xdp::VLAN_HLEN);
         if ring.produce_frames(frames, max) > 0 {
             ring.kick();
         }

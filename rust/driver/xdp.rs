@@ -153,7 +153,10 @@ pub(super) fn xmit(dev: &Device<Rvnet>, frames: &mut FrameBatch<'_>, flush: bool
         }
         return Err(ENXIO);
     };
-    let max = peer.mtu() + peer.hard_header_len() + crate::net::xdp::VLAN_HLEN;
+    let max = peer
+        .mtu()
+        .saturating_add(peer.hard_header_len())
+        .saturating_add(crate::net::xdp::VLAN_HLEN);
     let sent = ring.produce_frames(frames, max);
     if flush {
         ring.kick();

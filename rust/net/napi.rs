@@ -242,7 +242,8 @@ impl<P: RxPoll> RxQueue<P> {
                 let next = if next >= size { 0 } else { next };
                 ptr::write_volatile(ptr::addr_of_mut!((*r).producer), next);
             }
-            n += 1;
+            // n < the ring's size: no overflow.
+            n = n.wrapping_add(1);
         }
         // SAFETY: taken above.
         unsafe { b::rvnet_ptr_ring_producer_unlock(r) };
@@ -515,7 +516,7 @@ unsafe extern "C" fn collect_skb(ptr: *mut core::ffi::c_void) {
 
 /// The frames a `ptr_ring_resize` took out of a ring ([`RxQueue::resize`]
 /// allocates the buffer for the ring's size first; rtnl serialises it).
-static PURGED_FRAMES: AtomicPtr<core::ffi::c_void> = AtomicPtr::new(ptr::null_mut());
+static PURGED_FRAMES: AtomicPtr<*mut core::ffi::c_void> = AtomicPtr::new(ptr::null_mut());
 /// Capacity of [`PURGED_FRAMES`].
 static PURGED_FRAMES_CAP: AtomicUsize = AtomicUsize::new(0);
 /// Entries written into [`PURGED_FRAMES`].
