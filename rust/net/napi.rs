@@ -488,7 +488,8 @@ impl<P: RxPoll> Drop for RxQueue<P> {
 static PURGED: AtomicPtr<b::sk_buff> = AtomicPtr::new(ptr::null_mut());
 
 /// `ptr_ring_resize()` destructor: runs under the producer lock with IRQs
-/// off, so it only links the skb into [`PURGED`].
+/// off, so it only links the skb into [`PURGED`] (a frame into
+/// [`PURGED_FRAMES`]).
 ///
 /// # Safety
 ///
@@ -557,11 +558,12 @@ unsafe fn take_purged(f: &mut impl FnMut(RxItem)) {
     }
 }
 
-/// `ptr_ring_cleanup()` destructor for the skbs left in a ring.
+/// `ptr_ring_cleanup()` destructor for the entries left in a ring.
 ///
 /// # Safety
 ///
-/// `ptr` must be an owned sk_buff taken out of the ring.
+/// `ptr` must be an entry taken out of the ring (an owned sk_buff or a
+/// tagged owned frame), in process context.
 unsafe extern "C" fn purge_skb(ptr: *mut core::ffi::c_void) {
     // SAFETY: the ring only holds owned skbs and tagged owned frames put
     // there by the producers; ring cleanup runs in process context.
