@@ -136,8 +136,17 @@ t_attach_checks() {
 # them back into rv1's ring as frames. rv2 samples every packet: its
 # decision records say which verdict each one got.
 t_verdicts() {
-	local v pass drop ab tx out
+	local v pass drop ab tx out tr=/sys/kernel/tracing traced=
 	"$CTL" -n $NS2 dev set rv2 sample 1 ring 128 >/dev/null
+	# With tracing in the kernel (the debug one): XDP_DROP and XDP_ABORTED
+	# free with SKB_DROP_REASON_XDP, and XDP_ABORTED is traced.
+	[ -d $tr/events ] || mount -t tracefs nodev $tr 2>/dev/null || true
+	if [ -w $tr/events/skb/kfree_skb/enable ] && [ -w $tr/events/xdp/xdp_exception/enable ]; then
+		echo >$tr/trace
+		echo 1 >$tr/events/skb/kfree_skb/enable
+		echo 1 >$tr/events/xdp/xdp_exception/enable
+		traced=1
+	fi
 	stats $NS2 rv2
 	pass=${S[rx0_xdp_pass]:-0} drop=${S[rx0_xdp_drop]:-0}
 	ab=${S[rx0_xdp_aborted]:-0} tx=${S[rx0_xdp_tx]:-0}
@@ -148,6 +157,17 @@ t_verdicts() {
 		send10
 	done
 	detach $NS2 rv2 || fail "detach"
+	if [ -n "$traced" ]; then
+		echo 0 >$tr/events/skb/kfree_skb/enable
+		echo 0 >$tr/events/xdp/xdp_exception/enable
+		out=$(<$tr/trace)
+		echo >$tr/trace
+		[[ $out == *"reason: XDP"* ]] || fail "no kfree_skb with reason XDP traced"
+		[[ $out == *"xdp_exception:"*"action=ABORTED"* ]] ||
+			fail "XDP_ABORTED not traced (xdp:xdp_exception)"
+	else
+		echo "# no tracefs events in this kernel: drop reasons not checked"
+	fi
 	stats $NS2 rv2
 	grew rx0_xdp_pass "$pass" 10 PASS
 	grew rx0_xdp_drop "$drop" 10 DROP
