@@ -156,7 +156,9 @@ t_slow_listener_drops_counted() {
 	echo "# events sent $sent, dropped $dropped"
 	[ "$dropped" -gt 0 ] || fail "no event counted as dropped"
 	[ "$sent" -gt 0 ] || fail "no event sent"
-	[ "$(link_stat $NS1 rv1 tx_dropped)" = 0 ] || fail "the datapath dropped packets"
+	[ "$(link_stat $NS1 rv1 tx_dropped)" = 0 ] ||
+		fail "the datapath dropped packets: $(ip netns exec $NS1 ethtool -S rv1 |
+			grep -E 'drop|full|busy' | grep -v ': 0$' | tr -s ' \n' ' ')"
 }
 
 # Events travel in batches: several decision-ntf messages per datagram,
