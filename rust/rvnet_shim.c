@@ -524,6 +524,30 @@ struct fib_nh_common *rvnet_fib_info_nhc(struct fib_info *fi, int nhsel)
 	return fib_info_nhc(fi, nhsel);
 }
 
+/* Paths of an IPv6 FIB entry as rt6_fill_node() dumps them: a nexthop
+ * object's, else the entry's own and its ECMP siblings'. Under RCU.
+ */
+unsigned int rvnet_fib6_num_path(const struct fib6_info *f6i)
+{
+	if (f6i->nh)
+		return nexthop_num_path(f6i->nh);
+	return READ_ONCE(f6i->fib6_nsiblings) + 1;
+}
+
+struct fib_nh_common *rvnet_fib6_nhc(struct fib6_info *f6i, int sel)
+{
+	struct fib6_info *sib;
+
+	if (f6i->nh)
+		return nexthop_fib_nhc(f6i->nh, sel);
+	if (sel == 0)
+		return &f6i->fib6_nh->nh_common;
+	list_for_each_entry_rcu(sib, &f6i->fib6_siblings, fib6_siblings)
+		if (--sel == 0)
+			return &sib->fib6_nh->nh_common;
+	return NULL;
+}
+
 /* The uid of a lookup without a socket (sock_net_uid(net, NULL)) */
 u32 rvnet_sock_net_uid_none(const struct net *net)
 {

@@ -253,6 +253,8 @@ int rvnet_ip_route_input(struct net_device *dev, __be32 dst, __be32 src,
 u32 rvnet_sock_net_uid_none(const struct net *net);
 unsigned int rvnet_fib_info_num_path(const struct fib_info *fi);
 struct fib_nh_common *rvnet_fib_info_nhc(struct fib_info *fi, int nhsel);
+unsigned int rvnet_fib6_num_path(const struct fib6_info *f6i);
+struct fib_nh_common *rvnet_fib6_nhc(struct fib6_info *f6i, int sel);
 
 /* linux/cred.h, linux/uidgid.h */
 u32 rvnet_current_kuid(void);
