@@ -16,6 +16,20 @@ ksrc_pkg_version() {
 	dpkg-query -W -f='${Version}' linux-source-6.12
 }
 
+# py_precompile DIR...: byte-compile the Python under each existing DIR
+# (on the host, where it is writable). The guest sees the host's root
+# read-only, so it cannot write __pycache__ there and compiled the kernel's
+# YNL library (tools/net/ynl/lib, 1,400 lines) on every import: measured on
+# the debug kernel under TCG beside another guest, `import lib` took 8.8 s
+# against 4.6 s for a bare python3. Up-to-date files are only stat()ed.
+py_precompile() {
+	local d dirs=()
+	for d in "$@"; do [ ! -d "$d" ] || dirs+=("$d"); done
+	[ ${#dirs[@]} = 0 ] || python3 -m compileall -q "${dirs[@]}" >/dev/null 2>&1 ||
+		log "could not byte-compile ${dirs[*]}"
+	return 0
+}
+
 # Extracted, pristine kernel source for the installed package version.
 ksrc_dir() {
 	local v d

@@ -12,10 +12,13 @@ cli.py) with rvnet's spec.
       "errno=N msg=EXTACK"
   rvnet_genl.py fuzz SECONDS SEED   random requests; every error must be a
       clean errno reply (with an extack message when the handler ran)
+  rvnet_genl.py serve   requests from stdin, one per line, one answer line
+      each ("NS do|dump OP JSON", "NS raw CMD HEX"; see serve())
   rvnet_genl.py errors < CASES   requests that must fail, from one process:
       each line "do|dump OP JSON ERRNO [MSG...]": the errno, an extack
       message, containing MSG if given
 """
+import ctypes
 import ipaddress
 import json
 import os
@@ -198,7 +201,12 @@ def messages(data):
 
 def raw(cmd, hexattrs):
     """One request with raw attributes; prints errno and extack message."""
-    y = ynl()
+    print(raw_req(ynl(), cmd, hexattrs))
+    return 0
+
+
+def raw_req(y, cmd, hexattrs):
+    """Send one request with raw attributes: "errno=E msg=M" of its ack."""
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
     sock.setsockopt(270, 11, 1)  # NETLINK_EXT_ACK
     sock.setsockopt(270, 10, 1)  # NETLINK_CAP_ACK
@@ -207,8 +215,8 @@ def raw(cmd, hexattrs):
     while True:
         for typ, e, m in messages(sock.recv(65536)):
             if typ == 2:
-                print(f"errno={-e} msg={m}")
-                return 0
+                sock.close()
+                return f"errno={-e} msg={m}"
 
 
 def errors(lines):
@@ -235,7 +243,66 @@ def errors(lines):
     return 1 if bad else 0
 
 
+class YnlEncoder(json.JSONEncoder):
+    """cli.py's --output-json encoding: bytes as hex, sets as lists."""
+
+    def default(self, o):
+        if isinstance(o, bytes):
+            return o.hex()
+        if isinstance(o, set):
+            return list(o)
+        return json.JSONEncoder.default(self, o)
+
+
+def setns(fd, libc):
+    if libc.setns(fd, 0x40000000) != 0:  # CLONE_NEWNET
+        raise OSError(ctypes.get_errno(), "setns")
+
+
+def serve():
+    """Requests from stdin, one per line, answered in order, one line each.
+
+    "NS do|dump OP JSON": NS is a name under /run/netns or "-" for our
+    own namespace; the answer is "0 " and the reply as cli.py
+    --output-json prints it, or "1 " and the NlError text as cli.py prints
+    it, on one line. "NS raw CMD HEX": as the raw command, "0 errno=E
+    msg=M". Each request is made from inside NS, with one YnlFamily per
+    namespace. For shell cases that ask many questions: a python3 start
+    costs seconds on the debug kernel under TCG.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    own = os.open("/proc/self/ns/net", os.O_RDONLY)
+    fams = {}
+    for line in sys.stdin:
+        ns, mode, op, arg = (line.rstrip("\n").split(" ", 3) + ["", "", ""])[:4]
+        fd = None if ns == "-" else os.open(f"/run/netns/{ns}", os.O_RDONLY)
+        try:
+            if fd is not None:
+                setns(fd, libc)
+            if ns not in fams:
+                fams[ns] = ynl()
+            y = fams[ns]
+            if mode == "raw":
+                out = "0 " + raw_req(y, int(op), arg)
+            elif mode in ("do", "dump"):
+                req = json.loads(arg or "{}")
+                rep = y.do(op, req) if mode == "do" else y.dump(op, req)
+                out = "0 " + json.dumps(rep, cls=YnlEncoder)
+            else:
+                out = f"1 unknown request: {line.strip()}"
+        except NlError as e:
+            out = "1 " + str(e).replace("\n", " ")
+        finally:
+            if fd is not None:
+                setns(own, libc)
+                os.close(fd)
+        print(out, flush=True)
+    return 0
+
+
 def main():
+    if sys.argv[1] == "serve":
+        return serve()
     if sys.argv[1] == "route-cmp":
         return route_cmp(sys.argv[2:])
     if sys.argv[1] == "raw":

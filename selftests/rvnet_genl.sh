@@ -1,38 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The rvnet generic netlink family, driven through the kernel's own YNL CLI
-# (tools/net/ynl/cli.py) with Documentation/netlink/specs/rvnet.yaml:
-# route-get equals `ip route get`, neigh-get follows `ip neigh`, resolve
-# sends an ARP request, path-get, dev-get/dump/set, errors with extack
+# The rvnet generic netlink family on the debug kernel, driven through the
+# kernel's own YNL library and CLI (tools/net/ynl) with
+# Documentation/netlink/specs/rvnet.yaml: route-get details (prefix,
+# metric, table, input routes), resolve sends an ARP request and a
+# neighbour solicitation, path-get, dev-get/dump/set, errors with extack
 # messages that change nothing, unprivileged calls, and a bounded fuzz.
+# The comparisons with ip route get and ip neigh: rvnet_genl_ip.sh.
 . "$(dirname "$0")/lib.sh"
-
-here=$(cd "$(dirname "$0")" && pwd)
-SPEC=$here/../Documentation/netlink/specs/rvnet.yaml
-CLI=$KSFT_DIR/../../net/ynl/cli.py
-HELPER=$here/rvnet_genl.py
-
-# ynl [--ns NS] ARGS...: cli.py on the rvnet family, JSON output.
-ynl() {
-	local pre=()
-	if [ "$1" = --ns ]; then pre=(ip netns exec "$2"); shift 2; fi
-	"${pre[@]}" python3 "$CLI" --no-schema --spec "$SPEC" --output-json "$@"
-}
-
-# Hex of an IPv4 address, as YNL takes binary attributes.
-h4() { local IFS=.; set -- $1; printf '%02x%02x%02x%02x' "$1" "$2" "$3" "$4"; }
-h6() { python3 -c 'import ipaddress,sys; print(ipaddress.ip_address(sys.argv[1]).packed.hex())' "$1"; }
-ifindex() { ip netns exec "$1" cat "/sys/class/net/$2/ifindex"; }
-
-# jget JSON KEY: one field of a JSON object.
-jget() { echo "$1" | jq -r ".\"$2\" // empty"; }
-
-# expect_err OUT ERRNAME: a cli.py failure with this errno text and an
-# extack message from rvnet or the netlink core.
-expect_err() {
-	echo "$1" | grep -q "$2" || fail "wanted '$2', got: $1"
-	echo "$1" | grep -q "'msg'" || fail "no extack message: $1"
-}
+. "$(dirname "$0")/genl_lib.sh"
 
 t_family() {
 	local nlctrl=$KSFT_DIR/../../../Documentation/netlink/specs/nlctrl.yaml out
@@ -50,52 +26,8 @@ t_family() {
 	echo "$out" | grep -q '"decisions"' || fail "no decisions multicast group: $out"
 }
 
-# The routing setup of NS1 for the route cases.
-setup_routes() {
-	setup_pair_netns
-	local n="ip -n $NS1"
-	$n addr add 10.23.0.11/24 dev rv1
-	$n route add default via 10.23.0.2
-	$n route add 192.0.2.0/24 via 10.23.0.2
-	$n route add 192.0.2.128/25 via 10.23.0.3 metric 7
-	$n rule add from 10.23.0.11 table 100
-	$n route add default via 10.23.0.4 table 100
-	$n rule add fwmark 7 table 101
-	$n route add default via 10.23.0.5 table 101
-	$n rule add ipproto tcp dport 443 table 103
-	$n rule add sport 5000-5999 table 103
-	$n route add default via 10.23.0.6 table 103
-	$n route add blackhole 198.51.100.0/24
-	$n route add unreachable 198.51.101.0/24
-	$n route add prohibit 198.51.102.0/24
-	$n -6 route add default via fd23::2
-	$n -6 route add fd99::/64 via fd23::3
-	$n -6 route add blackhole fd66::/64
-	$n -6 route add fd77::/64 dev rv1 table 102
-	$n -6 rule add from fd23::11 table 102
-	$n addr add fd23::11/64 dev rv1 nodad
-}
-
-t_route_v4() {
-	setup_routes
-	ip netns exec $NS1 python3 "$HELPER" route-cmp \
-		10.23.0.2 8.8.8.8 192.0.2.5 192.0.2.200 \
-		8.8.8.8,from=10.23.0.11 8.8.8.8,mark=7 8.8.8.8,oif=rv1 \
-		198.51.100.1 198.51.101.1 198.51.102.1 \
-		10.23.0.1 10.23.0.255 127.0.0.1 \
-		8.8.8.8,ipproto=tcp,dport=443 8.8.8.8,ipproto=udp,dport=443 \
-		8.8.8.8,dport=443 8.8.8.8,ipproto=tcp,dport=80 8.8.8.8,sport=5001 \
-		8.8.8.8,ipproto=icmp,sport=6000 198.51.101.1,ipproto=tcp,dport=443
-}
-
-t_route_v6() {
-	setup_routes
-	ip netns exec $NS1 python3 "$HELPER" route-cmp \
-		fd23::2 2001:db8::1 fd99::5 fd23::1 fd77::1,from=fd23::11 fd66::1 \
-		fd99::5,ipproto=tcp,dport=443 fd99::5,ipproto=ipv6-icmp
-}
-
 t_route_details() {
+	ynl_serve
 	setup_routes
 	local out
 	# Prefix, length and metric of the more specific route.
@@ -123,61 +55,8 @@ t_route_details() {
 	[ "$(jget "$out" oif-name)" = rv1 ] || fail "iif lookup device: $out"
 }
 
-nstate() { ip -n $NS1 neigh show "$1" dev rv1 | awk '{print $NF}'; }
-ystate() {
-	ynl --ns $NS1 --do neigh-get --json \
-		"{\"addr\": \"$2\", \"ifindex\": $1}" 2>&1 | jq -r '."state-name"' 2>/dev/null
-}
-
-t_neigh_states() {
-	setup_pair_netns
-	# REACHABLE for 15..45 s (the default): each ynl call costs seconds on
-	# the debug kernel under a loaded host, and 5..15 s was missed there
-	# once. Then STALE.
-	ip netns exec $NS1 sysctl -qw net.ipv4.neigh.rv1.base_reachable_time_ms=30000
-	# INCOMPLETE for 3 x 10 s before FAILED (the debug kernel is slow).
-	ip netns exec $NS1 sysctl -qw net.ipv4.neigh.rv1.retrans_time_ms=10000
-	local idx out a i s1 s2 y
-	idx=$(ifindex $NS1 rv1)
-	a=$(h4 10.23.0.2)
-	out=$(ynl --ns $NS1 --do neigh-get --json "{\"addr\": \"$a\", \"ifindex\": $idx}" 2>&1) &&
-		fail "entry before any traffic: $out"
-	expect_err "$out" "No such file"
-	# INCOMPLETE: resolution of an address nobody answers.
-	out=$(ynl --ns $NS1 --do neigh-get --json \
-		"{\"addr\": \"$(h4 10.23.0.99)\", \"ifindex\": $idx, \"resolve\": true}")
-	[ "$(jget "$out" state-name)" = INCOMPLETE ] || fail "resolve of a silent address: $out"
-	[ "$(nstate 10.23.0.99)" = INCOMPLETE ] || fail "ip neigh: $(nstate 10.23.0.99)"
-	# REACHABLE after traffic, then STALE: each answer must equal what
-	# ip neigh says just before and after it (when those two agree).
-	ip netns exec $NS1 ping -c1 -W5 10.23.0.2 >/dev/null || fail "ping failed"
-	# The family is asked once per state ip shows (a ynl process costs
-	# seconds under TCG); ip alone watches the entry in between.
-	local seen= last= end=$((SECONDS + 150))
-	while [ $SECONDS -lt $end ]; do
-		s1=$(nstate 10.23.0.2)
-		if [ "$s1" = "$last" ]; then
-			sleep 0.5
-			continue
-		fi
-		out=$(ynl --ns $NS1 --do neigh-get --json "{\"addr\": \"$a\", \"ifindex\": $idx}")
-		s2=$(nstate 10.23.0.2)
-		y=$(jget "$out" state-name)
-		if [ "$s1" = "$s2" ]; then
-			[ "$y" = "$s1" ] || fail "neigh-get says $y, ip neigh $s1"
-			last=$s1
-			case "$seen:$y" in
-			:REACHABLE) seen=R ;;
-			R:STALE) seen=RS; break ;;
-			esac
-		fi
-	done
-	[ "$seen" = RS ] || fail "did not see REACHABLE then STALE (saw '$seen', now $s2)"
-	[ "$(jget "$out" lladdr)" = "$(ip netns exec $NS2 cat /sys/class/net/rv2/address)" ] ||
-		fail "lladdr: $out"
-}
-
 t_neigh_resolve_arp() {
+	ynl_serve
 	setup_pair_netns
 	local idx out rx0 rx1
 	idx=$(ifindex $NS1 rv1)
@@ -203,6 +82,7 @@ t_neigh_resolve_arp() {
 }
 
 t_path() {
+	ynl_serve
 	setup_pair_netns
 	ip netns exec $NS1 ping -c1 -W5 10.23.0.2 >/dev/null || fail "ping failed"
 	local out kind
@@ -223,6 +103,7 @@ t_path() {
 }
 
 t_dev() {
+	ynl_serve
 	setup_pair_netns
 	local idx out
 	idx=$(ifindex $NS1 rv1)
@@ -242,6 +123,7 @@ t_dev() {
 }
 
 t_errors() {
+	ynl_serve
 	setup_pair_netns
 	local idx out
 	idx=$(ifindex $NS1 rv1)
@@ -285,15 +167,16 @@ t_errors() {
 	[ "$(jget "$(ynl --ns $NS1 --do dev-get --json "{\"ifindex\": $idx}")" ring-size)" = 64 ] ||
 		fail "failed dev-set changed ring-size"
 	# Unknown attribute type and wrong-sized u32, via raw requests.
-	out=$(ip netns exec $NS1 python3 "$HELPER" raw 4 "08001e0001000000")
+	out=$(ynl_raw $NS1 4 "08001e0001000000")
 	echo "$out" | grep -q "errno=22 msg=." || fail "unknown attribute: $out"
-	out=$(ip netns exec $NS1 python3 "$HELPER" raw 4 "060001000100")
+	out=$(ynl_raw $NS1 4 "060001000100")
 	echo "$out" | grep -q "errno=22 msg=." || fail "2-byte ifindex: $out"
-	out=$(ip netns exec $NS1 python3 "$HELPER" raw 2 "")
+	out=$(ynl_raw $NS1 2 "")
 	echo "$out" | grep -q "errno=22 msg=rvnet" || fail "empty neigh-get: $out"
 }
 
 t_unprivileged() {
+	ynl_serve
 	ip link add rvu type rvnet
 	local idx out nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
 	idx=$(cat /sys/class/net/rvu/ifindex)
@@ -325,6 +208,7 @@ t_unprivileged() {
 }
 
 t_fuzz() {
+	ynl_serve
 	setup_routes
 	ip netns exec $NS1 python3 "$HELPER" fuzz 15 "$RANDOM"
 	# Still answering.
@@ -334,12 +218,9 @@ t_fuzz() {
 
 rvnet_load
 ktap_print_header
-ktap_set_plan 11
+ktap_set_plan 8
 run_case "genl_family_v1_ops_group_no_init_ns_admin_perm" t_family
-run_case "genl_route_get_v4_equals_ip_route_get" t_route_v4
-run_case "genl_route_get_v6_equals_ip_route_get" t_route_v6
 run_case "genl_route_get_prefix_metric_table_iif" t_route_details
-run_case "genl_neigh_get_incomplete_reachable_stale" t_neigh_states
 run_case "genl_neigh_resolve_sends_arp_and_ns" t_neigh_resolve_arp
 run_case "genl_path_get_route_neigh_qdisc" t_path
 run_case "genl_dev_get_set_dump" t_dev
