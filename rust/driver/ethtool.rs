@@ -117,6 +117,10 @@ impl Ethtool for Rvnet {
                 format_args!("rx{i}_budget_exhausted"),
                 q.data.budget_exhausted.get(),
             );
+            s.put(
+                format_args!("rx{i}_bql_completions"),
+                q.data.bql_completions.get(),
+            );
         }
         s.put(format_args!("implicit_skb_drops"), skb::implicit_drops());
     }

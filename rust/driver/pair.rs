@@ -216,6 +216,8 @@ impl Driver for Rvnet {
         let peer = dev.peer_rtnl(rtnl);
         for q in dev.data().rxq.iter() {
             q.drain(rtnl, |skb, bh| purge(peer, skb, bh));
+            // And what the last polls took but still owed the sender's BQL.
+            BhOff::with(|bh| super::rx::flush_owed(peer, &q.data, bh));
         }
         if let Some(p) = peer {
             wake_stopped(p);
@@ -336,9 +338,9 @@ const IFLA_ADDRESS: u32 = 1;
 pub(super) fn purge(sender: Option<&Device<Rvnet>>, skb: SkBuff, bh: &BhOff) {
     if let Some(s) = sender {
         let tag = skb.tx_tag();
-        let mut c = super::rx::Completion::new(s, bh);
+        let mut c = super::rx::Completion::new(s, bh, Default::default());
         c.packet(&tag);
-        c.finish();
+        c.flush();
         if let Some(st) = s.data().txs.get(usize::from(tag.queue)) {
             st.purged.add(1);
         }
