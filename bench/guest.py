@@ -892,11 +892,21 @@ class Bench:
                 return self._lat(kind, [])
         return self._lat(kind, [])
 
-    def m_slow(self, kind, root):
+    def m_slow(self, kind, case):
         """Ping under a UDP flood whose consumer is the bottleneck
-        (`slow_consumer`), with `root` as b1's root qdisc."""
-        with self.slow_consumer(kind) as flood_args:
-            return self._lat(kind, flood_args, root=root, secs=self.cfg["slow_s"], pin=True)
+        (`slow_consumer`), with `root` as b1's root qdisc; on rvnet with
+        b1's `tx-usecs` (BQL completion coalescing) set to `usecs` for the
+        run when it is not None (0: every packet completed on its own, as
+        rvnet did before it batched)."""
+        root, usecs = case
+        if usecs is not None and kind == "rvnet":
+            nsh(ns_a(kind), ["ethtool", "-C", "b1", "tx-usecs", usecs])
+        try:
+            with self.slow_consumer(kind) as flood_args:
+                return self._lat(kind, flood_args, root=root, secs=self.cfg["slow_s"], pin=True)
+        finally:
+            if usecs is not None and kind == "rvnet":
+                nsh(ns_a(kind), ["ethtool", "-C", "b1", "tx-usecs", 100], check=False)
 
     def _lat(self, kind, flood_args, root="fq_codel", secs=None, pin=False):
         """Ping RTTs from b1 to b2 while an iperf3 UDP flood (1400 B, as
@@ -1149,8 +1159,14 @@ class Bench:
             if "slow" in sel:
                 # The smoke run measures one root (the scenario runs and
                 # records its evidence); the bench both.
-                for root in ("fq_codel",) if self.args.smoke else ("fq_codel", "sfq"):
-                    self.alternate("slow_consumer", root, PAIRS, self.m_slow, root,
+                cases = [("fq_codel", ("fq_codel", None))]
+                if not self.args.smoke:
+                    # And rvnet completing every packet on its own (tx-usecs
+                    # 0), what it did before it batched: the same boot.
+                    cases += [("sfq", ("sfq", None)),
+                              ("fq_codel, rvnet tx-usecs 0", ("fq_codel", 0))]
+                for name, case in cases:
+                    self.alternate("slow_consumer", name, PAIRS, self.m_slow, case,
                                    after=lambda k: self.set_root(k, None))
             if "obs" in sel:
                 self.observation_cost()

@@ -18,6 +18,7 @@ use crate::net::rtnl::{NewLink, Rtnl};
 use crate::net::skb::{DropReason, SkBuff};
 use crate::net::sync::BhOff;
 use crate::net::txq::XmitQueue;
+use core::sync::atomic::AtomicU64;
 use kernel::prelude::*;
 use kernel::str::CStr;
 
@@ -46,6 +47,9 @@ pub(crate) struct RvnetDev {
     pub(crate) txs: KVec<TxState>,
     /// Observation settings and counters (generic netlink `dev-get/set`).
     pub(crate) obs: super::observe::Observe,
+    /// How long the peer's polls may hold back the BQL completion of this
+    /// end's packets, in ns (`ethtool -C tx-usecs`; 0: every packet).
+    pub(crate) tx_coalesce_ns: AtomicU64,
 }
 
 impl RvnetDev {
@@ -120,6 +124,7 @@ impl Driver for Rvnet {
             rxq,
             txs,
             obs: super::observe::Observe::new()?,
+            tx_coalesce_ns: AtomicU64::new(super::rx::BQL_COALESCE_NS),
         })
     }
 

@@ -19,9 +19,9 @@ use crate::net::sync::BhOff;
 use crate::net::txq::clock_ns;
 use core::sync::atomic::{fence, Ordering};
 
-/// How long a ring may hold back the BQL completion of packets it took
-/// (the upstream veth BQL series of 2026 settled on 100 us, its default
-/// `tx-usecs`).
+/// How long a ring may hold back the BQL completion of packets it took, by
+/// default (the upstream veth BQL series of 2026 settled on 100 us, its
+/// default `tx-usecs`); the sender's `ethtool -C tx-usecs` sets it.
 pub(super) const BQL_COALESCE_NS: u64 = 100_000;
 
 /// BQL completion of the packets a ring's polls take, in batches.
@@ -36,8 +36,9 @@ pub(super) const BQL_COALESCE_NS: u64 = 100_000;
 /// - more than the limit is owed: the sender is stopped on BQL and the
 ///   ring has run dry behind it (DQL's starvation case, it raises the
 ///   limit);
-/// - the oldest owed bytes were looked at [`BQL_COALESCE_NS`] ago or
-///   more: the limit then settles near what the consumer takes in that
+/// - the oldest owed bytes were looked at the sender's `tx-usecs`
+///   ([`BQL_COALESCE_NS`] by default) ago or more (with `tx-usecs` 0, at
+///   once: every packet is completed on its own): the limit then settles near what the consumer takes in that
 ///   time, which bounds the time a packet waits in the ring (the clock is
 ///   read only from the second packet of a poll on, so that the common
 ///   one-packet poll costs no clock read);
@@ -51,6 +52,8 @@ pub(super) struct Completion<'a> {
     sender: &'a Device<Rvnet>,
     bh: &'a BhOff,
     owed: Owed,
+    /// The sender's `tx-usecs`, in ns.
+    bound_ns: u64,
     /// Packets added since this value was made (one poll).
     taken: u32,
     /// Completions reported (`dql_completed` calls).
@@ -63,6 +66,7 @@ impl<'a> Completion<'a> {
             sender,
             bh,
             owed,
+            bound_ns: sender.data().tx_coalesce_ns.load(Ordering::Relaxed),
             taken: 0,
             reported: 0,
         }
@@ -85,10 +89,11 @@ impl<'a> Completion<'a> {
         // and saturating (then completing) if it ever were.
         self.owed.bytes = self.owed.bytes.saturating_add(tag.len);
         self.taken = self.taken.wrapping_add(1);
-        if self.owed.bytes > self.owed.limit {
+        if self.owed.bytes > self.owed.limit || self.bound_ns == 0 {
             // netdev_tx_sent_queue() lets the sender exceed the limit by
             // one packet before it stops, so owing exactly the limit is a
-            // normal state; more means the sender waits for us.
+            // normal state; more means the sender waits for us. tx-usecs
+            // 0: no coalescing.
             self.flush();
         } else if self.taken > 1 {
             self.flush_if_old();
@@ -101,7 +106,7 @@ impl<'a> Completion<'a> {
         let now = clock_ns();
         if self.owed.since_ns == 0 {
             self.owed.since_ns = now;
-        } else if now.saturating_sub(self.owed.since_ns) >= BQL_COALESCE_NS {
+        } else if now.saturating_sub(self.owed.since_ns) >= self.bound_ns {
             self.flush();
             // The next batch starts now.
             self.owed.since_ns = now;
