@@ -887,9 +887,18 @@ class Bench:
         if case == "saturated":
             with self.saturated(kind) as flood_args:
                 return self._lat(kind, flood_args)
-        if case == "threaded":
-            with self.threaded_both(kind):
-                return self._lat(kind, [])
+        if case in ("threaded", "threaded0"):
+            # threaded0: rvnet completing every packet on its own (b1's
+            # tx-usecs 0), as it did before it batched.
+            per_packet = case == "threaded0" and kind == "rvnet"
+            if per_packet:
+                nsh(ns_a(kind), ["ethtool", "-C", "b1", "tx-usecs", 0])
+            try:
+                with self.threaded_both(kind):
+                    return self._lat(kind, [])
+            finally:
+                if per_packet:
+                    nsh(ns_a(kind), ["ethtool", "-C", "b1", "tx-usecs", 100], check=False)
         return self._lat(kind, [])
 
     def m_slow(self, kind, case):
@@ -1156,6 +1165,8 @@ class Bench:
                 if not self.args.smoke:  # the smoke stays short: slow covers threads
                     self.alternate("latency_under_load", "fq_codel + UDP flood, threaded NAPI", PAIRS,
                                    self.m_lat, "threaded", after=lambda k: self.set_root(k, None))
+                    self.alternate("latency_under_load", "fq_codel + UDP flood, threaded NAPI, rvnet tx-usecs 0",
+                                   PAIRS, self.m_lat, "threaded0", after=lambda k: self.set_root(k, None))
             if "slow" in sel:
                 # The smoke run measures one root (the scenario runs and
                 # records its evidence); the bench both.
