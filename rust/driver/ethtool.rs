@@ -117,7 +117,7 @@ impl Ethtool for Rvnet {
         // Read by the peer's polls once per poll: the next one applies it.
         dev.data()
             .tx_coalesce_ns
-            .store(u64::from(usecs) * 1000, Ordering::Relaxed);
+            .store(u64::from(usecs).saturating_mul(1000), Ordering::Relaxed);
         Ok(())
     }
 

@@ -37,11 +37,11 @@ pub(super) const BQL_COALESCE_NS: u64 = 100_000;
 ///   ring has run dry behind it (DQL's starvation case, it raises the
 ///   limit);
 /// - the oldest owed bytes were looked at the sender's `tx-usecs`
-///   ([`BQL_COALESCE_NS`] by default) ago or more (with `tx-usecs` 0, at
-///   once: every packet is completed on its own): the limit then settles near what the consumer takes in that
-///   time, which bounds the time a packet waits in the ring (the clock is
-///   read only from the second packet of a poll on, so that the common
-///   one-packet poll costs no clock read);
+///   ([`BQL_COALESCE_NS`] by default) ago or more: the limit then settles
+///   near what the consumer takes in that time, which bounds the time a
+///   packet waits in the ring (the clock is read only from the second
+///   packet of a poll on, so that the common one-packet poll costs no
+///   clock read); with `tx-usecs` 0 every packet is completed on its own;
 /// - the poll found the ring empty (it completes its NAPI): nothing may
 ///   be left owed while the ring is idle, or the sender's in-flight count
 ///   would never come back to 0;
@@ -149,7 +149,7 @@ impl<'a> Completion<'a> {
             // Refused only if BQL never counted these bytes (a bug the
             // abstraction catches instead of letting DQL BUG()).
             if c.completed(bytes) {
-                self.reported += 1;
+                self.reported = self.reported.wrapping_add(1);
             }
             self.owed.limit = c.limit();
             // Dropping the right restarts the queue if BQL stopped it and
