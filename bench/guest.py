@@ -55,7 +55,7 @@ WORKLOADS = ["pktgen", "qdisc", "tcp", "udp", "rr", "lat", "slow", "obs"]
 FULL = dict(pktgen_s=2, qdisc_s=2, tcp_s=2, udp_s=2, rr_s=2, lat_s=4, slow_s=4,
             slow_filters=300, ping_interval=0.01, runs=5, warmup=1)
 SMOKE = dict(pktgen_s=1, qdisc_s=1, tcp_s=1, udp_s=1, rr_s=1, lat_s=2, slow_s=1,
-             slow_filters=100, ping_interval=0.01, runs=1, warmup=0)
+             slow_filters=50, ping_interval=0.01, runs=1, warmup=0)
 
 
 class Unsupported(Exception):
