@@ -53,7 +53,7 @@ WORKLOADS = ["pktgen", "qdisc", "tcp", "udp", "rr", "lat", "slow", "obs"]
 # slow_filters: tc matchall filters (action continue) on the receiving end's
 # ingress in the slow-consumer cases, each run for every packet received.
 FULL = dict(pktgen_s=2, qdisc_s=2, tcp_s=2, udp_s=2, rr_s=2, lat_s=4, slow_s=4,
-            slow_filters=300, ping_interval=0.01, runs=5, warmup=1)
+            slow_filters=1500, ping_interval=0.01, runs=5, warmup=1)
 SMOKE = dict(pktgen_s=1, qdisc_s=1, tcp_s=1, udp_s=1, rr_s=1, lat_s=2, slow_s=1,
              slow_filters=50, ping_interval=0.01, runs=1, warmup=0)
 
@@ -293,14 +293,19 @@ class QueueEvidence:
             ["ip", "netns", "exec", self.a, "/usr/bin/python3", os.path.abspath(__file__),
              "--sample-bql", "b1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             text=True, preexec_fn=affinity)
+        # It says when it samples (Python starts slowly under TCG): the
+        # ping starts after that.
+        self.sampler.stdout.readline()
 
     def sample(self):
         q = qdisc_stats(self.a, "b1")
         self.backlog.append(q.get("backlog"))
         self.qlen.append(q.get("qlen"))
         if self.kind == "rvnet":
-            tx = ethtool_stats(self.a, "b1").get("tx0_packets")
+            # Taken first: the difference is an upper bound (b1 sends on
+            # between the two reads), never negative.
             rx = ethtool_stats(self.b, "b2").get("rx0_packets")
+            tx = ethtool_stats(self.a, "b1").get("tx0_packets")
             if tx is not None and rx is not None:
                 self.ring.append(tx - rx)
 
@@ -316,6 +321,8 @@ class QueueEvidence:
         try:
             out, _ = self.sampler.communicate(timeout=30)
             bql = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
+            if not isinstance(bql, dict):
+                bql = {}
         except (ValueError, subprocess.TimeoutExpired):
             self.sampler.kill()
             bql = {}
@@ -337,6 +344,7 @@ def sample_bql(dev, interval=0.05):
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     infl, lim = [], []
+    print("sampling", flush=True)
     while not stop:
         try:
             with open(d + "inflight") as f:
@@ -501,7 +509,7 @@ class Bench:
         for ns, dev in self.ends(kind):
             self.write_threaded(ns, dev, 0)
             ethtool_value(ns, dev, ETHTOOL_SGRO, 1 if self.defaults[kind][dev]["gro"] == "on" else 0)
-        self.state[kind] = {"gro": None, "threaded": None}
+        self.state[kind].update(gro=None, threaded=None)
 
     # -- measurements --------------------------------------------------
     def snapshot(self, kind):
@@ -818,7 +826,7 @@ class Bench:
                 rc, msg = self.write_threaded(ns, dev, 1)
                 if rc != 0:
                     raise RuntimeError("threaded NAPI on %s: %s" % (dev, msg))
-            self.state[kind] = {"gro": None, "threaded": None}
+            self.state[kind].update(gro=None, threaded=None)
             # The other pair's threads are gone meanwhile (threaded off).
             threads = {dev: pids_named("napi/%s-" % dev) for _ns, dev in self.ends(kind)}
             if not all(threads.values()):
@@ -865,15 +873,8 @@ class Bench:
                         [(p, 0) for p in threads["b1"] + [srv]]:
                     os.sched_setaffinity(pid, {cpu})
                     pinned.append(pid)
-                n = self.cfg["slow_filters"]
-                cmds = "qdisc add dev b2 clsact\n" + "".join(
-                    "filter add dev b2 ingress pref %d matchall action continue\n" % (i + 1)
-                    for i in range(n))
-                nsh(b, ["tc", "-batch", "-"], stdin=cmds, timeout=300)
-                try:
-                    yield ["-A", "0", "-w", "4M"]
-                finally:
-                    nsh(b, ["tc", "qdisc", "del", "dev", "b2", "clsact"], check=False)
+                self.slow_filters(kind, True)
+                yield ["-A", "0", "-w", "4M"]
         finally:
             for pid in pinned:
                 try:
@@ -882,6 +883,22 @@ class Bench:
                     pass
             for p in limits:
                 write_proc(p, saved[p])
+
+    def slow_filters(self, kind, on):
+        """`slow_filters` matchall filters on b2's ingress (clsact), each
+        with `action continue` so that every packet runs all of them; made
+        once per device and workload, removed by `on` False."""
+        st = self.state[kind]
+        if on and not st.get("filters"):
+            n = self.cfg["slow_filters"]
+            cmds = "qdisc add dev b2 clsact\n" + "".join(
+                "filter add dev b2 ingress pref %d matchall action continue\n" % (i + 1)
+                for i in range(n))
+            nsh(ns_b(kind), ["tc", "-batch", "-"], stdin=cmds, timeout=600)
+            st["filters"] = n
+        elif not on and st.get("filters"):
+            nsh(ns_b(kind), ["tc", "qdisc", "del", "dev", "b2", "clsact"], check=False)
+            st["filters"] = None
 
     def m_lat(self, kind, case):
         if case == "saturated":
@@ -911,11 +928,78 @@ class Bench:
         if usecs is not None and kind == "rvnet":
             nsh(ns_a(kind), ["ethtool", "-C", "b1", "tx-usecs", usecs])
         try:
-            with self.slow_consumer(kind) as flood_args:
-                return self._lat(kind, flood_args, root=root, secs=self.cfg["slow_s"], pin=True)
+            with self.slow_consumer(kind):
+                return self._slow(kind, root)
         finally:
             if usecs is not None and kind == "rvnet":
                 nsh(ns_a(kind), ["ethtool", "-C", "b1", "tx-usecs", 100], check=False)
+
+    def _slow(self, kind, root):
+        """Ping RTTs from b1 to b2 (ping on CPU 0) while pktgen floods b1's
+        root qdisc `root` (queue_xmit, 1400-byte frames to a foreign MAC, so
+        b2 drops each after its ingress; a producer that never waits, on
+        CPU 0): the consumer sets the rate. The bulk figure is what b2's
+        consumer took (b2's rx_packets per second); the queue evidence
+        is sampled during the ping (`QueueEvidence`)."""
+        a = ns_a(kind)
+        secs = self.cfg["slow_s"]
+        self.set_root(kind, root)
+        pin = lambda: os.sched_setaffinity(0, {0})  # noqa: E731
+        s0 = self.snapshot(kind)
+        err = []
+        with netns(a):
+            pg_ctrl("reset")
+            pg_thread(0, "rem_device_all")
+            pg_thread(0, "add_device b1")
+            for c in ("count 0", "clone_skb 0", "pkt_size 1400", "delay 0", "flag NO_TIMESTAMP",
+                      "dst_mac 90:e2:ba:ff:ff:ff", "dst_min 198.18.0.42", "dst_max 198.18.0.42",
+                      "xmit_mode queue_xmit"):
+                pg_set("b1", c)
+            # The thread inherits this netns (pgctrl acts on the writer's).
+            starter = threading.Thread(target=lambda: self._try(err, pg_ctrl, "start"))
+            starter.start()
+        ev = None
+        try:
+            time.sleep(0.8)  # let the flood fill the queues
+            q0 = qdisc_stats(a, "b1")
+            ev = QueueEvidence(self, kind, pin)
+            r0, t0 = link_stats(ns_b(kind), "b2")["rx_packets"], time.time()
+            with netns(a):
+                ping = subprocess.Popen(
+                    ["ping", "-n", "-i", str(self.cfg["ping_interval"]), "-W", "1", "-w", str(secs), B_IP],
+                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=pin)
+            try:
+                ev.sample_while(lambda: ping.poll() is None, secs)
+                out, _ = ping.communicate(timeout=secs + 30)
+            finally:
+                if ping.poll() is None:
+                    ping.kill()
+                    ping.wait()
+            r1, t1 = link_stats(ns_b(kind), "b2")["rx_packets"], time.time()
+            q = qdisc_stats(a, "b1")
+        finally:
+            evidence = ev.finish() if ev else {}
+            with netns(a):
+                pg_ctrl("stop")
+                starter.join(60)
+                pg_ctrl("reset")
+        if err:
+            raise err[0]
+        time.sleep(0.2)
+        extra = self.snap_extra(kind, s0, self.snapshot(kind))
+        rtts = sorted(float(x) for x in re.findall(r"time=([\d.]+) ms", out))
+        m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+        if not rtts or not m:
+            raise RuntimeError("no ping replies: " + out.strip()[-300:])
+        sent, got = int(m.group(1)), int(m.group(2))
+        extra.update({"pings": sent, "replies": got, "max_ms": rtts[-1], "root_qdisc": root,
+                      "qdisc_drops": q.get("drops"), "qdisc_requeues": q.get("requeues"),
+                      "qdisc_backlog_bytes_before_ping": q0.get("backlog"),
+                      "qdisc_backlog_bytes_after_ping": q.get("backlog"),
+                      "queue_evidence": evidence})
+        return ({"p50_ms": pct(rtts, 50), "p99_ms": pct(rtts, 99),
+                 "ping_loss_pct": 100.0 * (sent - got) / sent if sent else None,
+                 "consumer_rx_pps": (r1 - r0) / (t1 - t0)}, extra)
 
     def _lat(self, kind, flood_args, root="fq_codel", secs=None, pin=False):
         """Ping RTTs from b1 to b2 while an iperf3 UDP flood (1400 B, as
@@ -1179,6 +1263,8 @@ class Bench:
                 for name, case in cases:
                     self.alternate("slow_consumer", name, PAIRS, self.m_slow, case,
                                    after=lambda k: self.set_root(k, None))
+                for k in PAIRS:
+                    self.slow_filters(k, False)
             if "obs" in sel:
                 self.observation_cost()
                 self.hooks_cost()

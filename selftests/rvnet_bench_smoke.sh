@@ -51,7 +51,7 @@ SPEC = {
     "tcp_rr": (PAIRS, ["tps", "p50_us", "p99_us"], ["tps", "p50_us"], None),
     "latency_under_load": (PAIRS, ["p50_ms", "p99_ms", "ping_loss_pct", "flood_rx_mbit_s"], ["p50_ms"],
                            ["fq_codel + UDP flood", "fq_codel + UDP flood, receiver saturated"]),
-    "slow_consumer": (PAIRS, ["p50_ms", "p99_ms", "ping_loss_pct", "flood_rx_mbit_s"], ["p50_ms", "flood_rx_mbit_s"],
+    "slow_consumer": (PAIRS, ["p50_ms", "p99_ms", "ping_loss_pct", "consumer_rx_pps"], ["p50_ms", "consumer_rx_pps"],
                       ["fq_codel"]),
     "observation_cost": (["rvnet"], ["tx_pps"], ["tx_pps"], ["sample off", "sample 1/1000", "sample 1/1", "sample 1/1 one listener", "sample 1/1 no listener",
                                                          "hooks compiled out", "hooks in, sample off"]),
