@@ -343,7 +343,7 @@ const IFLA_ADDRESS: u32 = 1;
 pub(super) fn purge(sender: Option<&Device<Rvnet>>, skb: SkBuff, bh: &BhOff) {
     if let Some(s) = sender {
         let tag = skb.tx_tag();
-        let mut c = super::rx::Completion::new(s, bh, Default::default());
+        let mut c = super::rx::Completion::new(s, bh, Default::default(), false);
         c.packet(&tag);
         c.flush();
         if let Some(st) = s.data().txs.get(usize::from(tag.queue)) {
