@@ -310,9 +310,8 @@ impl<D: Driver> Device<D> {
     pub(crate) fn napi_threaded(&self) -> bool {
         // SAFETY: a C `bool` (0 or 1), written under rtnl by
         // dev_set_threaded(); read once as a byte (READ_ONCE).
-        let v = unsafe {
-            ptr::read_volatile(ptr::addr_of!((*self.as_raw()).threaded).cast::<u8>())
-        };
+        let v =
+            unsafe { ptr::read_volatile(ptr::addr_of!((*self.as_raw()).threaded).cast::<u8>()) };
         v != 0
     }
 
