@@ -48,13 +48,17 @@ IPERF_PORT, RR_PORT = 5201, 7001
 PAIRS = ["veth", "rvnet"]
 CTL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "out", "rvnetctl")
 ALL = ["dummy", "veth", "rvnet"]
-WORKLOADS = ["pktgen", "qdisc", "tcp", "udp", "rr", "lat", "slow", "obs"]
+WORKLOADS = ["pktgen", "qdisc", "tcp", "udp", "rr", "lat", "slow", "obs", "xdp"]
+# One XDP program per verdict (selftests/xdp_verdicts.bpf.c), built on the
+# host by selftests/xdp-progs (bench/run does).
+XDP_OBJ = os.path.join(HERE, "..", "out", "xdp_verdicts.bpf.o")
+XDP_IFINDEX = 111  # the redirect target of section redirect_to_111
 
 # slow_filters: tc matchall filters (action continue) on the receiving end's
 # ingress in the slow-consumer cases, each run for every packet received.
-FULL = dict(pktgen_s=2, qdisc_s=2, tcp_s=2, udp_s=2, rr_s=2, lat_s=4, slow_s=4,
+FULL = dict(pktgen_s=2, qdisc_s=2, tcp_s=2, udp_s=2, rr_s=2, lat_s=4, slow_s=4, xdp_s=2,
             slow_filters=1500, ping_interval=0.01, runs=5, warmup=1)
-SMOKE = dict(pktgen_s=1, qdisc_s=1, tcp_s=1, udp_s=1, rr_s=1, lat_s=2, slow_s=1,
+SMOKE = dict(pktgen_s=1, qdisc_s=1, tcp_s=1, udp_s=1, rr_s=1, lat_s=2, slow_s=1, xdp_s=1,
              slow_filters=50, ping_interval=0.01, runs=1, warmup=0)
 
 
@@ -600,6 +604,69 @@ class Bench:
         metrics["drops_per_s"] = q["drops"] / secs
         extra.update({"qdisc_" + k: q.get(k) for k in
                       ("packets", "drops", "requeues", "overlimits", "backlog", "qlen")})
+        return metrics, extra
+
+    # -- XDP ------------------------------------------------------------
+    @staticmethod
+    def xdp(ns, dev, section):
+        """Attach (replace) the program of `section` natively, or detach
+        with None."""
+        if section is None:
+            sh(["ip", "-n", ns, "link", "set", "dev", dev, "xdpdrv", "off"], check=False)
+        else:
+            sh(["ip", "-force", "-n", ns, "link", "set", "dev", dev, "xdpdrv",
+                "object", XDP_OBJ, "section", section])
+
+    @staticmethod
+    def xdp_drops(ns, dev):
+        """Frames the XDP program of `dev` dropped (rvnet rxN_xdp_drop,
+        veth rx_queue_N_xdp_drops), all queues."""
+        return sum(v for k, v in ethtool_stats(ns, dev).items()
+                   if re.match(r"rx.*_xdp_drops?$", k))
+
+    def xdp_setup(self, kind, case):
+        """XDP_DROP on b2 (case drop); or XDP_REDIRECT on b2 to r1, the end
+        with ifindex 111 of a second pair of the same kind in b2's
+        namespace, whose other end r2 drops with XDP (case redirect: the
+        frames cross r1's ndo_xdp_xmit into r2's ring)."""
+        b = ns_b(kind)
+        if not os.path.exists(XDP_OBJ):
+            raise Unsupported("no %s (selftests/xdp-progs)" % XDP_OBJ)
+        if case == "redirect":
+            with netns(b):
+                if kind == "rvnet":
+                    sh(["ip", "link", "add", "r1", "index", str(XDP_IFINDEX), "type", "rvnet"])
+                    m = re.search(r"r1@([^:]+):", sh(["ip", "-o", "link", "show", "r1"]))
+                    if not m:
+                        raise RuntimeError("no rvnet peer of r1")
+                    sh(["ip", "link", "set", m.group(1), "name", "r2"])
+                else:
+                    sh(["ip", "link", "add", "r1", "index", str(XDP_IFINDEX), "type", "veth",
+                        "peer", "name", "r2"])
+                sh(["ip", "-batch", "-"], stdin="link set r2 up\nlink set r1 up\n")
+            self.xdp(b, "r2", "drop")
+            self.xdp(b, "b2", "redirect_to_%d" % XDP_IFINDEX)
+        else:
+            self.xdp(b, "b2", "drop")
+
+    def xdp_teardown(self, kind, case):
+        b = ns_b(kind)
+        self.xdp(b, "b2", None)
+        if case == "redirect":
+            sh(["ip", "-n", b, "link", "del", "r1"], check=False)
+
+    def m_xdp(self, kind, case):
+        """pktgen 64 B start_xmit into b1; the program on b2 drops or
+        redirects every frame (see xdp_setup). xdp_pps: frames dropped per
+        second by the last program (b2's, or r2's after the redirect)."""
+        b = ns_b(kind)
+        sink = "b2" if case == "drop" else "r2"
+        d0 = self.xdp_drops(b, sink)
+        metrics, extra = self.pktgen(kind, "start_xmit", 60, self.cfg["xdp_s"])
+        d1 = self.xdp_drops(b, sink)
+        secs = extra["usec"] / 1e6
+        metrics["xdp_pps"] = (d1 - d0) / secs if secs else 0.0
+        extra["xdp_dropped"] = d1 - d0
         return metrics, extra
 
     def set_sample(self, n):
@@ -1268,6 +1335,15 @@ class Bench:
             if "obs" in sel:
                 self.observation_cost()
                 self.hooks_cost()
+            if "xdp" in sel:
+                for case in ("drop", "redirect"):
+                    for k in PAIRS:
+                        self.xdp_setup(k, case)
+                    try:
+                        self.alternate("xdp_" + case, "pktgen 64B", PAIRS, self.m_xdp, case)
+                    finally:
+                        for k in PAIRS:
+                            self.xdp_teardown(k, case)
         finally:
             for k in ALL:
                 self.teardown(k)

@@ -46,6 +46,10 @@ METRICS = {
     ("observation_cost", "tx_pps"): ("pps", "higher", False, "pktgen 64 B into rvnet, sampling"),
     ("observation_cost", "rx_pps"): ("pps", "higher", False, "pktgen 64 B rx at peer, sampling"),
     ("observation_cost_tcp", "gbit_s"): ("Gbit/s", "higher", False, "TCP stream over rvnet, sampling"),
+    ("xdp_drop", "xdp_pps"): ("pps", "higher", False, "XDP_DROP on the receiving end"),
+    ("xdp_drop", "tx_pps"): ("pps", None, False, "pktgen tx into XDP_DROP"),
+    ("xdp_redirect", "xdp_pps"): ("pps", "higher", False, "XDP_REDIRECT to a second pair, dropped there"),
+    ("xdp_redirect", "tx_pps"): ("pps", None, False, "pktgen tx into XDP_REDIRECT"),
 }
 DEVICES = ["dummy", "veth", "rvnet"]
 

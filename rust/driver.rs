@@ -18,6 +18,7 @@ mod pair;
 mod queues;
 mod rx;
 mod tx;
+mod xdp;
 
 pub(crate) use decisions::Decisions;
 pub(crate) use pair::Rvnet;

@@ -22,3 +22,4 @@ pub(crate) mod skb;
 pub(crate) mod stats;
 pub(crate) mod sync;
 pub(crate) mod txq;
+pub(crate) mod xdp;

@@ -3,6 +3,9 @@
  * rvnet C shim: one-line out-of-line wrappers around static inline kernel
  * helpers, grouped by the header they come from. No logic lives here.
  */
+#include <linux/bpf_trace.h>
+#include <linux/skbuff_ref.h>
+#include <net/page_pool/types.h>
 #include "rvnet_shim.h"
 
 size_t rvnet_sizeof_net_device(void) { return sizeof(struct net_device); }
@@ -521,6 +524,30 @@ struct fib_nh_common *rvnet_fib_info_nhc(struct fib_info *fi, int nhsel)
 	return fib_info_nhc(fi, nhsel);
 }
 
+/* Paths of an IPv6 FIB entry as rt6_fill_node() dumps them: a nexthop
+ * object's, else the entry's own and its ECMP siblings'. Under RCU.
+ */
+unsigned int rvnet_fib6_num_path(const struct fib6_info *f6i)
+{
+	if (f6i->nh)
+		return nexthop_num_path(f6i->nh);
+	return READ_ONCE(f6i->fib6_nsiblings) + 1;
+}
+
+struct fib_nh_common *rvnet_fib6_nhc(struct fib6_info *f6i, int sel)
+{
+	struct fib6_info *sib;
+
+	if (f6i->nh)
+		return nexthop_fib_nhc(f6i->nh, sel);
+	if (sel == 0)
+		return &f6i->fib6_nh->nh_common;
+	list_for_each_entry_rcu(sib, &f6i->fib6_siblings, fib6_siblings)
+		if (--sel == 0)
+			return &sib->fib6_nh->nh_common;
+	return NULL;
+}
+
 /* The uid of a lookup without a socket (sock_net_uid(net, NULL)) */
 u32 rvnet_sock_net_uid_none(const struct net *net)
 {
@@ -714,4 +741,313 @@ void *rvnet_genl_dump_attr(struct netlink_callback *cb, int type, int *len)
 		return NULL;
 	*len = nla_len(a);
 	return nla_data(a);
+}
+
+/* linux/netdevice.h, linux/bpf.h, linux/filter.h: XDP */
+int rvnet_netdev_bpf_command(const struct netdev_bpf *bpf)
+{
+	return bpf->command;
+}
+
+struct bpf_prog *rvnet_netdev_bpf_prog(const struct netdev_bpf *bpf)
+{
+	return bpf->prog;
+}
+
+struct netlink_ext_ack *rvnet_netdev_bpf_extack(const struct netdev_bpf *bpf)
+{
+	return bpf->extack;
+}
+
+bool rvnet_bpf_prog_xdp_has_frags(const struct bpf_prog *prog)
+{
+	return prog->aux->xdp_has_frags;
+}
+
+unsigned int rvnet_skb_with_overhead(unsigned int size)
+{
+	return SKB_WITH_OVERHEAD(size);
+}
+
+void rvnet_xdp_set_features(struct net_device *dev, bool native)
+{
+	if (native)
+		xdp_set_features_flag(dev, NETDEV_XDP_ACT_BASIC |
+				      NETDEV_XDP_ACT_REDIRECT |
+				      NETDEV_XDP_ACT_RX_SG |
+				      NETDEV_XDP_ACT_NDO_XMIT |
+				      NETDEV_XDP_ACT_NDO_XMIT_SG);
+	else
+		xdp_clear_features_flag(dev);
+}
+
+unsigned int rvnet_xdp_frame_len(const struct xdp_frame *frame)
+{
+	return xdp_get_frame_len(frame);
+}
+
+unsigned int rvnet_raw_smp_processor_id(void)
+{
+	return raw_smp_processor_id();
+}
+
+void rvnet_xdp_poll_begin(void)
+{
+	xdp_set_return_frame_no_direct();
+}
+
+void rvnet_xdp_poll_end(bool redirected)
+{
+	if (redirected)
+		xdp_do_flush();
+	xdp_clear_return_frame_no_direct();
+}
+
+/*
+ * Native XDP of one rx queue, as drivers/net/veth.c has it: the queue's
+ * xdp_rxq_info and the page_pool that sk_buffs are copied into when they
+ * cannot be used in place. This is the one place with logic in the shim:
+ * the xdp_buff lives on the stack of these functions and every helper they
+ * use is a static inline of net/xdp.h and linux/skbuff.h.
+ */
+struct rvnet_xdp_rxq {
+	struct xdp_rxq_info rxq;
+	/* The queue's own memory model: rxq.mem is lent to each frame run. */
+	struct xdp_mem_info mem;
+	struct page_pool *pool;
+};
+
+struct rvnet_xdp_rxq *rvnet_xdp_rxq_create(struct net_device *dev, u32 index,
+					   const struct napi_struct *napi,
+					   u32 pool_size, int *err)
+{
+	struct page_pool_params pp = {
+		.order = 0,
+		.pool_size = pool_size,
+		.nid = NUMA_NO_NODE,
+		.dev = &dev->dev,
+	};
+	struct rvnet_xdp_rxq *q;
+
+	q = kzalloc(sizeof(*q), GFP_KERNEL);
+	if (!q) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	q->pool = page_pool_create(&pp);
+	if (IS_ERR(q->pool)) {
+		*err = PTR_ERR(q->pool);
+		goto err_free;
+	}
+	*err = xdp_rxq_info_reg(&q->rxq, dev, index, napi->napi_id);
+	if (*err)
+		goto err_pool;
+	*err = xdp_rxq_info_reg_mem_model(&q->rxq, MEM_TYPE_PAGE_SHARED, NULL);
+	if (*err)
+		goto err_reg;
+	q->mem = q->rxq.mem;
+	return q;
+
+err_reg:
+	xdp_rxq_info_unreg(&q->rxq);
+err_pool:
+	page_pool_destroy(q->pool);
+err_free:
+	kfree(q);
+	return NULL;
+}
+
+void rvnet_xdp_rxq_destroy(struct rvnet_xdp_rxq *q)
+{
+	/* Never unregister the memory model a frame lent us. */
+	q->rxq.mem = q->mem;
+	xdp_rxq_info_unreg(&q->rxq);
+	page_pool_destroy(q->pool);
+	kfree(q);
+}
+
+/* veth_xdp_get(): the pages of a buffer outlive the sk_buff they came in. */
+static void rvnet_xdp_get(struct xdp_buff *xdp)
+{
+	struct skb_shared_info *sinfo = xdp_get_shared_info_from_buff(xdp);
+	int i;
+
+	get_page(virt_to_page(xdp->data));
+	if (likely(!xdp_buff_has_frags(xdp)))
+		return;
+
+	for (i = 0; i < sinfo->nr_frags; i++)
+		__skb_frag_ref(&sinfo->frags[i]);
+}
+
+/*
+ * veth_xdp_rcv_skb(): runs @prog on the sk_buff *@pskb received on the
+ * queue (MAC header pulled, as after eth_type_trans()), in place when the
+ * buffer is linear, private and has XDP_PACKET_HEADROOM, else on a copy in
+ * the queue's page_pool pages. NAPI context, RCU read side (@prog).
+ *
+ * PASS: *@pskb is the packet again (possibly the copy), head, tail, length,
+ * protocol and metadata adjusted to what the program left. DROP, ABORTED
+ * (traced, as are invalid actions) and NOMEM (no copy could be made):
+ * *@pskb is the caller's to free. TX: the packet is *@tx, a frame for the
+ * caller to send back. REDIRECT: handed to xdp_do_redirect(); the caller
+ * calls xdp_do_flush() before its poll ends. TX_ERR, REDIRECT_ERR: freed.
+ */
+int rvnet_xdp_run_skb(struct rvnet_xdp_rxq *q, struct bpf_prog *prog,
+		      struct sk_buff **pskb, struct xdp_frame **tx)
+{
+	struct net_device *dev = q->rxq.dev;
+	void *orig_data, *orig_data_end;
+	struct sk_buff *skb = *pskb;
+	struct xdp_buff xdp;
+	u32 act, metalen, frame_sz;
+	int off;
+
+	*tx = NULL;
+	skb_prepare_for_gro(skb);
+	__skb_push(skb, skb->data - skb_mac_header(skb));
+	if (skb_shared(skb) || skb_head_is_locked(skb) ||
+	    skb_is_nonlinear(skb) ||
+	    skb_headroom(skb) < XDP_PACKET_HEADROOM) {
+		if (skb_pp_cow_data(q->pool, pskb, XDP_PACKET_HEADROOM))
+			return RVNET_XDP_V_NOMEM;
+		skb = *pskb;
+	}
+
+	/* The head always has tailroom for the skb_shared_info. */
+	frame_sz = skb_end_pointer(skb) - skb->head;
+	frame_sz += SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+	q->rxq.mem = q->mem;
+	xdp_init_buff(&xdp, frame_sz, &q->rxq);
+	xdp_prepare_buff(&xdp, skb->head, skb_headroom(skb),
+			 skb_headlen(skb), true);
+	if (skb_shinfo(skb)->nr_frags) {
+		skb_shinfo(skb)->xdp_frags_size = skb->data_len;
+		xdp_buff_set_frags_flag(&xdp);
+	} else {
+		xdp_buff_clear_frags_flag(&xdp);
+	}
+	orig_data = xdp.data;
+	orig_data_end = xdp.data_end;
+
+	act = bpf_prog_run_xdp(prog, &xdp);
+	switch (act) {
+	case XDP_PASS:
+		break;
+	case XDP_TX:
+		rvnet_xdp_get(&xdp);
+		consume_skb(skb);
+		*pskb = NULL;
+		*tx = xdp_convert_buff_to_frame(&xdp);
+		if (unlikely(!*tx)) {
+			trace_xdp_exception(dev, prog, act);
+			xdp_return_buff(&xdp);
+			return RVNET_XDP_V_TX_ERR;
+		}
+		return RVNET_XDP_V_TX;
+	case XDP_REDIRECT:
+		rvnet_xdp_get(&xdp);
+		consume_skb(skb);
+		*pskb = NULL;
+		if (xdp_do_redirect(dev, &xdp, prog)) {
+			xdp_return_buff(&xdp);
+			return RVNET_XDP_V_REDIRECT_ERR;
+		}
+		return RVNET_XDP_V_REDIRECT;
+	default:
+		bpf_warn_invalid_xdp_action(dev, prog, act);
+		fallthrough;
+	case XDP_ABORTED:
+		trace_xdp_exception(dev, prog, act);
+		return RVNET_XDP_V_ABORTED;
+	case XDP_DROP:
+		return RVNET_XDP_V_DROP;
+	}
+
+	/* bpf_xdp_adjust_head() */
+	off = orig_data - xdp.data;
+	if (off > 0)
+		__skb_push(skb, off);
+	else if (off < 0)
+		__skb_pull(skb, -off);
+	skb_reset_mac_header(skb);
+
+	/* Fragments the program changed (bpf_xdp_adjust_tail()). */
+	skb->len -= skb->data_len;
+	if (xdp_buff_has_frags(&xdp)) {
+		skb->data_len = skb_shinfo(skb)->xdp_frags_size;
+		skb->len += skb->data_len;
+	} else {
+		skb->data_len = 0;
+	}
+
+	/* The tail of the linear area. */
+	off = xdp.data_end - orig_data_end;
+	if (off != 0) {
+		skb_set_tail_pointer(skb, xdp.data_end - xdp.data);
+		skb->len += off;
+	}
+
+	skb->protocol = eth_type_trans(skb, dev);
+	metalen = xdp.data - xdp.data_meta;
+	if (metalen)
+		skb_metadata_set(skb, metalen);
+	return RVNET_XDP_V_PASS;
+}
+
+/*
+ * veth_xdp_rcv_one(): runs @prog on the frame *@pframe that ndo_xdp_xmit
+ * put in the queue's ring. NAPI context, RCU read side (@prog).
+ *
+ * PASS: *@pframe is the frame, updated, for the caller to build an sk_buff
+ * from. DROP, ABORTED (traced) and PASS_ERR (no room left for the frame's
+ * own header): *@pframe is the caller's to free. TX: *@pframe is the frame
+ * to send back. REDIRECT: as for sk_buffs. TX_ERR, REDIRECT_ERR: freed.
+ */
+int rvnet_xdp_run_frame(struct rvnet_xdp_rxq *q, struct bpf_prog *prog,
+			struct xdp_frame **pframe)
+{
+	struct net_device *dev = q->rxq.dev;
+	struct xdp_frame *frame = *pframe;
+	struct xdp_frame orig_frame;
+	struct xdp_buff xdp;
+	u32 act;
+
+	xdp_convert_frame_to_buff(frame, &xdp);
+	/* The frame's memory is its sender's: lend its model to the buffer. */
+	q->rxq.mem = frame->mem;
+	xdp.rxq = &q->rxq;
+
+	act = bpf_prog_run_xdp(prog, &xdp);
+	switch (act) {
+	case XDP_PASS:
+		if (xdp_update_frame_from_buff(&xdp, frame))
+			return RVNET_XDP_V_PASS_ERR;
+		return RVNET_XDP_V_PASS;
+	case XDP_TX:
+		orig_frame = *frame;
+		*pframe = xdp_convert_buff_to_frame(&xdp);
+		if (unlikely(!*pframe)) {
+			trace_xdp_exception(dev, prog, act);
+			xdp_return_frame(&orig_frame);
+			return RVNET_XDP_V_TX_ERR;
+		}
+		return RVNET_XDP_V_TX;
+	case XDP_REDIRECT:
+		orig_frame = *frame;
+		*pframe = NULL;
+		if (xdp_do_redirect(dev, &xdp, prog)) {
+			xdp_return_frame(&orig_frame);
+			return RVNET_XDP_V_REDIRECT_ERR;
+		}
+		return RVNET_XDP_V_REDIRECT;
+	default:
+		bpf_warn_invalid_xdp_action(dev, prog, act);
+		fallthrough;
+	case XDP_ABORTED:
+		trace_xdp_exception(dev, prog, act);
+		return RVNET_XDP_V_ABORTED;
+	case XDP_DROP:
+		return RVNET_XDP_V_DROP;
+	}
 }

@@ -10,9 +10,12 @@
 #ifndef RVNET_SHIM_H
 #define RVNET_SHIM_H
 
+#include <linux/bpf.h>
 #include <linux/cred.h>
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
+#include <linux/filter.h>
+#include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/ptr_ring.h>
 #include <linux/rcupdate.h>
@@ -31,6 +34,7 @@
 #include <net/ndisc.h>
 #include <net/sch_generic.h>
 #include <net/sock.h>
+#include <net/xdp.h>
 
 /* Sizes as the C compiler sees them for this .config (build-time check). */
 enum rvnet_c_sizes {
@@ -46,6 +50,16 @@ enum rvnet_c_sizes {
 
 /* Constants from expressions bindgen cannot evaluate. */
 enum rvnet_c_consts {
+	/* XDP: headroom of an xdp_buff, page and fragment limits. */
+	RVNET_C_XDP_PACKET_HEADROOM = XDP_PACKET_HEADROOM,
+	RVNET_C_NET_IP_ALIGN = NET_IP_ALIGN,
+	RVNET_C_PAGE_SIZE = PAGE_SIZE,
+	RVNET_C_MAX_SKB_FRAGS = MAX_SKB_FRAGS,
+	RVNET_C_XDP_SETUP_PROG = XDP_SETUP_PROG,
+	RVNET_C_XDP_PASS = XDP_PASS,
+	RVNET_C_XDP_XMIT_FLUSH = XDP_XMIT_FLUSH,
+	RVNET_C_XDP_XMIT_FLAGS_MASK = XDP_XMIT_FLAGS_MASK,
+	RVNET_C_VLAN_HLEN = VLAN_HLEN,
 	RVNET_C_GENLMSG_DEFAULT_SIZE = GENLMSG_DEFAULT_SIZE,
 	RVNET_C_FIB_TABLE_HASHSZ = FIB_TABLE_HASHSZ,
 	/* Bit numbers of dev->state and netdev_queue->state. */
@@ -239,6 +253,8 @@ int rvnet_ip_route_input(struct net_device *dev, __be32 dst, __be32 src,
 u32 rvnet_sock_net_uid_none(const struct net *net);
 unsigned int rvnet_fib_info_num_path(const struct fib_info *fi);
 struct fib_nh_common *rvnet_fib_info_nhc(struct fib_info *fi, int nhsel);
+unsigned int rvnet_fib6_num_path(const struct fib6_info *f6i);
+struct fib_nh_common *rvnet_fib6_nhc(struct fib6_info *f6i, int sel);
 
 /* linux/cred.h, linux/uidgid.h */
 u32 rvnet_current_kuid(void);
@@ -286,5 +302,40 @@ int rvnet_genlmsg_multicast_netns(const struct genl_family *family,
 				  struct net *net, struct sk_buff *skb,
 				  unsigned int group);
 void *rvnet_genl_dump_attr(struct netlink_callback *cb, int type, int *len);
+
+/* linux/netdevice.h, linux/bpf.h, linux/filter.h: XDP */
+int rvnet_netdev_bpf_command(const struct netdev_bpf *bpf);
+struct bpf_prog *rvnet_netdev_bpf_prog(const struct netdev_bpf *bpf);
+struct netlink_ext_ack *rvnet_netdev_bpf_extack(const struct netdev_bpf *bpf);
+bool rvnet_bpf_prog_xdp_has_frags(const struct bpf_prog *prog);
+unsigned int rvnet_skb_with_overhead(unsigned int size);
+void rvnet_xdp_set_features(struct net_device *dev, bool native);
+unsigned int rvnet_xdp_frame_len(const struct xdp_frame *frame);
+unsigned int rvnet_raw_smp_processor_id(void);
+void rvnet_xdp_poll_begin(void);
+void rvnet_xdp_poll_end(bool redirected);
+
+/* Native XDP of one rx queue (rvnet_shim.c): what a program run did. */
+enum rvnet_xdp_verdict {
+	RVNET_XDP_V_PASS,
+	RVNET_XDP_V_PASS_ERR,
+	RVNET_XDP_V_DROP,
+	RVNET_XDP_V_ABORTED,
+	RVNET_XDP_V_NOMEM,
+	RVNET_XDP_V_TX,
+	RVNET_XDP_V_TX_ERR,
+	RVNET_XDP_V_REDIRECT,
+	RVNET_XDP_V_REDIRECT_ERR,
+};
+
+struct rvnet_xdp_rxq;
+struct rvnet_xdp_rxq *rvnet_xdp_rxq_create(struct net_device *dev, u32 index,
+					   const struct napi_struct *napi,
+					   u32 pool_size, int *err);
+void rvnet_xdp_rxq_destroy(struct rvnet_xdp_rxq *q);
+int rvnet_xdp_run_skb(struct rvnet_xdp_rxq *q, struct bpf_prog *prog,
+		      struct sk_buff **pskb, struct xdp_frame **tx);
+int rvnet_xdp_run_frame(struct rvnet_xdp_rxq *q, struct bpf_prog *prog,
+			struct xdp_frame **pframe);
 
 #endif /* RVNET_SHIM_H */

@@ -22,8 +22,9 @@ run_case() {
 		return 0
 	fi
 	# Each case runs in its own subshell with errexit: the first failing
-	# command fails the case.
-	cleanup_all
+	# command fails the case. RVNET_KEEP_SETUP=1: the program's cases share
+	# one set-up (made once, cleaned up by the program).
+	[ -n "${RVNET_KEEP_SETUP:-}" ] || cleanup_all
 	local t0=$SECONDS
 	out=$(set -e; "$@" 2>&1)
 	rc=$?

@@ -5,12 +5,13 @@
     route_random.py NS RVNETCTL SEED QUERIES
     route_random.py --cases NS RVNETCTL < CASES
 
-Builds random routes (tables, reject types, multipath, on-link) and policy
+Builds random routes (tables, reject types, multipath, on-link, a VRF
+with a port and its own table in most set-ups) and policy
 rules (from, to, fwmark, dscp, uidrange, ipproto, sport, dport) and a
 random multipath hash policy (layer 3 or 4) in namespace NS, which must
 hold rv1 with 10.23.0.1/24 and fd23::1/64, then asks QUERIES random
 questions (destinations in and out of the routes, multicast, broadcast,
-local, source, mark, DS field, output interface, IP protocol and ports,
+local, source, mark, DS field, output interface, `vrf`, IP protocol and ports,
 as an unprivileged uid, `connected`, `fibmatch` (the matched FIB entry,
 compared with ip's route-show form), and as received on an input interface, with
 forwarding and rp_filter set at random) of both `ip -j route get` and `rvnetctl -j
@@ -39,8 +40,11 @@ else:
 rnd = random.Random(seed)
 if not CASES:
     print(f"seed {seed}")
+VRF = not CASES and rnd.random() < 0.6
 
 TABLES = [100, 101, 102]
+# A VRF (vr0, its port dm0, routes in VRF_TABLE) in most set-ups.
+VRF_TABLE = 110
 NAMES = {"main": 254, "local": 255, "default": 253}
 UID = 1000
 # 6.12 takes only the old TOS bits in IPv4 rules (IPTOS_TOS_MASK, 0x1e);
@@ -104,15 +108,53 @@ def route_lines(rnd):
     # IPv6: a few routes in main and one table, and a rule.
     for _ in range(rnd.randrange(2, 5)):
         p = f"fd{rnd.randrange(50, 54)}::/64"
-        kind = rnd.choice(["via", "unreachable", "blackhole", "prohibit"])
+        kind = rnd.choice(["via", "via", "multipath", "unreachable", "blackhole", "prohibit"])
         t = rnd.choice(["", f" table {TABLES[0]}"])
         m = f" metric {rnd.randrange(1, 300)}"
         if kind == "via":
             out.append(f"route replace {p} via fd23::2 dev rv1{t}{m}")
+        elif kind == "multipath":
+            out.append(f"route replace {p}{t}{m} nexthop via fd23::2 dev rv1 "
+                       "nexthop via fd23::3 dev rv1")
         else:
             out.append(f"route replace {kind} {p}{t}{m}")
+    # Known gateways: with an unresolved one, IPv6 round-robins among
+    # routes of one metric (RT6_NUD_FAIL_DO_RR), and each lookup, ip's or
+    # rvnet's, moves the next answer on; resolved, ECMP hashes the flow.
+    for gw in ("fd23::2", "fd23::3"):
+        out.append(f"neigh replace {gw} lladdr 02:00:00:00:23:{gw[-1]}0 nud permanent dev rv1")
     out.append(f"-6 rule add from fd23::1 table {TABLES[0]} pref 90")
     out.append(f"-6 rule add ipproto tcp dport 443 table {TABLES[0]} pref 91")
+    if VRF:
+        out += vrf_lines(rnd)
+    return out
+
+
+def vrf_lines(rnd):
+    """A VRF vr0 (table VRF_TABLE; creating it adds the l3mdev rule) with a
+    dummy dm0 enslaved, routes of both families in its table."""
+    out = [f"link add vr0 type vrf table {VRF_TABLE}", "link set vr0 up",
+           "link add dm0 type dummy", "link set dm0 master vr0", "link set dm0 up",
+           "addr add 10.31.0.1/24 dev dm0", "addr add fd31::1/64 dev dm0 nodad"]
+    for _ in range(rnd.randrange(2, 6)):
+        kind = rnd.choice(["via", "via", "dev", "multipath", "unreachable", "blackhole"])
+        p = prefix4(rnd)
+        m = f" metric {rnd.randrange(0, 200)}"
+        t = f" table {VRF_TABLE}"
+        if kind == "via":
+            out.append(f"route replace {p} via 10.31.0.2 dev dm0{t}{m}")
+        elif kind == "dev":
+            out.append(f"route replace {p} dev dm0{t}{m}")
+        elif kind == "multipath":
+            out.append(f"route replace {p}{t}{m} nexthop via 10.31.0.2 dev dm0 "
+                       "nexthop via 10.31.0.3 dev dm0")
+        else:
+            out.append(f"route replace {kind} {p}{t}{m}")
+    if rnd.random() < 0.5:
+        # The usual VRF set-up: nothing leaks out of the VRF's table.
+        out.append(f"route replace unreachable default table {VRF_TABLE} metric 4278198272")
+    out.append(f"route replace fd{rnd.randrange(50, 54)}::/64 via fd31::2 dev dm0 "
+               f"table {VRF_TABLE}")
     return out
 
 
@@ -188,10 +230,36 @@ def input_query(rnd):
     return ip + k, ctl_a + k, None
 
 
+def vrf_query(rnd):
+    """A question in the VRF: `vrf vr0` (the VRF device as output
+    interface: its table through the l3mdev rule), `oif dm0` (a port of
+    the VRF) or received on dm0."""
+    v6 = rnd.random() < 0.25
+    if v6:
+        dst = rnd.choice([dst6(rnd), "fd31::2", "fd31::1"])
+    else:
+        dst = rnd.choice([unicast4(rnd), unicast4(rnd), "10.31.0.2", "10.31.0.1",
+                          "10.23.0.2"])
+    how = rnd.choice(["vrf", "vrf", "oif", "iif"])
+    if how == "iif":
+        src = rnd.choice(["fd31::2", "fd23::2"] if v6 else ["10.31.0.2", "10.31.0.9", "10.23.0.2"])
+        a = [dst, "from", src, "iif", "dm0"]
+    else:
+        a = [dst, how, "vr0" if how == "vrf" else "dm0"]
+    if rnd.random() < 0.2:
+        a += ["mark", str(rnd.randrange(1, 4))]
+    a += l4_keys(rnd, v6)
+    if rnd.random() < 0.15:
+        a.append("fibmatch")
+    return a, list(a), None
+
+
 def query(rnd):
     """(ip args, rvnetctl args, uid)"""
     if rnd.random() < 0.2:
         return input_query(rnd)
+    if VRF and rnd.random() < 0.15:
+        return vrf_query(rnd)
     if rnd.random() < 0.2:
         dst = dst6(rnd)
         ip = [dst]
@@ -199,6 +267,9 @@ def query(rnd):
             ip += ["from", "fd23::1"]
         ip += l4_keys(rnd, True)
         ip += connected(rnd, ip)
+        # (fibmatch with connected: see below.)
+        if "connected" not in ip and rnd.random() < 0.15:
+            ip.append("fibmatch")
         return ip, list(ip), None
     dst = dst4(rnd, 0.05)
     ip, ctl_a = [dst], [dst]
@@ -297,8 +368,9 @@ def ask_all(questions):
 def compare_entry(ip, ct, chk):
     """fibmatch: the FIB entry as ip prints it (ip route show's form)."""
     plen = ct.get("prefix-length")
+    host = 128 if ":" in str(ct.get("prefix")) else 32
     want = "default" if plen == 0 else (
-        ct.get("prefix") if plen == 32 else f"{ct.get('prefix')}/{plen}")
+        ct.get("prefix") if plen == host else f"{ct.get('prefix')}/{plen}")
     chk("entry", ip.get("dst"), want)
     chk("type", ip.get("type", "unicast"), ct.get("type"))
     t = ip.get("table", "main")

@@ -56,6 +56,8 @@ SPEC = {
     "observation_cost": (["rvnet"], ["tx_pps"], ["tx_pps"], ["sample off", "sample 1/1000", "sample 1/1", "sample 1/1 one listener", "sample 1/1 no listener",
                                                          "hooks compiled out", "hooks in, sample off"]),
     "observation_cost_tcp": (["rvnet"], ["gbit_s"], ["gbit_s"], ["sample off", "sample 1/1000", "sample 1/1", "sample 1/1 one listener", "sample 1/1 no listener"]),
+    "xdp_drop": (PAIRS, ["xdp_pps", "tx_pps"], ["xdp_pps"], ["pktgen 64B"]),
+    "xdp_redirect": (PAIRS, ["xdp_pps", "tx_pps"], ["xdp_pps"], ["pktgen 64B"]),
 }
 wl = sys.argv[3]
 devices, metrics, positive, cases = SPEC[wl]
@@ -143,7 +145,8 @@ import json, sys
 j = json.load(open(sys.argv[1]))
 wls = sorted(set(m["workload"] for m in j["metrics"]))
 want = sorted(["latency_under_load", "observation_cost", "observation_cost_tcp", "pktgen_queue_xmit_fq_codel",
-               "pktgen_start_xmit", "slow_consumer", "tcp_rr", "tcp_stream", "udp_64B"])
+               "pktgen_start_xmit", "slow_consumer", "tcp_rr", "tcp_stream", "udp_64B",
+               "xdp_drop", "xdp_redirect"])
 if wls != want:
     sys.exit("FAIL: summarised workloads %s, want %s" % (wls, want))
 for m in j["metrics"]:
@@ -166,7 +169,7 @@ PY
 
 rvnet_load
 ktap_print_header
-ktap_set_plan 11
+ktap_set_plan 13
 run_case "bench_smoke_guest_runs_every_workload_without_errors" t_run
 run_case "bench_smoke_pktgen_start_xmit_64B_1500B_dummy_veth_rvnet" check_raw wl pktgen_start_xmit
 run_case "bench_smoke_pktgen_queue_xmit_fq_codel_dummy_veth_rvnet" check_raw wl pktgen_queue_xmit_fq_codel
@@ -177,6 +180,8 @@ run_case "bench_smoke_latency_under_load_fq_codel_veth_rvnet" check_raw wl laten
 run_case "bench_smoke_slow_consumer_fq_codel_records_queue_evidence_veth_rvnet" check_raw wl slow_consumer
 run_case "bench_smoke_observation_cost_sampling_off_1000_1_rvnet" check_raw wl observation_cost
 run_case "bench_smoke_observation_cost_tcp_sampling_off_1000_1_rvnet" check_raw wl observation_cost_tcp
+run_case "bench_smoke_xdp_drop_pps_veth_rvnet" check_raw wl xdp_drop
+run_case "bench_smoke_xdp_redirect_pps_veth_rvnet" check_raw wl xdp_redirect
 run_case "bench_smoke_report_summarises_medians_and_ratios" t_report
 rm -f "$RAW" /tmp/rvnet-bench-smoke.json
 cleanup_all

@@ -219,12 +219,21 @@ t_route_get_table_and_errors() {
 	[ "$rc" = 2 ] || fail "ipproto sctp: exit $rc: $out"
 	echo "$out" | grep -q "Operation not supported: rvnet: unsupported ip proto" ||
 		fail "ipproto sctp: $out"
-	# fibmatch is IPv4 only here: refused by the kernel, with its reason.
+	# vrf NAME must name a VRF, as ip checks (name_is_vrf): exit 255 as ip.
+	local ipout
+	iprc=0
+	ipout=$(ip -n $NS1 route get 10.71.0.1 vrf rv1 2>&1) || iprc=$?
 	rc=0
-	out=$("$CTL" -n $NS1 route get fd99::1 fibmatch 2>&1) || rc=$?
-	[ "$rc" = 2 ] || fail "IPv6 fibmatch: exit $rc: $out"
-	echo "$out" | grep -q "Operation not supported: rvnet: fibmatch is supported for IPv4" ||
-		fail "IPv6 fibmatch: $out"
+	out=$("$CTL" -n $NS1 route get 10.71.0.1 vrf rv1 2>&1) || rc=$?
+	[ "$rc" = 255 ] && [ "$iprc" = 255 ] || fail "vrf rv1: exit ip $iprc rvnetctl $rc: $out"
+	echo "$out" | grep -q 'argument "rv1" is wrong: Invalid VRF' || fail "vrf rv1: $out (ip: $ipout)"
+	# table is IPv4 only here (inet6_rtm_getroute ignores RTA_TABLE):
+	# refused by the kernel, with its reason.
+	rc=0
+	out=$("$CTL" -n $NS1 route get fd99::1 table 101 2>&1) || rc=$?
+	[ "$rc" = 2 ] || fail "IPv6 table: exit $rc: $out"
+	echo "$out" | grep -q "Operation not supported: rvnet: a table is only supported for IPv4" ||
+		fail "IPv6 table: $out"
 }
 
 # ip neigh state of ADDR on rv1 in NS1 (first word of the state list).

@@ -39,8 +39,8 @@ impl Ethtool for Rvnet {
         let peer = dev.peer_rtnl(rtnl);
         let mut res = Ok(());
         for q in dev.data().rxq.iter() {
-            res = q.resize(rx, rtnl, |skb| {
-                BhOff::with(|bh| purge(peer, skb, bh));
+            res = q.resize(rx, rtnl, |item| {
+                BhOff::with(|bh| purge(peer, item, bh));
             });
             if res.is_err() {
                 break;
@@ -69,6 +69,7 @@ impl Ethtool for Rvnet {
         if rx == 0 || tx == 0 {
             return Err(EINVAL);
         }
+        super::xdp::check_channels(dev, rx, tx, rtnl)?;
         // Allowed while up, as on veth. Every allocated rx ring keeps its
         // NAPI enabled while the end is up, so a packet a sender put in a
         // ring under the old mapping is still polled and delivered; only
@@ -95,6 +96,7 @@ impl Ethtool for Rvnet {
         if let Some(peer) = peer {
             wake_stopped(peer);
         }
+        super::xdp::update_features(dev, rtnl);
         Ok(())
     }
 
@@ -135,6 +137,11 @@ impl Ethtool for Rvnet {
             s.put(format_args!("tx{i}_wakes"), t.wakes.get());
             s.put(format_args!("tx{i}_tx_timeouts"), t.tx_timeouts.get());
             s.put(format_args!("tx{i}_purged"), t.purged.get());
+            s.put(format_args!("tx{i}_xdp_xmit"), t.xdp_xmit.get());
+            s.put(
+                format_args!("tx{i}_xdp_xmit_errors"),
+                t.xdp_xmit_errors.get(),
+            );
         }
         for (i, q) in d.rxq.iter().enumerate() {
             s.put(format_args!("rx{i}_packets"), q.data.packets.get());
@@ -148,6 +155,19 @@ impl Ethtool for Rvnet {
                 format_args!("rx{i}_bql_completions"),
                 q.data.bql_completions.get(),
             );
+            let x = &q.data;
+            s.put(format_args!("rx{i}_xdp_frames"), x.xdp_frames.get());
+            s.put(format_args!("rx{i}_xdp_pass"), x.xdp_pass.get());
+            s.put(format_args!("rx{i}_xdp_drop"), x.xdp_drop.get());
+            s.put(format_args!("rx{i}_xdp_tx"), x.xdp_tx.get());
+            s.put(format_args!("rx{i}_xdp_tx_errors"), x.xdp_tx_errors.get());
+            s.put(format_args!("rx{i}_xdp_redirect"), x.xdp_redirect.get());
+            s.put(
+                format_args!("rx{i}_xdp_redirect_errors"),
+                x.xdp_redirect_errors.get(),
+            );
+            s.put(format_args!("rx{i}_xdp_aborted"), x.xdp_aborted.get());
+            s.put(format_args!("rx{i}_xdp_errors"), x.xdp_errors.get());
         }
         s.put(format_args!("implicit_skb_drops"), skb::implicit_drops());
     }

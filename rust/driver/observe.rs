@@ -72,6 +72,7 @@ pub(crate) struct Decision {
     bql_inflight: Option<u32>,
     input_type: Option<u8>,
     input_error: Option<u32>,
+    xdp_action: Option<u8>,
     /// IPv4 TOS / IPv6 traffic class of the packet (not reported: the
     /// route re-lookup's input).
     dsfield: u8,
@@ -351,10 +352,11 @@ pub(crate) fn record_tx(dev: &Device<Rvnet>, skb: &SkBuff, queue: u16, txq: &TxQ
     commit(dev, &mut d);
 }
 
-/// Records a packet `dev` received on rx queue `queue`, with the input
-/// decision the receiving namespace takes for its destination.
+/// The record of a packet `dev` received on rx queue `queue`, with the
+/// input decision the receiving namespace takes for its destination; not
+/// kept yet: [`commit_rx`] adds what the XDP program did and keeps it.
 #[inline(never)]
-pub(crate) fn record_rx(dev: &Device<Rvnet>, skb: &SkBuff, queue: u16) {
+pub(crate) fn record_rx(dev: &Device<Rvnet>, skb: &SkBuff, queue: u16) -> Decision {
     let guard = rcu::Guard::new();
     let mut d = Decision {
         ifindex: dev.ifindex(),
@@ -369,6 +371,14 @@ pub(crate) fn record_rx(dev: &Device<Rvnet>, skb: &SkBuff, queue: u16) {
             (d.input_type, d.input_error) = input_decision(dev, &d, dst, &guard);
         }
     }
+    d
+}
+
+/// Keeps a [`record_rx`] record, with the verdict of the XDP program
+/// (`XDP_*`), if one ran on the packet.
+#[inline(never)]
+pub(crate) fn commit_rx(dev: &Device<Rvnet>, mut d: Decision, xdp_action: Option<u8>) {
+    d.xdp_action = xdp_action;
     commit(dev, &mut d);
 }
 
@@ -539,13 +549,14 @@ const DECISION_ATTRS_MAX: usize = {
     let u64_ = nla_total_size(8);
     let mac = nla_total_size(6);
     let addr = nla_total_size(16);
-    // ifindex, len, queue, route-oif, table, bql-inflight
-    6 * u32_
+    // ifindex, len, queue, route-oif, table, bql-inflight, input-error
+    7 * u32_
         // seq, time-ns
         + 2 * u64_
         // direction, eth-proto, l4-proto, sport, dport, icmp-type, arp-op,
-        // tcp-flags, route-type, prefix-length, neigh-state, input-type
-        + 12 * u8_
+        // tcp-flags, route-type, prefix-length, neigh-state, input-type,
+        // xdp-action
+        + 13 * u8_
         // eth-src, eth-dst
         + 2 * mac
         // src, dst, gateway, prefix, nexthop
@@ -620,6 +631,9 @@ fn put_attrs(w: &mut AttrBuf<'_>, d: &Decision) -> Result {
     }
     if let Some(v) = d.input_error {
         w.u32(a::INPUT_ERROR, v)?;
+    }
+    if let Some(v) = d.xdp_action {
+        w.u8(a::XDP_ACTION, v)?;
     }
     Ok(())
 }

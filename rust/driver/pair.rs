@@ -12,7 +12,7 @@ use crate::net::device::{
     Device, Driver, Features, InitDevice, LinkStats, PeerPtr, QueueStats, SetupDevice, TxOutcome,
     Uninit,
 };
-use crate::net::napi::RxQueue;
+use crate::net::napi::{RxItem, RxQueue};
 use crate::net::rcu;
 use crate::net::rtnl::{NewLink, Rtnl};
 use crate::net::skb::{DropReason, SkBuff};
@@ -50,6 +50,8 @@ pub(crate) struct RvnetDev {
     /// How long the peer's polls may hold back the BQL completion of this
     /// end's packets, in ns (`ethtool -C tx-usecs`; 0: every packet).
     pub(crate) tx_coalesce_ns: AtomicU64,
+    /// The attached XDP program (`ip link set DEV xdp ...`).
+    pub(crate) xdp: crate::net::xdp::XdpSlot,
 }
 
 impl RvnetDev {
@@ -125,6 +127,7 @@ impl Driver for Rvnet {
             txs,
             obs: super::observe::Observe::new()?,
             tx_coalesce_ns: AtomicU64::new(super::rx::BQL_COALESCE_NS),
+            xdp: crate::net::xdp::XdpSlot::new(),
         })
     }
 
@@ -176,6 +179,7 @@ impl Driver for Rvnet {
             peer.unregister(rtnl);
             return Err(e);
         }
+        super::xdp::update_features(dev, rtnl);
         Ok(())
     }
 
@@ -220,7 +224,7 @@ impl Driver for Rvnet {
         // until we open again.
         let peer = dev.peer_rtnl(rtnl);
         for q in dev.data().rxq.iter() {
-            q.drain(rtnl, |skb, bh| purge(peer, skb, bh));
+            q.drain(rtnl, |item, bh| purge(peer, item, bh));
             // And what the last polls took but still owed the sender's BQL.
             BhOff::with(|bh| super::rx::flush_owed(peer, &q.data, bh));
         }
@@ -282,6 +286,26 @@ impl Driver for Rvnet {
             .map_or(QueueStats::default(), tx_stats)
     }
 
+    fn xdp_setup(
+        dev: &Device<Self>,
+        prog: Option<crate::net::xdp::XdpProg>,
+        rtnl: &Rtnl,
+    ) -> core::result::Result<(), crate::net::ethtool::ExtError> {
+        super::xdp::setup(dev, prog, rtnl)
+    }
+
+    fn fix_features(dev: &Device<Self>, wanted: Features, rtnl: &Rtnl) -> Features {
+        super::xdp::fix_features(dev, wanted, rtnl)
+    }
+
+    fn xdp_xmit(
+        dev: &Device<Self>,
+        frames: &mut crate::net::xdp::FrameBatch<'_>,
+        flush: bool,
+    ) -> Result {
+        super::xdp::xmit(dev, frames, flush)
+    }
+
     fn base_stats(dev: &Device<Self>) -> (QueueStats, QueueStats) {
         let d = dev.data();
         let mut rx = QueueStats::default();
@@ -304,13 +328,19 @@ impl Driver for Rvnet {
     fn get_stats64(dev: &Device<Self>) -> LinkStats {
         let mut s = LinkStats::default();
         for t in dev.data().txs.iter() {
-            s.tx_packets += t.packets.get();
+            // Frames redirected to this end count as sent (their bytes
+            // are not counted).
+            s.tx_packets += t.packets.get() + t.xdp_xmit.get();
             s.tx_bytes += t.bytes.get();
-            s.tx_dropped += t.drops();
+            s.tx_dropped += t.drops() + t.xdp_xmit_errors.get();
         }
         for q in dev.data().rxq.iter() {
             s.rx_packets += q.data.packets.get();
             s.rx_bytes += q.data.bytes.get();
+            // Lost around the XDP program (not its own verdicts).
+            s.rx_dropped += q.data.xdp_errors.get()
+                + q.data.xdp_tx_errors.get()
+                + q.data.xdp_redirect_errors.get();
         }
         s
     }
@@ -339,8 +369,16 @@ const IFLA_ADDRESS: u32 = 1;
 /// Uses up a packet taken out of one of `dev`'s rings other than by its
 /// poll (ring shrink, close): its bytes are completed on the sender's
 /// (`sender`, the peer) BQL, so that its in-flight count falls back and a
-/// queue BQL stopped restarts, and it is dropped with `QUEUE_PURGE`.
-pub(super) fn purge(sender: Option<&Device<Rvnet>>, skb: SkBuff, bh: &BhOff) {
+/// queue BQL stopped restarts, and it is dropped with `QUEUE_PURGE`. A
+/// frame (never counted by BQL) is given back to its allocator.
+pub(super) fn purge(sender: Option<&Device<Rvnet>>, item: RxItem, bh: &BhOff) {
+    let skb = match item {
+        RxItem::Skb(skb) => skb,
+        RxItem::Frame(f) => {
+            f.free();
+            return;
+        }
+    };
     if let Some(s) = sender {
         let tag = skb.tx_tag();
         let mut c = super::rx::Completion::new(s, bh, Default::default(), false);

@@ -42,6 +42,11 @@ pub(crate) struct TxState {
     /// Packets purged from the peer's rings (ring shrink, peer closed)
     /// whose bytes were completed on this queue's BQL.
     pub(crate) purged: SharedCounter,
+    /// `ndo_xdp_xmit`: frames redirected to this end and put in the
+    /// peer's rx ring of this index (any CPU's redirect flush).
+    pub(crate) xdp_xmit: SharedCounter,
+    /// `ndo_xdp_xmit`: frames refused (peer down, ring full, too long).
+    pub(crate) xdp_xmit_errors: SharedCounter,
 }
 
 impl TxState {
@@ -142,4 +147,26 @@ pub(crate) struct RxData {
     pub(crate) owed: OwedCell,
     /// Completions reported to the sender's BQL (`dql_completed` calls).
     pub(crate) bql_completions: Counter,
+    /// Frames taken from the ring (put there by the peer's
+    /// `ndo_xdp_xmit` or `XDP_TX`, not by its transmit); also in `packets`.
+    pub(crate) xdp_frames: Counter,
+    /// XDP program verdicts: `XDP_PASS` (on to the stack).
+    pub(crate) xdp_pass: Counter,
+    /// `XDP_DROP` (dropped with `SKB_DROP_REASON_XDP`).
+    pub(crate) xdp_drop: Counter,
+    /// `XDP_TX`: frames sent back into the peer's ring.
+    pub(crate) xdp_tx: Counter,
+    /// `XDP_TX` frames that could not be made or found no room in the
+    /// peer's ring (freed).
+    pub(crate) xdp_tx_errors: Counter,
+    /// `XDP_REDIRECT` handed on.
+    pub(crate) xdp_redirect: Counter,
+    /// `XDP_REDIRECT` refused by the core (freed).
+    pub(crate) xdp_redirect_errors: Counter,
+    /// `XDP_ABORTED` or an invalid action (traced, dropped with
+    /// `SKB_DROP_REASON_XDP`).
+    pub(crate) xdp_aborted: Counter,
+    /// Packets lost around the program for want of memory: no page_pool
+    /// copy, no sk_buff for a passed frame, no room for a frame's header.
+    pub(crate) xdp_errors: Counter,
 }

@@ -8,15 +8,24 @@
 //! sender's BQL for them in batches ([`Completion`]), wakes the sender's tx queues that stopped on this
 //! full ring, and completes with `napi_complete_done` when the ring ran dry
 //! before the budget did. Runs in softirq (or the NAPI thread when threaded).
+//!
+//! With an XDP program attached the program runs on every packet first, as
+//! veth's native path does (see `crate::net::xdp`): `XDP_PASS` goes on to
+//! the stack, `XDP_DROP`/`XDP_ABORTED` are dropped with
+//! `SKB_DROP_REASON_XDP`, `XDP_TX` frames are sent back into the peer's ring
+//! in bulk at the end of the poll, and `XDP_REDIRECT` is flushed once per
+//! poll. Frames in the ring (from `ndo_xdp_xmit` or the peer's `XDP_TX`)
+//! run the program too, and become sk_buffs when it passes them.
 
 use super::pair::Rvnet;
 use super::queues::{Owed, RxData};
 use crate::net::device::Device;
-use crate::net::napi::{PollCtx, RxPoll};
+use crate::net::napi::{PollCtx, RxItem, RxPoll};
 use crate::net::rcu;
-use crate::net::skb::TxTag;
+use crate::net::skb::{DropReason, SkBuff, TxTag};
 use crate::net::sync::BhOff;
 use crate::net::txq::clock_ns;
+use crate::net::xdp::{FrameVerdict, PollXdp, SkbVerdict, XdpFrame, XdpTxBulk};
 use core::sync::atomic::{fence, Ordering};
 
 /// How long a ring may hold back the BQL completion of packets it took, by
@@ -216,26 +225,91 @@ impl RxPoll for RxData {
         let batch = dev.napi_threaded();
         let mut c = sender.map(|s| Completion::new(s, bh, q.data.owed.get(), batch));
         let gro = dev.gro_enabled();
+        let prog = dev.data().xdp.get(&guard);
+        let mut xdp = prog.as_ref().map(|_| ctx.xdp_begin());
+        let mut bulk = XdpTxBulk::new();
         let mut done = 0;
         while done < budget {
-            let Some(mut skb) = ctx.next() else { break };
-            let tag = skb.tx_tag();
-            if let Some(c) = c.as_mut() {
-                c.packet(&tag);
-            }
-            q.data.packets.add(1);
-            q.data.bytes.add(u64::from(tag.len));
-            skb.record_rx_queue(record);
-            if dev.data().obs.sampled() {
-                super::observe::record_rx(dev, &skb, index);
-            }
+            let Some(item) = ctx.next() else { break };
+            // done < budget <= u32::MAX: no overflow.
+            done = done.wrapping_add(1);
+            let skb = match item {
+                RxItem::Skb(skb) => {
+                    let tag = skb.tx_tag();
+                    if let Some(c) = c.as_mut() {
+                        c.packet(&tag);
+                    }
+                    q.data.packets.add(1);
+                    q.data.bytes.add(u64::from(tag.len));
+                    let mut skb = skb;
+                    skb.record_rx_queue(record);
+                    // Sampling off: one load and a branch. The record is
+                    // kept once the XDP verdict is known.
+                    let rec = if dev.data().obs.sampled() {
+                        Some(super::observe::record_rx(dev, &skb, index))
+                    } else {
+                        None
+                    };
+                    let (skb, action) = match (prog.as_ref(), xdp.as_mut()) {
+                        (Some(p), Some(x)) => {
+                            let v = ctx.xdp_run_skb(x, p, skb);
+                            on_skb_verdict(&q.data, x, &mut bulk, v)
+                        }
+                        _ => (Some(skb), None),
+                    };
+                    if let Some(d) = rec {
+                        super::observe::commit_rx(dev, d, action);
+                    }
+                    match skb {
+                        Some(skb) => skb,
+                        None => {
+                            flush_if_full(&mut bulk, sender, &q.data, index);
+                            continue;
+                        }
+                    }
+                }
+                RxItem::Frame(frame) => {
+                    q.data.packets.add(1);
+                    q.data.bytes.add(u64::from(frame.len()));
+                    q.data.xdp_frames.add(1);
+                    let frame = match (prog.as_ref(), xdp.as_mut()) {
+                        (Some(p), Some(x)) => {
+                            let v = ctx.xdp_run_frame(x, p, frame);
+                            match on_frame_verdict(&q.data, x, &mut bulk, v) {
+                                Some(f) => f,
+                                None => {
+                                    flush_if_full(&mut bulk, sender, &q.data, index);
+                                    continue;
+                                }
+                            }
+                        }
+                        _ => frame,
+                    };
+                    match frame.into_skb(dev) {
+                        Ok(mut skb) => {
+                            skb.record_rx_queue(record);
+                            skb
+                        }
+                        Err(f) => {
+                            q.data.xdp_errors.add(1);
+                            f.free();
+                            continue;
+                        }
+                    }
+                }
+            };
             if gro {
                 ctx.gro_receive(skb);
             } else {
                 ctx.receive(skb);
             }
-            // done < budget <= u32::MAX: no overflow.
-            done = done.wrapping_add(1);
+        }
+        if !bulk.is_empty() {
+            send_back(&mut bulk, sender, &q.data, index);
+        }
+        // Flushes the redirect maps if a program redirected.
+        if let Some(x) = xdp {
+            x.finish();
         }
         // The ring ran dry if the budget did not.
         if let Some(c) = c {
@@ -295,4 +369,137 @@ fn wake_stopped(sender: &Device<Rvnet>, dev: &Device<Rvnet>, index: u16) {
         }
         i += n_rx;
     }
+}
+
+/// `enum xdp_action` values, for decision records.
+mod act {
+    pub(super) const ABORTED: u8 = 0;
+    pub(super) const DROP: u8 = 1;
+    pub(super) const PASS: u8 = 2;
+    pub(super) const TX: u8 = 3;
+    pub(super) const REDIRECT: u8 = 4;
+}
+
+/// Counts what the program did with an sk_buff and carries it out: the
+/// skb to hand on for `XDP_PASS`, else `None` (dropped with a reason,
+/// queued to be sent back, or redirected); and the program's verdict
+/// (`None` if it could not run: no memory for a copy).
+#[inline]
+fn on_skb_verdict(
+    rx: &RxData,
+    x: &mut PollXdp,
+    bulk: &mut XdpTxBulk,
+    v: SkbVerdict,
+) -> (Option<SkBuff>, Option<u8>) {
+    let action = match v {
+        SkbVerdict::Pass(skb) => {
+            rx.xdp_pass.add(1);
+            return (Some(skb), Some(act::PASS));
+        }
+        SkbVerdict::Drop(skb) => {
+            rx.xdp_drop.add(1);
+            skb.drop_with(DropReason::Xdp);
+            act::DROP
+        }
+        SkbVerdict::Aborted(skb) => {
+            rx.xdp_aborted.add(1);
+            skb.drop_with(DropReason::Xdp);
+            act::ABORTED
+        }
+        SkbVerdict::NoMem(skb) => {
+            rx.xdp_errors.add(1);
+            skb.drop_with(DropReason::NoMem);
+            return (None, None);
+        }
+        SkbVerdict::Tx(frame) => {
+            bulk.push(frame);
+            act::TX
+        }
+        SkbVerdict::TxError => {
+            rx.xdp_tx_errors.add(1);
+            act::TX
+        }
+        SkbVerdict::Redirected => {
+            rx.xdp_redirect.add(1);
+            x.redirected();
+            act::REDIRECT
+        }
+        SkbVerdict::RedirectError => {
+            rx.xdp_redirect_errors.add(1);
+            act::REDIRECT
+        }
+    };
+    (None, Some(action))
+}
+
+/// As [`on_skb_verdict`], for a frame: the frame to build an sk_buff from
+/// for `XDP_PASS`, else `None`.
+#[inline]
+fn on_frame_verdict(
+    rx: &RxData,
+    x: &mut PollXdp,
+    bulk: &mut XdpTxBulk,
+    v: FrameVerdict,
+) -> Option<XdpFrame> {
+    match v {
+        FrameVerdict::Pass(f) => {
+            rx.xdp_pass.add(1);
+            return Some(f);
+        }
+        FrameVerdict::Drop(f) => {
+            rx.xdp_drop.add(1);
+            f.free();
+        }
+        FrameVerdict::Aborted(f) => {
+            rx.xdp_aborted.add(1);
+            f.free();
+        }
+        FrameVerdict::PassError(f) => {
+            rx.xdp_errors.add(1);
+            f.free();
+        }
+        FrameVerdict::Tx(f) => {
+            bulk.push(f);
+        }
+        FrameVerdict::TxError => rx.xdp_tx_errors.add(1),
+        FrameVerdict::Redirected => {
+            rx.xdp_redirect.add(1);
+            x.redirected();
+        }
+        FrameVerdict::RedirectError => rx.xdp_redirect_errors.add(1),
+    }
+    None
+}
+
+/// Sends the `XDP_TX` bulk back once it is full (veth flushes at 16).
+#[inline]
+fn flush_if_full(bulk: &mut XdpTxBulk, sender: Option<&Device<Rvnet>>, rx: &RxData, index: u16) {
+    if bulk.is_full() {
+        send_back(bulk, sender, rx, index);
+    }
+}
+
+/// Sends the frames of `bulk` back to the peer (`XDP_TX`): into the peer's
+/// rx ring of the same index (modulo its active rx queues), as frames
+/// (veth's `veth_xdp_flush_bq`), and kicks its NAPI. Frames the ring has
+/// no room for, or that exceed the peer's MTU, are freed and counted as
+/// `xdp_tx_errors`.
+fn send_back(bulk: &mut XdpTxBulk, sender: Option<&Device<Rvnet>>, rx: &RxData, index: u16) {
+    let (sent, freed) = bulk.flush(|frames| {
+        let Some(peer) = sender.filter(|p| p.is_running()) else {
+            return;
+        };
+        let Some(ring) = peer.data().rx_queue(index, peer.real_num_rx_queues()) else {
+            return;
+        };
+        let max = peer
+            .mtu()
+            .saturating_add(peer.hard_header_len())
+            .saturating_add(crate::net::xdp::VLAN_HLEN);
+        if ring.produce_frames(frames, max) > 0 {
+            ring.kick();
+        }
+    });
+    rx.xdp_tx.add(u64::from(sent));
+    rx.xdp_tx_errors.add(u64::from(freed));
 }

@@ -102,6 +102,27 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
     /// inactive by `ethtool -L`), as (rx, tx): qstats totals are the sum of
     /// the active queues plus these.
     fn base_stats(dev: &Device<Self>) -> (QueueStats, QueueStats);
+
+    /// `ndo_bpf(XDP_SETUP_PROG)` under rtnl: attach `prog` (replacing the
+    /// current program) or detach with `None`. The driver owns `prog` and
+    /// may keep or drop it; a refusal carries the extack message.
+    fn xdp_setup(
+        dev: &Device<Self>,
+        prog: Option<super::xdp::XdpProg>,
+        rtnl: &Rtnl,
+    ) -> core::result::Result<(), super::ethtool::ExtError>;
+
+    /// `ndo_fix_features` under rtnl: the features `dev` may have, given
+    /// what the user asked for.
+    fn fix_features(dev: &Device<Self>, wanted: Features, rtnl: &Rtnl) -> Features;
+
+    /// `ndo_xdp_xmit`: frames redirected to `dev` (softirq, BH disabled,
+    /// RCU read side). The driver takes a prefix of `frames` (those it
+    /// sends); the core frees the rest. `flush`: `XDP_XMIT_FLUSH`, kick
+    /// the receiver now. An error with no frame taken tells the core
+    /// that nothing was sent.
+    fn xdp_xmit(dev: &Device<Self>, frames: &mut super::xdp::FrameBatch<'_>, flush: bool)
+        -> Result;
 }
 
 /// Per-queue counters for netdev-genl qstats (`struct netdev_queue_stats_*`).
@@ -313,6 +334,47 @@ impl<D: Driver> Device<D> {
         let v =
             unsafe { ptr::read_volatile(ptr::addr_of!((*self.as_raw()).threaded).cast::<u8>()) };
         v != 0
+    }
+
+    /// The MTU.
+    pub(crate) fn mtu(&self) -> u32 {
+        // SAFETY: a plain word (READ_ONCE, as the core reads it).
+        unsafe { ptr::read_volatile(ptr::addr_of!((*self.as_raw()).mtu)) }
+    }
+
+    /// The link-layer header length (`hard_header_len`, 14 for Ethernet).
+    pub(crate) fn hard_header_len(&self) -> u32 {
+        // SAFETY: set at setup, never changed.
+        u32::from(unsafe { (*self.as_raw()).hard_header_len })
+    }
+
+    /// Sets the largest MTU the core accepts (`dev->max_mtu`).
+    pub(crate) fn set_max_mtu(&self, max: u32, _rtnl: &Rtnl) {
+        // SAFETY: registered device; rtnl serialises writers and the core
+        // reads it under rtnl (dev_validate_mtu).
+        unsafe { (*self.as_raw()).max_mtu = max };
+    }
+
+    /// Adds or removes `f` from the user-changeable features
+    /// (`dev->hw_features`); takes effect with [`Device::update_features`].
+    pub(crate) fn set_hw_features(&self, f: Features, on: bool, _rtnl: &Rtnl) {
+        // SAFETY: registered device; hw_features is read and written under
+        // rtnl.
+        unsafe {
+            let d = self.as_raw();
+            if on {
+                (*d).hw_features |= f.0;
+            } else {
+                (*d).hw_features &= !f.0;
+            }
+        }
+    }
+
+    /// Recomputes the active features (`netdev_update_features`: calls
+    /// `ndo_fix_features` and notifies on change).
+    pub(crate) fn update_features(&self, _rtnl: &Rtnl) {
+        // SAFETY: registered device, rtnl held.
+        unsafe { b::netdev_update_features(self.as_raw()) }
     }
 
     /// Active rx queues (`ethtool -L`).
@@ -603,6 +665,11 @@ features! {
 }
 
 impl Features {
+    /// The features of `self` that are not in `other`.
+    pub(crate) const fn without(self, other: Features) -> Features {
+        Features(self.0 & !other.0)
+    }
+
     /// `NETIF_F_GSO_SOFTWARE`: every segmentation the stack can do in software.
     pub(crate) const GSO_SOFTWARE: Features = Self::TSO
         .or(Self::TSO6)
@@ -711,6 +778,9 @@ impl<D: super::ethtool::Ethtool> Ops<D> {
         ndo_validate_addr: Some(b::eth_validate_addr),
         ndo_get_iflink: Some(Self::ndo_get_iflink),
         ndo_tx_timeout: Some(Self::ndo_tx_timeout),
+        ndo_bpf: Some(Self::ndo_bpf),
+        ndo_fix_features: Some(Self::ndo_fix_features),
+        ndo_xdp_xmit: Some(Self::ndo_xdp_xmit),
         // Every other operation keeps the core's default (NULL).
         // SAFETY: all-zero is a valid `net_device_ops` (all members are
         // nullable function pointers).
@@ -966,6 +1036,88 @@ impl<D: super::ethtool::Ethtool> Ops<D> {
         o.tx_packets = s.tx_packets;
         o.tx_bytes = s.tx_bytes;
         o.tx_dropped = s.tx_dropped;
+    }
+
+    /// `ndo_bpf` trampoline.
+    ///
+    /// # Safety
+    ///
+    /// Called by the core under rtnl for a registered device of kind `D`
+    /// with a valid request.
+    unsafe extern "C" fn ndo_bpf(
+        dev: *mut b::net_device,
+        bpf: *mut b::netdev_bpf,
+    ) -> core::ffi::c_int {
+        // SAFETY: ndo_bpf runs under rtnl (dev_xdp_install).
+        let rtnl = unsafe { Rtnl::assume_held() };
+        // SAFETY: registered device of our kind.
+        let d = unsafe { Device::<D>::from_raw(dev) };
+        // SAFETY: valid ndo_bpf request under rtnl.
+        let Ok((prog, core_ref)) = (unsafe { super::xdp::setup_prog(bpf) }) else {
+            return EINVAL.to_errno();
+        };
+        // SAFETY: valid request; the extack pointer is read only.
+        let extack = unsafe { b::rvnet_netdev_bpf_extack(bpf) };
+        match D::xdp_setup(d, prog, &rtnl) {
+            Ok(()) => {
+                core_ref.finish(true);
+                0
+            }
+            Err(e) => {
+                super::rtnl::set_extack(extack, e.msg);
+                core_ref.finish(false);
+                e.err.to_errno()
+            }
+        }
+    }
+
+    /// `ndo_xdp_xmit` trampoline.
+    ///
+    /// # Safety
+    ///
+    /// Called by the core (a redirect flush: softirq, BH disabled, RCU
+    /// read side) for a registered device of kind `D`, lending the `n`
+    /// valid frames of `frames`; the core frees those past the count
+    /// returned.
+    unsafe extern "C" fn ndo_xdp_xmit(
+        dev: *mut b::net_device,
+        n: core::ffi::c_int,
+        frames: *mut *mut b::xdp_frame,
+        flags: u32,
+    ) -> core::ffi::c_int {
+        if flags & !super::xdp::XMIT_FLAGS_MASK != 0 {
+            return EINVAL.to_errno();
+        }
+        let Ok(n) = usize::try_from(n) else {
+            return EINVAL.to_errno();
+        };
+        // SAFETY: registered device of our kind.
+        let d = unsafe { Device::<D>::from_raw(dev) };
+        // SAFETY: the core lends frames[0..n] and treats the first `sent`
+        // (returned below) as ours.
+        let mut batch = unsafe { super::xdp::FrameBatch::from_raw(frames, n) };
+        let res = D::xdp_xmit(d, &mut batch, flags & super::xdp::XMIT_FLUSH != 0);
+        // Frames taken are ours whatever the driver said: never report
+        // fewer, or the core would free them a second time.
+        match (res, batch.sent()) {
+            (Err(e), 0) => e.to_errno(),
+            // sent <= n <= i32::MAX.
+            (_, sent) => sent as core::ffi::c_int,
+        }
+    }
+
+    /// `ndo_fix_features` trampoline.
+    ///
+    /// # Safety
+    ///
+    /// Called by the core under rtnl (`__netdev_update_features`) for a
+    /// registered device of kind `D`.
+    unsafe extern "C" fn ndo_fix_features(dev: *mut b::net_device, features: u64) -> u64 {
+        // SAFETY: ndo_fix_features runs under rtnl.
+        let rtnl = unsafe { Rtnl::assume_held() };
+        // SAFETY: registered device of our kind.
+        let d = unsafe { Device::<D>::from_raw(dev) };
+        D::fix_features(d, Features(features), &rtnl).0
     }
 
     /// `ndo_get_iflink` trampoline.

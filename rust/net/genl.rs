@@ -156,6 +156,7 @@ pub(crate) mod attr {
         pub(crate) const BQL_INFLIGHT: u32 = b::RVNET_A_DECISION_BQL_INFLIGHT;
         pub(crate) const INPUT_TYPE: u32 = b::RVNET_A_DECISION_INPUT_TYPE;
         pub(crate) const INPUT_ERROR: u32 = b::RVNET_A_DECISION_INPUT_ERROR;
+        pub(crate) const XDP_ACTION: u32 = b::RVNET_A_DECISION_XDP_ACTION;
     }
 }
 

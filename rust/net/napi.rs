@@ -2,8 +2,9 @@
 
 //! NAPI receive queues (`include/linux/netdevice.h`, `include/linux/ptr_ring.h`).
 //!
-//! An [`RxQueue`] is one NAPI context plus the bounded `ptr_ring` of sk_buffs
-//! that feeds it. The peer's transmit path is the producer
+//! An [`RxQueue`] is one NAPI context plus the bounded `ptr_ring` that feeds
+//! it, holding owned sk_buffs and, tagged with bit 0 as veth's
+//! `VETH_XDP_FLAG`, owned `xdp_frame`s ([`RxItem`]). The peer's transmit path is the producer
 //! ([`RxQueue::produce`], under the peer's tx queue lock with BH disabled,
 //! serialised by the ring's producer lock); the queue's own NAPI poll is the
 //! only consumer ([`PollCtx::next`]). Tying ring and NAPI together is what
@@ -23,6 +24,7 @@ use super::bindings as b;
 use super::device::{check, Device, Driver, InitDevice};
 use super::skb::SkBuff;
 use super::sync::BhOff;
+use super::xdp::{FrameBatch, FrameVerdict, PollXdp, SkbVerdict, XdpFrame, XdpProgRef, XdpRxq};
 use core::marker::PhantomData;
 use core::ptr;
 use core::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering};
@@ -69,6 +71,9 @@ pub(crate) struct RxQueue<P: RxPoll> {
     notify_masked: AtomicBool,
     /// Current ring size (slots).
     ring_size: AtomicU32,
+    /// Native XDP state (rxq info, page_pool); `None` only while `new`
+    /// builds the queue.
+    xdp: Option<XdpRxq>,
     /// RCU grace-period cookie taken right after the last `napi_disable`:
     /// the tail of a poll (the ring re-check after `napi_complete_done`)
     /// may still run until that grace period ends.
@@ -107,6 +112,7 @@ impl<P: RxPoll> RxQueue<P> {
                 notify_masked: AtomicBool::new(false),
                 ring_size: AtomicU32::new(ring_size),
                 disabled_gp: AtomicUsize::new(0),
+                xdp: None,
                 data,
             },
             GFP_KERNEL,
@@ -126,6 +132,9 @@ impl<P: RxPoll> RxQueue<P> {
         };
         // INVARIANT: the napi is on the device's list.
         qm.napi_added.store(true, Ordering::Relaxed);
+        // SAFETY: `dev` is in ndo_init and outlives the queue; the napi was
+        // just added; `xdp` is dropped after the napi is deleted (`Drop`).
+        qm.xdp = Some(unsafe { XdpRxq::new(dev.as_raw(), index, qm.napi.get(), ring_size)? });
         Ok(q)
     }
 
@@ -198,6 +207,49 @@ impl<P: RxPoll> RxQueue<P> {
         res
     }
 
+    /// Puts frames in the ring (`ndo_xdp_xmit`, a peer's `XDP_TX`), in
+    /// order, while there is a free slot and each frame is at most
+    /// `max_len` bytes; the frames it does not take stay in `frames`.
+    /// Returns how many it took. Any context with BH disabled.
+    pub(crate) fn produce_frames(&self, frames: &mut FrameBatch<'_>, max_len: u32) -> u32 {
+        let r = self.ring.get();
+        let mut n = 0u32;
+        // SAFETY: as in `produce_with`.
+        unsafe { b::rvnet_ptr_ring_producer_lock(r) };
+        while let Some(len) = frames.next_len() {
+            if len > max_len {
+                break;
+            }
+            // SAFETY: the producer lock is held (see `produce_with`).
+            let free = unsafe {
+                let size = (*r).size;
+                size > 0 && ptr::read_volatile((*r).queue.add((*r).producer as usize)).is_null()
+            };
+            if !free {
+                break;
+            }
+            let Some(frame) = frames.take() else { break };
+            let tagged = (frame.into_raw() as usize | XDP_TAG) as *mut core::ffi::c_void;
+            // SAFETY: producer lock held, the slot is free; the ring owns
+            // the frame from here (the consumer strips the tag).
+            unsafe {
+                let size = (*r).size;
+                let producer = (*r).producer;
+                // smp_wmb(): the frame before the pointer.
+                fence(Ordering::Release);
+                ptr::write_volatile((*r).queue.add(producer as usize), tagged);
+                let next = producer.wrapping_add(1);
+                let next = if next >= size { 0 } else { next };
+                ptr::write_volatile(ptr::addr_of_mut!((*r).producer), next);
+            }
+            // n < the ring's size: no overflow.
+            n = n.wrapping_add(1);
+        }
+        // SAFETY: taken above.
+        unsafe { b::rvnet_ptr_ring_producer_unlock(r) };
+        n
+    }
+
     /// Whether the ring has no free slot (`ptr_ring_full`, under the
     /// producer lock: the ring's array may be replaced by a resize).
     pub(crate) fn is_full(&self) -> bool {
@@ -221,9 +273,16 @@ impl<P: RxPoll> RxQueue<P> {
         &self,
         size: u32,
         rtnl: &super::rtnl::Rtnl,
-        purged: impl FnMut(SkBuff),
+        mut purged: impl FnMut(RxItem),
     ) -> Result {
         let isize = i32::try_from(size).map_err(|_| EINVAL)?;
+        // Frames cannot be linked like skbs: the destructor stores them
+        // here. The ring holds at most its current size of them.
+        let mut frames: KVec<*mut core::ffi::c_void> =
+            KVec::with_capacity(self.ring_size() as usize, GFP_KERNEL)?;
+        PURGED_FRAMES.store(frames.as_mut_ptr(), Ordering::Relaxed);
+        PURGED_FRAMES_CAP.store(frames.capacity(), Ordering::Relaxed);
+        PURGED_FRAMES_LEN.store(0, Ordering::Relaxed);
         let was_enabled = self.enabled.load(Ordering::Relaxed);
         if was_enabled {
             self.disable(rtnl);
@@ -248,9 +307,21 @@ impl<P: RxPoll> RxQueue<P> {
             self.enable(rtnl);
             self.kick();
         }
+        let n = PURGED_FRAMES_LEN.swap(0, Ordering::Relaxed);
+        PURGED_FRAMES.store(ptr::null_mut(), Ordering::Relaxed);
+        PURGED_FRAMES_CAP.store(0, Ordering::Relaxed);
         // SAFETY: rtnl held (as above); the list holds the owned skbs the
         // resize took out of the ring.
-        unsafe { take_purged(purged) };
+        unsafe { take_purged(&mut purged) };
+        for i in 0..n.min(frames.capacity()) {
+            // SAFETY: the destructor wrote entries 0..n (n <= capacity),
+            // each an owned frame taken out of the ring.
+            let f = unsafe { XdpFrame::from_raw(*frames.as_mut_ptr().add(i) as *mut b::xdp_frame) };
+            if let Some(f) = f {
+                purged(RxItem::Frame(f));
+            }
+        }
+        drop(frames);
         check(ret)
     }
 
@@ -259,7 +330,7 @@ impl<P: RxPoll> RxQueue<P> {
     /// with BH disabled.
     /// Does nothing while the NAPI is enabled: then its poll is the
     /// ring's only consumer.
-    pub(crate) fn drain(&self, rtnl: &super::rtnl::Rtnl, mut f: impl FnMut(SkBuff, &BhOff)) {
+    pub(crate) fn drain(&self, rtnl: &super::rtnl::Rtnl, mut f: impl FnMut(RxItem, &BhOff)) {
         if self.enabled.load(Ordering::Relaxed) {
             return;
         }
@@ -273,8 +344,8 @@ impl<P: RxPoll> RxQueue<P> {
             };
             // The NAPI is disabled (rtnl serialises enable/disable) and its
             // last poll has returned: this is the ring's only consumer.
-            while let Some(skb) = ctx.next() {
-                f(skb, bh);
+            while let Some(item) = ctx.next() {
+                f(item, bh);
             }
         });
     }
@@ -417,12 +488,26 @@ impl<P: RxPoll> Drop for RxQueue<P> {
 static PURGED: AtomicPtr<b::sk_buff> = AtomicPtr::new(ptr::null_mut());
 
 /// `ptr_ring_resize()` destructor: runs under the producer lock with IRQs
-/// off, so it only links the skb into [`PURGED`].
+/// off, so it only links the skb into [`PURGED`] (a frame into
+/// [`PURGED_FRAMES`]).
 ///
 /// # Safety
 ///
 /// `ptr` must be an owned sk_buff taken out of the ring, with rtnl held.
 unsafe extern "C" fn collect_skb(ptr: *mut core::ffi::c_void) {
+    if ptr as usize & XDP_TAG != 0 {
+        // A frame cannot be returned with IRQs off (a page_pool takes its
+        // ring lock with BH disabled): keep it in the buffer `resize`
+        // allocated for the ring's size, which no ring holds more than.
+        let i = PURGED_FRAMES_LEN.load(Ordering::Relaxed);
+        let buf = PURGED_FRAMES.load(Ordering::Relaxed);
+        if i < PURGED_FRAMES_CAP.load(Ordering::Relaxed) && !buf.is_null() {
+            // SAFETY: `i` < the buffer's capacity; rtnl serialises it.
+            unsafe { *buf.add(i) = (ptr as usize & !XDP_TAG) as *mut core::ffi::c_void };
+            PURGED_FRAMES_LEN.store(i + 1, Ordering::Relaxed);
+        }
+        return;
+    }
     let skb = ptr.cast::<b::sk_buff>();
     // SAFETY: an owned skb (not on any list while in the ring); rtnl
     // serialises PURGED.
@@ -430,12 +515,24 @@ unsafe extern "C" fn collect_skb(ptr: *mut core::ffi::c_void) {
     PURGED.store(skb, Ordering::Relaxed);
 }
 
+/// The frames a `ptr_ring_resize` took out of a ring ([`RxQueue::resize`]
+/// allocates the buffer for the ring's size first; rtnl serialises it).
+static PURGED_FRAMES: AtomicPtr<*mut core::ffi::c_void> = AtomicPtr::new(ptr::null_mut());
+/// Capacity of [`PURGED_FRAMES`].
+static PURGED_FRAMES_CAP: AtomicUsize = AtomicUsize::new(0);
+/// Entries written into [`PURGED_FRAMES`].
+static PURGED_FRAMES_LEN: AtomicUsize = AtomicUsize::new(0);
+
+/// Bit 0 of a ring entry: an `xdp_frame`, not an sk_buff (veth's
+/// `VETH_XDP_FLAG`; both are at least 8-aligned).
+const XDP_TAG: usize = 1;
+
 /// Hands every skb of [`PURGED`] to `f`, oldest first.
 ///
 /// # Safety
 ///
 /// rtnl must be held; the list holds owned skbs.
-unsafe fn take_purged(mut f: impl FnMut(SkBuff)) {
+unsafe fn take_purged(f: &mut impl FnMut(RxItem)) {
     // Reverse the list: the destructor linked the newest first.
     let mut p = PURGED.swap(ptr::null_mut(), Ordering::Relaxed);
     let mut oldest_first = ptr::null_mut();
@@ -456,19 +553,54 @@ unsafe fn take_purged(mut f: impl FnMut(SkBuff)) {
         }
         // SAFETY: we own it (taken out of the ring by the resize).
         if let Some(skb) = unsafe { SkBuff::from_raw(p) } {
-            f(skb);
+            f(RxItem::Skb(skb));
         }
     }
 }
 
-/// `ptr_ring_cleanup()` destructor for the skbs left in a ring.
+/// `ptr_ring_cleanup()` destructor for the entries left in a ring.
 ///
 /// # Safety
 ///
-/// `ptr` must be an owned sk_buff taken out of the ring.
+/// `ptr` must be an entry taken out of the ring (an owned sk_buff or a
+/// tagged owned frame), in process context.
 unsafe extern "C" fn purge_skb(ptr: *mut core::ffi::c_void) {
-    // SAFETY: the ring only ever holds owned skbs put there by `produce`.
-    unsafe { SkBuff::purge_raw(ptr.cast()) }
+    // SAFETY: the ring only holds owned skbs and tagged owned frames put
+    // there by the producers; ring cleanup runs in process context.
+    match unsafe { RxItem::from_ring(ptr) } {
+        Some(RxItem::Skb(skb)) => skb.drop_with(super::skb::DropReason::QueuePurge),
+        Some(RxItem::Frame(f)) => f.free(),
+        None => {}
+    }
+}
+
+/// One entry of a ring.
+pub(crate) enum RxItem {
+    /// From the peer's transmit.
+    Skb(SkBuff),
+    /// From `ndo_xdp_xmit` or the peer's `XDP_TX`.
+    Frame(XdpFrame),
+}
+
+impl RxItem {
+    /// Decodes a ring entry.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is NULL or an entry taken out of a ring: an owned sk_buff, or
+    /// an owned frame tagged with [`XDP_TAG`]; ownership passes to the
+    /// result.
+    #[inline]
+    unsafe fn from_ring(ptr: *mut core::ffi::c_void) -> Option<Self> {
+        let p = ptr as usize;
+        if p & XDP_TAG != 0 {
+            // SAFETY: a tagged entry is an owned frame (caller).
+            unsafe { XdpFrame::from_raw((p & !XDP_TAG) as *mut b::xdp_frame) }.map(Self::Frame)
+        } else {
+            // SAFETY: an untagged entry is an owned skb (caller).
+            unsafe { SkBuff::from_raw(ptr.cast()) }.map(Self::Skb)
+        }
+    }
 }
 
 /// What [`RxQueue::produce_with`] did with a packet.
@@ -521,7 +653,7 @@ impl<'a, P: RxPoll> PollCtx<'a, P> {
     /// that the consumer does not write the cache line the producer reads
     /// for every packet.
     #[inline]
-    pub(crate) fn next(&mut self) -> Option<SkBuff> {
+    pub(crate) fn next(&mut self) -> Option<RxItem> {
         let r = self.q.ring.get();
         // Single consumer (see the type docs): the consumer fields are ours;
         // `size` and `queue` change only in a resize, with this NAPI disabled.
@@ -560,7 +692,48 @@ impl<'a, P: RxPoll> PollCtx<'a, P> {
             }
             // WRITE_ONCE: lockless is_empty() readers.
             ptr::write_volatile(ptr::addr_of_mut!((*r).consumer_head), next);
-            SkBuff::from_raw(ptr.cast())
+            RxItem::from_ring(ptr)
+        }
+    }
+
+    /// Opens the XDP scope of this poll (see [`PollXdp`]); the driver
+    /// calls [`PollXdp::finish`] before it returns.
+    #[inline]
+    pub(crate) fn xdp_begin(&mut self) -> PollXdp {
+        // SAFETY: a PollCtx handed to `RxPoll::poll` exists only inside
+        // the NAPI poll trampoline (the drain's own context never reaches
+        // the driver's poll).
+        unsafe { PollXdp::begin() }
+    }
+
+    /// Runs `prog` on an sk_buff of this queue (see [`XdpRxq::run_skb`]).
+    #[inline]
+    pub(crate) fn xdp_run_skb(
+        &mut self,
+        _scope: &PollXdp,
+        prog: &XdpProgRef<'_>,
+        skb: SkBuff,
+    ) -> SkbVerdict {
+        match self.q.xdp.as_ref() {
+            // SAFETY: this is the queue's NAPI poll (the only place a
+            // PollXdp exists), an RCU read section with BH off.
+            Some(x) => unsafe { x.run_skb(prog, skb) },
+            None => SkbVerdict::Pass(skb),
+        }
+    }
+
+    /// Runs `prog` on a frame of this queue (see [`XdpRxq::run_frame`]).
+    #[inline]
+    pub(crate) fn xdp_run_frame(
+        &mut self,
+        _scope: &PollXdp,
+        prog: &XdpProgRef<'_>,
+        frame: XdpFrame,
+    ) -> FrameVerdict {
+        match self.q.xdp.as_ref() {
+            // SAFETY: as in `xdp_run_skb`.
+            Some(x) => unsafe { x.run_frame(prog, frame) },
+            None => FrameVerdict::Pass(frame),
         }
     }
 

@@ -341,14 +341,8 @@ pub(crate) struct FibEntry {
 /// there is none (an output interface's on-link assumption, multicast and
 /// broadcast destinations routed without the FIB).
 pub(crate) fn lookup_fibmatch(net: &Net, q: &RouteQuery) -> Result<FibEntry, Failure> {
-    if matches!(q.dst, Addr::V6(_)) {
-        return Err(fail(
-            b_err(b::EOPNOTSUPP),
-            c"rvnet: fibmatch is supported for IPv4 lookups only",
-        ));
-    }
     let mut e = FibEntry {
-        route: Route::reject(b::AF_INET as u8, rtn::UNICAST),
+        route: Route::reject(q.dst.family(), rtn::UNICAST),
         nexthops: [None; MAX_NEXTHOPS],
     };
     e.route = lookup_in(net, q, Answer::FibMatch, Some(&mut e.nexthops))?;
@@ -382,7 +376,7 @@ fn lookup_in(
     }
     match q.dst {
         Addr::V4(d) => lookup4(net, q, d, answer, nhs),
-        Addr::V6(d) => lookup6(net, q, d, answer),
+        Addr::V6(d) => lookup6(net, q, d, answer, nhs),
     }
 }
 
@@ -588,16 +582,7 @@ unsafe fn fib_entry(
             if nhc.is_null() {
                 continue;
             }
-            let gateway = match u32::from((*nhc).nhc_gw_family) {
-                b::AF_INET => Some(Addr::V4((*nhc).nhc_gw.ipv4.to_ne_bytes())),
-                b::AF_INET6 => Some(Addr::V6((*nhc).nhc_gw.ipv6.in6_u.u6_addr8)),
-                _ => None,
-            };
-            *slot = Some(Nexthop {
-                gateway,
-                dev: dev_ref((*nhc).nhc_dev),
-                weight: u32::try_from((*nhc).nhc_weight).unwrap_or(1),
-            });
+            *slot = Some(nexthop_of(nhc));
         }
         if n == 1 {
             if let Some(nh) = list[0] {
@@ -606,6 +591,61 @@ unsafe fn fib_entry(
             }
         } else if let Some(out) = nhs {
             *out = list;
+        }
+    }
+}
+
+/// The nexthops of IPv6 FIB entry `f6i` as rt6_fill_node() dumps them
+/// (the entry's own, then its ECMP siblings', or a nexthop object's).
+///
+/// # Safety
+///
+/// `f6i` is a live fib6_info under the caller's RCU section.
+unsafe fn fib6_entry(
+    f6i: *mut b::fib6_info,
+    r: &mut Route,
+    nhs: Option<&mut [Option<Nexthop>; MAX_NEXTHOPS]>,
+) {
+    // SAFETY: per the contract; the shim walks the siblings under RCU and
+    // every nexthop it returns is valid in the same section.
+    unsafe {
+        let n = b::rvnet_fib6_num_path(f6i) as usize;
+        let mut list = [None; MAX_NEXTHOPS];
+        for (i, slot) in list.iter_mut().enumerate().take(n) {
+            let nhc = b::rvnet_fib6_nhc(f6i, i as i32);
+            if nhc.is_null() {
+                continue;
+            }
+            *slot = Some(nexthop_of(nhc));
+        }
+        if n == 1 {
+            if let Some(nh) = list[0] {
+                r.gateway = nh.gateway;
+                r.dev = nh.dev;
+            }
+        } else if let Some(out) = nhs {
+            *out = list;
+        }
+    }
+}
+
+/// A nexthop as fib_add_nexthop() / fib_nexthop_info() dump it.
+///
+/// # Safety
+///
+/// `nhc` is a live nexthop under the caller's RCU section.
+unsafe fn nexthop_of(nhc: *const b::fib_nh_common) -> Nexthop {
+    // SAFETY: per the contract.
+    unsafe {
+        let gateway = match u32::from((*nhc).nhc_gw_family) {
+            b::AF_INET => Some(Addr::V4((*nhc).nhc_gw.ipv4.to_ne_bytes())),
+            b::AF_INET6 => Some(Addr::V6((*nhc).nhc_gw.ipv6.in6_u.u6_addr8)),
+            _ => None,
+        };
+        Nexthop {
+            gateway,
+            dev: dev_ref((*nhc).nhc_dev),
+            weight: u32::try_from((*nhc).nhc_weight).unwrap_or(1),
         }
     }
 }
@@ -787,7 +827,13 @@ fn input4(
     Ok(r)
 }
 
-fn lookup6(net: &Net, q: &RouteQuery, dst: [u8; 16], answer: Answer) -> Result<Route, Failure> {
+fn lookup6(
+    net: &Net,
+    q: &RouteQuery,
+    dst: [u8; 16],
+    answer: Answer,
+    nhs: Option<&mut [Option<Nexthop>; MAX_NEXTHOPS]>,
+) -> Result<Route, Failure> {
     if q.table.is_some() {
         return Err(fail(
             b_err(b::EOPNOTSUPP),
@@ -859,6 +905,22 @@ fn lookup6(net: &Net, q: &RouteQuery, dst: [u8; 16], answer: Answer) -> Result<R
             // A reject route (`ip6_rt_type_to_error()` of its type):
             // inet6_rtm_getroute() fails with the dst's error.
             r.error = Some(err.unsigned_abs());
+        }
+        if answer == Answer::FibMatch && err == 0 {
+            // inet6_rtm_getroute() with RTM_F_FIB_MATCH: the FIB entry the
+            // route came from (rt6_fill_node() without a dst), or
+            // ENETUNREACH when there is none.
+            if from.is_null() {
+                b::dst_release(dst_e);
+                return Err(fail(
+                    b_err(b::ENETUNREACH),
+                    c"rvnet: fibmatch: the route was not built from a FIB entry",
+                ));
+            }
+            if (*from).fib6_prefsrc.plen != 0 {
+                r.prefsrc = Some(Addr::V6((*from).fib6_prefsrc.addr.in6_u.u6_addr8));
+            }
+            fib6_entry(from, &mut r, nhs);
         }
         if err == 0 && answer == Answer::Full {
             r.dev = dev_ref((*dst_e).__bindgen_anon_1.dev);

@@ -38,6 +38,11 @@ pub(crate) enum DropReason {
     PktTooBig,
     /// Left in a ring when the ring was purged (`SKB_DROP_REASON_QUEUE_PURGE`).
     QueuePurge,
+    /// Dropped by the XDP program (`XDP_DROP`, `XDP_ABORTED`:
+    /// `SKB_DROP_REASON_XDP`).
+    Xdp,
+    /// No memory for a copy the packet needed (`SKB_DROP_REASON_NOMEM`).
+    NoMem,
 }
 
 impl DropReason {
@@ -47,6 +52,8 @@ impl DropReason {
             Self::FullRing => b::skb_drop_reason_SKB_DROP_REASON_FULL_RING,
             Self::PktTooBig => b::skb_drop_reason_SKB_DROP_REASON_PKT_TOO_BIG,
             Self::QueuePurge => b::skb_drop_reason_SKB_DROP_REASON_QUEUE_PURGE,
+            Self::Xdp => b::skb_drop_reason_SKB_DROP_REASON_XDP,
+            Self::NoMem => b::skb_drop_reason_SKB_DROP_REASON_NOMEM,
         }
     }
 }
@@ -194,18 +201,6 @@ impl SkBuff {
         // SAFETY: in bounds and aligned (see `set_tx_tag`); every bit
         // pattern is a valid TxTag.
         unsafe { (*self.as_raw()).cb.as_ptr().cast::<TxTag>().read() }
-    }
-
-    /// Frees a raw skb pointer left in a ring at purge time.
-    ///
-    /// # Safety
-    ///
-    /// `ptr` must be an owned, valid sk_buff.
-    pub(crate) unsafe fn purge_raw(ptr: *mut b::sk_buff) {
-        // SAFETY: guaranteed by the caller.
-        if let Some(skb) = unsafe { Self::from_raw(ptr) } {
-            skb.drop_with(DropReason::QueuePurge);
-        }
     }
 }
 

@@ -28,8 +28,8 @@ Commands:
   link add NAME [peer NAME] [netns NS] [queues N] [numtxqueues N] [numrxqueues N]
                         [type KIND (default rvnet)]
   link del NAME
-  route get DST [from SRC] [iif DEV] [mark M] [oif DEV] [uid U] [tos TOS]
-                [sport P] [dport P] [ipproto PROTO] [connected] [fibmatch]
+  route get DST [from SRC] [iif DEV] [mark M] [oif DEV] [vrf NAME] [uid U]
+                [tos TOS] [sport P] [dport P] [ipproto PROTO] [connected] [fibmatch]
                 [table T] [dscp D]
                         (rvnetctl route help)
   neigh get ADDR dev DEV [resolve]
@@ -46,7 +46,7 @@ family), 2 the kernel refused the request, 255 bad command line.";
 /// `rvnetctl route help`.
 pub const ROUTE_USAGE: &str = "\
 Usage: rvnetctl route get ADDRESS [ from ADDRESS ] [ iif DEV ] [ mark MARK ]
-                          [ oif DEV ] [ uid UID ] [ tos TOS ]
+                          [ oif DEV ] [ vrf NAME ] [ uid UID ] [ tos TOS ]
                           [ sport NUMBER ] [ dport NUMBER ]
                           [ ipproto PROTOCOL ] [ connected ] [ fibmatch ]
                           [ table TABLE_ID ] [ dscp DSCP ]
@@ -62,7 +62,8 @@ PROTOCOL := { NUMBER (decimal) | NAME of /etc/protocols }; the kernel takes
             tcp, udp, icmp (IPv4) and ipv6-icmp (IPv6); IPv4 default udp
 A reject route (blackhole, unreachable, prohibit) is printed, then the
 kernel's error as ip route get reports it, and the exit status is 2.
-dev is oif; keywords abbreviate as in ip route get (d = dsfield, ma = mark).";
+dev is oif; vrf NAME is oif NAME for a VRF device (its l3mdev rule picks the
+VRF's table); keywords abbreviate as in ip route get (d = dsfield, ma = mark).";
 
 /// Exit status of a failure that is not the kernel's (no such device, an
 /// address of the other family): `ip`'s 1.
@@ -141,6 +142,8 @@ pub struct RouteQuery {
     pub sport: Option<u16>,
     /// `dport`: destination port.
     pub dport: Option<u16>,
+    /// `vrf NAME`: devices that must be VRFs (`oif` is set to the last).
+    pub vrf: Vec<String>,
     /// `connected`: ask again from the answer's preferred source, as
     /// `ip route get ... connected` does.
     pub connected: bool,
@@ -163,6 +166,7 @@ impl RouteQuery {
             ipproto: None,
             sport: None,
             dport: None,
+            vrf: Vec::new(),
             connected: false,
             fibmatch: false,
         }
@@ -365,6 +369,7 @@ enum Key {
     Ipproto,
     Connected,
     Fibmatch,
+    Vrf,
     /// A keyword of `ip route get` that rvnetctl does not take.
     IpOnly,
 }
@@ -385,7 +390,7 @@ const ROUTE_GET_KEYS: &[(&str, M, Key)] = {
         ("dev", E, Oif),
         ("notify", P, IpOnly),
         ("connected", P, Connected),
-        ("vrf", P, IpOnly),
+        ("vrf", P, Vrf),
         ("uid", P, Uid),
         ("fibmatch", P, Fibmatch),
         ("as", E, IpOnly),
@@ -687,6 +692,13 @@ fn parse_route_query(a: &mut Args, o: &Opts, names: &Names, full: bool) -> Res<O
             Some((_, Key::Iif)) => q.iif = Some(dev_name(a.value(k)?)?),
             Some((kw, Key::Mark)) => q.mark = Some(parse_num(kw, a.value(k)?)?),
             Some((_, Key::Oif)) => q.oif = Some(dev_name(a.value(k)?)?),
+            // As ip: the VRF device is the output device (its l3mdev
+            // rule then picks the VRF's table); it must be a VRF.
+            Some((_, Key::Vrf)) => {
+                let v = dev_name(a.value(k)?)?;
+                q.oif = Some(v.clone());
+                q.vrf.push(v);
+            }
             Some((kw, Key::Uid)) => q.uid = Some(parse_num(kw, a.value(k)?)?),
             Some((kw, Key::Table)) => {
                 let v = a.value(k)?;
@@ -1215,9 +1227,17 @@ mod tests {
         assert!(rq("r g 10.0.0.1 c").connected);
         assert!(!rq("r g 10.0.0.1").connected);
         // ip's keywords rvnetctl does not take are refused by name: `fi`
-        // is fibmatch (not from, and a flag), `n` notify, `v` vrf.
+        // is fibmatch (not from, and a flag), `n` notify; `v` is vrf.
         assert!(rq("r g 10.0.0.1 fi").fibmatch);
-        for w in ["n", "v", "as"] {
+        let v = rq("r g 10.0.0.1 vrf red");
+        assert_eq!(
+            (v.oif.as_deref(), v.vrf.clone()),
+            (Some("red"), vec!["red".to_string()])
+        );
+        let v = rq("r g 10.0.0.1 vrf red oif rv1");
+        assert_eq!((v.oif.as_deref(), v.vrf.len()), (Some("rv1"), 1));
+        assert_eq!(rq("r g 10.0.0.1 v red").vrf, vec!["red".to_string()]);
+        for w in ["n", "as"] {
             let e = p(&format!("route get 10.0.0.1 {w} 1")).unwrap_err();
             assert_eq!(e.code, EXIT_USAGE, "{w}");
             assert!(e.msg.contains("ip route get's"), "{w}: {}", e.msg);

@@ -85,6 +85,18 @@ pub fn route_request(q: &RouteQuery) -> Result<Vec<Attr>, NlError> {
     if let Some(d) = &q.iif {
         a.push(put(set, "iif", Put::U(ifindex(d)?.into())));
     }
+    for v in &q.vrf {
+        // ip's name_is_vrf(): the device must exist and be of kind vrf.
+        ifindex(v)?;
+        if crate::link::kind(v)?.as_deref() != Some("vrf") {
+            let mut e = NlError::msg(
+                libc::EINVAL,
+                format!("argument \"{v}\" is wrong: Invalid VRF"),
+            );
+            e.origin = crate::nl::Origin::Argument;
+            return Err(e);
+        }
+    }
     if let Some(d) = &q.oif {
         a.push(put(set, "oif", Put::U(ifindex(d)?.into())));
     }

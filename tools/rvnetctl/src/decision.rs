@@ -172,6 +172,7 @@ const KNOWN: &[&str] = &[
     "bql-inflight",
     "input-type",
     "input-error",
+    "xdp-action",
 ];
 
 /// The packet itself: `10.0.0.1:40000 > 10.0.0.2:5201 tcp [S]`, `arp
@@ -314,6 +315,9 @@ pub fn line_with(o: &Obj, name: &dyn Fn(u64) -> Option<String>) -> String {
     if let Some(e) = get_u64(o, "input-error") {
         // The input path refused the packet: ip's words for the errno.
         segs.push(format!("input refused: {}", crate::nl::strerror(e as i32)));
+    }
+    if let Some(a) = get(o, "xdp-action") {
+        segs.push(format!("xdp {}", a.text()));
     }
     let extra: Vec<String> = o
         .iter()

@@ -128,6 +128,25 @@ pub fn del(name: &str) -> Result<(), NlError> {
     Ok(())
 }
 
+/// The link kind of a device (`IFLA_INFO_KIND`, e.g. "vrf"), `None` for a
+/// device without one (loopback, physical devices).
+pub fn kind(name: &str) -> Result<Option<String>, NlError> {
+    let mut msg = LinkMessage::default();
+    msg.attributes.push(LinkAttribute::IfName(name.to_string()));
+    let mut sock = NlSocket::open(netlink_sys::protocols::NETLINK_ROUTE)?;
+    let got = sock.request(RouteNetlinkMessage::GetLink(msg), false)?;
+    Ok(got.iter().find_map(|m| match m {
+        RouteNetlinkMessage::NewLink(l) => l.attributes.iter().find_map(|a| match a {
+            LinkAttribute::LinkInfo(infos) => infos.iter().find_map(|i| match i {
+                LinkInfo::Kind(k) => Some(k.to_string()),
+                _ => None,
+            }),
+            _ => None,
+        }),
+        _ => None,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -223,6 +223,13 @@ pub static DIRECTION: Enum = Enum {
     entries: &["tx", "rx"],
 };
 
+/// `xdp-action`: what the receiving end's XDP program did (XDP_*).
+pub static XDP_ACTION: Enum = Enum {
+    name: "xdp-action",
+    start: 0,
+    entries: &["aborted", "drop", "pass", "tx", "redirect"],
+};
+
 const fn e(name: &'static str, ty: Ty, en: &'static Enum) -> Attr {
     Attr {
         name,
@@ -265,6 +272,7 @@ pub static DECISION: Set = Set {
         a("bql-inflight", Ty::U32),
         e("input-type", Ty::U8, &ROUTE_TYPE),
         a("input-error", Ty::U32),
+        e("xdp-action", Ty::U8, &XDP_ACTION),
     ],
 };
 
@@ -274,7 +282,7 @@ pub static SETS: &[&Set] = &[&ROUTE, &NEXTHOP, &NEIGH, &PATH, &DEV, &DECISION];
 
 /// Every enum, for lookups by name.
 #[cfg(test)]
-pub static ENUMS: &[&Enum] = &[&ROUTE_TYPE, &DIRECTION];
+pub static ENUMS: &[&Enum] = &[&ROUTE_TYPE, &DIRECTION, &XDP_ACTION];
 
 /// Operations: name, command number, attribute set, and for
 /// notifications the multicast group they are sent to.
