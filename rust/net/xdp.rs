@@ -554,11 +554,11 @@ impl XdpRxq {
     pub(crate) unsafe fn run_skb(&self, prog: &XdpProgRef<'_>, skb: SkBuff) -> SkbVerdict {
         let mut raw = skb.into_raw();
         let mut tx: *mut b::xdp_frame = ptr::null_mut();
+        let (q, p) = (self.0.as_ptr(), prog.ptr.as_ptr());
         // SAFETY: single poll (caller), the program valid for the RCU
         // section (XdpProgRef); we own `raw`, and the verdict says who
         // owns it (and `tx`) afterwards.
-        let v =
-            unsafe { b::rvnet_xdp_run_skb(self.0.as_ptr(), prog.ptr.as_ptr(), &mut raw, &mut tx) };
+        let v = unsafe { b::rvnet_xdp_run_skb(q, p, &mut raw, &mut tx) };
         let v = v as u32;
         // SAFETY: for PASS, DROP, ABORTED and NOMEM `raw` is ours again
         // (possibly a copy); otherwise it was consumed and is NULL.
