@@ -48,16 +48,18 @@ IPERF_PORT, RR_PORT = 5201, 7001
 PAIRS = ["veth", "rvnet"]
 CTL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "out", "rvnetctl")
 ALL = ["dummy", "veth", "rvnet"]
-WORKLOADS = ["pktgen", "qdisc", "tcp", "udp", "rr", "lat", "obs", "xdp"]
+WORKLOADS = ["pktgen", "qdisc", "tcp", "udp", "rr", "lat", "slow", "obs", "xdp"]
 # One XDP program per verdict (selftests/xdp_verdicts.bpf.c), built on the
 # host by selftests/xdp-progs (bench/run does).
 XDP_OBJ = os.path.join(HERE, "..", "out", "xdp_verdicts.bpf.o")
 XDP_IFINDEX = 111  # the redirect target of section redirect_to_111
 
-FULL = dict(pktgen_s=2, qdisc_s=2, tcp_s=2, udp_s=2, rr_s=2, lat_s=4, xdp_s=2,
-            ping_interval=0.01, runs=5, warmup=1)
-SMOKE = dict(pktgen_s=1, qdisc_s=1, tcp_s=1, udp_s=1, rr_s=1, lat_s=2, xdp_s=1,
-             ping_interval=0.01, runs=1, warmup=0)
+# slow_filters: tc matchall filters (action continue) on the receiving end's
+# ingress in the slow-consumer cases, each run for every packet received.
+FULL = dict(pktgen_s=2, qdisc_s=2, tcp_s=2, udp_s=2, rr_s=2, lat_s=4, slow_s=4, xdp_s=2,
+            slow_filters=1500, ping_interval=0.01, runs=5, warmup=1)
+SMOKE = dict(pktgen_s=1, qdisc_s=1, tcp_s=1, udp_s=1, rr_s=1, lat_s=2, slow_s=1, xdp_s=1,
+             slow_filters=50, ping_interval=0.01, runs=1, warmup=0)
 
 
 class Unsupported(Exception):
@@ -276,6 +278,98 @@ def qdisc_stats(ns, dev):
     return root[0]
 
 
+class QueueEvidence:
+    """Whether a queue really formed, sampled while the ping runs: the
+    root qdisc's backlog (`tc -s -j qdisc`, a few samples), b1 tx-0's BQL
+    inflight and limit (/sys/.../byte_queue_limits/, read by a sampler in
+    b1's namespace; veth in 6.12 has no BQL, so none there) and, for
+    rvnet, how many packets sit in b2's ring (b1's tx0_packets minus b2's
+    rx0_packets, ethtool -S). veth has no ring counter: in 6.12 it stops
+    its queue only when its 256-slot ring is full, so a qdisc backlog
+    above 0 (and its requeues) says its ring is full."""
+
+    def __init__(self, bench, kind, affinity):
+        self.kind, self.a, self.b = kind, ns_a(kind), ns_b(kind)
+        self.backlog, self.qlen, self.ring = [], [], []
+        # One process for the whole run, no fork per sample: sysfs shows a
+        # namespace's devices only where it is mounted for that namespace.
+        self.sampler = subprocess.Popen(
+            ["ip", "netns", "exec", self.a, "/usr/bin/python3", os.path.abspath(__file__),
+             "--sample-bql", "b1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True, preexec_fn=affinity)
+        # It says when it samples (Python starts slowly under TCG): the
+        # ping starts after that.
+        self.sampler.stdout.readline()
+
+    def sample(self):
+        q = qdisc_stats(self.a, "b1")
+        self.backlog.append(q.get("backlog"))
+        self.qlen.append(q.get("qlen"))
+        if self.kind == "rvnet":
+            # Taken first: the difference is an upper bound (b1 sends on
+            # between the two reads), never negative.
+            rx = ethtool_stats(self.b, "b2").get("rx0_packets")
+            tx = ethtool_stats(self.a, "b1").get("tx0_packets")
+            if tx is not None and rx is not None:
+                self.ring.append(tx - rx)
+
+    def sample_while(self, running, secs):
+        """About four samples spread over `secs`, while running()."""
+        end = time.time() + secs
+        while running() and time.time() < end:
+            self.sample()
+            time.sleep(max(0.05, secs / 4.0))
+
+    def finish(self):
+        self.sampler.terminate()
+        try:
+            out, _ = self.sampler.communicate(timeout=30)
+            bql = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
+            if not isinstance(bql, dict):
+                bql = {}
+        except (ValueError, subprocess.TimeoutExpired):
+            self.sampler.kill()
+            bql = {}
+        nums = [v for v in self.backlog if isinstance(v, int)]
+        ev = {"qdisc_backlog_bytes_samples": self.backlog, "qdisc_qlen_samples": self.qlen,
+              "qdisc_backlog_bytes_max": max(nums) if nums else None,
+              "ring_fill_samples": self.ring if self.kind == "rvnet" else None,
+              "ring_fill_max": max(self.ring) if self.ring else None}
+        ev.update(bql)
+        return ev
+
+
+def sample_bql(dev, interval=0.05):
+    """--sample-bql DEV: read tx-0's BQL inflight and limit of DEV every
+    `interval` until SIGTERM, then print one JSON line: the samples'
+    count, max and mean inflight, min/max/last limit (all None without
+    BQL). Run with `ip netns exec`, which mounts the namespace's sysfs."""
+    d = "/sys/class/net/%s/queues/tx-0/byte_queue_limits/" % dev
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    infl, lim = [], []
+    print("sampling", flush=True)
+    while not stop:
+        try:
+            with open(d + "inflight") as f:
+                i = int(f.read())
+            with open(d + "limit") as f:
+                li = int(f.read())
+        except (OSError, ValueError):
+            break  # no BQL on this device
+        infl.append(i)
+        lim.append(li)
+        time.sleep(interval)
+    while not stop:
+        time.sleep(interval)
+    print(json.dumps({"bql_samples": len(infl),
+                      "bql_inflight_max": max(infl) if infl else None,
+                      "bql_inflight_mean": sum(infl) / len(infl) if infl else None,
+                      "bql_limit_min": min(lim) if lim else None,
+                      "bql_limit_max": max(lim) if lim else None,
+                      "bql_limit_last": lim[-1] if lim else None}), flush=True)
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -419,7 +513,7 @@ class Bench:
         for ns, dev in self.ends(kind):
             self.write_threaded(ns, dev, 0)
             ethtool_value(ns, dev, ETHTOOL_SGRO, 1 if self.defaults[kind][dev]["gro"] == "on" else 0)
-        self.state[kind] = {"gro": None, "threaded": None}
+        self.state[kind].update(gro=None, threaded=None)
 
     # -- measurements --------------------------------------------------
     def snapshot(self, kind):
@@ -783,16 +877,207 @@ class Bench:
             for p in limits:
                 write_proc(p, saved[p])
 
+    @contextlib.contextmanager
+    def napi_threads(self, kind):
+        """GRO and threaded NAPI on both ends and TSO off on both, so that
+        6.12's veth takes every skb through its NAPI ring (256 packets,
+        queue stopped when full) in both directions, as rvnet does; the
+        same settings for both devices, restored after. Yields the NAPI
+        thread PIDs per end."""
+        saved = {}
+        try:
+            for ns, dev in self.ends(kind):
+                saved[(ns, dev)] = ethtool_value(ns, dev, ETHTOOL_GTSO)
+                ethtool_value(ns, dev, ETHTOOL_STSO, 0)
+                ethtool_value(ns, dev, ETHTOOL_SGRO, 1)
+                rc, msg = self.write_threaded(ns, dev, 1)
+                if rc != 0:
+                    raise RuntimeError("threaded NAPI on %s: %s" % (dev, msg))
+            self.state[kind].update(gro=None, threaded=None)
+            # The other pair's threads are gone meanwhile (threaded off).
+            threads = {dev: pids_named("napi/%s-" % dev) for _ns, dev in self.ends(kind)}
+            if not all(threads.values()):
+                raise RuntimeError("no NAPI thread after enabling threaded NAPI: %r" % threads)
+            yield threads
+        finally:
+            for (ns, dev), tso in saved.items():
+                ethtool_value(ns, dev, ETHTOOL_STSO, tso)
+            self.restore_features(kind)
+
+    @contextlib.contextmanager
+    def threaded_both(self, kind):
+        """Both ends' NAPI threaded (`napi_threads`), nothing pinned."""
+        with self.napi_threads(kind):
+            yield
+
+    @contextlib.contextmanager
+    def slow_consumer(self, kind):
+        """A receiving end slower than the sender, the same for both
+        devices, so that a queue forms and stays: b2's NAPI thread runs on
+        the last CPU alone and does `slow_filters` tc matchall filters
+        (action continue, so every one runs) per packet on b2's ingress;
+        the flood (4 MB send buffer, as `saturated`), the receiving iperf3,
+        b1's NAPI thread (the replies' receiver) and the ping run on CPU 0.
+        Both ends' NAPI threaded, GRO on, TSO off (`napi_threads`). Yields
+        the flood's extra iperf3 arguments."""
+        ncpu = os.cpu_count() or 1
+        if ncpu < 2:
+            raise Unsupported("needs 2 CPUs (sender on one, consumer on another), have %d" % ncpu)
+        a, b, last = ns_a(kind), ns_b(kind), ncpu - 1
+        with open("/tmp/rvb-iperf3-%s.pid" % kind) as f:
+            srv = int(f.read().strip().strip("\0"))
+        limits = ("/proc/sys/net/core/wmem_max", "/proc/sys/net/core/rmem_max")
+        saved = {}
+        for p in limits:
+            with open(p) as f:
+                saved[p] = f.read().strip()
+        pinned = []
+        try:
+            for p in limits:
+                write_proc(p, str(max(int(saved[p]), 4 << 20)))
+            with self.napi_threads(kind) as threads:
+                for pid, cpu in [(p, last) for p in threads["b2"]] + \
+                        [(p, 0) for p in threads["b1"] + [srv]]:
+                    os.sched_setaffinity(pid, {cpu})
+                    pinned.append(pid)
+                self.slow_filters(kind, True)
+                yield ["-A", "0", "-w", "4M"]
+        finally:
+            for pid in pinned:
+                try:
+                    os.sched_setaffinity(pid, range(ncpu))
+                except OSError:
+                    pass
+            for p in limits:
+                write_proc(p, saved[p])
+
+    def slow_filters(self, kind, on):
+        """`slow_filters` matchall filters on b2's ingress (clsact), each
+        with `action continue` so that every packet runs all of them; made
+        once per device and workload, removed by `on` False."""
+        st = self.state[kind]
+        if on and not st.get("filters"):
+            n = self.cfg["slow_filters"]
+            cmds = "qdisc add dev b2 clsact\n" + "".join(
+                "filter add dev b2 ingress pref %d matchall action continue\n" % (i + 1)
+                for i in range(n))
+            nsh(ns_b(kind), ["tc", "-batch", "-"], stdin=cmds, timeout=600)
+            st["filters"] = n
+        elif not on and st.get("filters"):
+            nsh(ns_b(kind), ["tc", "qdisc", "del", "dev", "b2", "clsact"], check=False)
+            st["filters"] = None
+
     def m_lat(self, kind, case):
         if case == "saturated":
             with self.saturated(kind) as flood_args:
                 return self._lat(kind, flood_args)
+        if case in ("threaded", "threaded0"):
+            # threaded0: rvnet completing every packet on its own (b1's
+            # tx-usecs 0), as it did before it batched.
+            per_packet = case == "threaded0" and kind == "rvnet"
+            if per_packet:
+                nsh(ns_a(kind), ["ethtool", "-C", "b1", "tx-usecs", 0])
+            try:
+                with self.threaded_both(kind):
+                    return self._lat(kind, [])
+            finally:
+                if per_packet:
+                    nsh(ns_a(kind), ["ethtool", "-C", "b1", "tx-usecs", 100], check=False)
         return self._lat(kind, [])
 
-    def _lat(self, kind, flood_args):
+    def m_slow(self, kind, case):
+        """Ping under a UDP flood whose consumer is the bottleneck
+        (`slow_consumer`), with `root` as b1's root qdisc; on rvnet with
+        b1's `tx-usecs` (BQL completion coalescing) set to `usecs` for the
+        run when it is not None (0: every packet completed on its own, as
+        rvnet did before it batched)."""
+        root, usecs = case
+        if usecs is not None and kind == "rvnet":
+            nsh(ns_a(kind), ["ethtool", "-C", "b1", "tx-usecs", usecs])
+        try:
+            with self.slow_consumer(kind):
+                return self._slow(kind, root)
+        finally:
+            if usecs is not None and kind == "rvnet":
+                nsh(ns_a(kind), ["ethtool", "-C", "b1", "tx-usecs", 100], check=False)
+
+    def _slow(self, kind, root):
+        """Ping RTTs from b1 to b2 (ping on CPU 0) while pktgen floods b1's
+        root qdisc `root` (queue_xmit, 1400-byte frames to a foreign MAC, so
+        b2 drops each after its ingress; a producer that never waits, on
+        CPU 0): the consumer sets the rate. The bulk figure is what b2's
+        consumer took (b2's rx_packets per second); the queue evidence
+        is sampled during the ping (`QueueEvidence`)."""
         a = ns_a(kind)
-        secs = self.cfg["lat_s"]
-        self.set_root(kind, "fq_codel")
+        secs = self.cfg["slow_s"]
+        self.set_root(kind, root)
+        pin = lambda: os.sched_setaffinity(0, {0})  # noqa: E731
+        s0 = self.snapshot(kind)
+        err = []
+        with netns(a):
+            pg_ctrl("reset")
+            pg_thread(0, "rem_device_all")
+            pg_thread(0, "add_device b1")
+            for c in ("count 0", "clone_skb 0", "pkt_size 1400", "delay 0", "flag NO_TIMESTAMP",
+                      "dst_mac 90:e2:ba:ff:ff:ff", "dst_min 198.18.0.42", "dst_max 198.18.0.42",
+                      "xmit_mode queue_xmit"):
+                pg_set("b1", c)
+            # The thread inherits this netns (pgctrl acts on the writer's).
+            starter = threading.Thread(target=lambda: self._try(err, pg_ctrl, "start"))
+            starter.start()
+        ev = None
+        try:
+            time.sleep(0.8)  # let the flood fill the queues
+            q0 = qdisc_stats(a, "b1")
+            ev = QueueEvidence(self, kind, pin)
+            r0, t0 = link_stats(ns_b(kind), "b2")["rx_packets"], time.time()
+            with netns(a):
+                ping = subprocess.Popen(
+                    ["ping", "-n", "-i", str(self.cfg["ping_interval"]), "-W", "1", "-w", str(secs), B_IP],
+                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=pin)
+            try:
+                ev.sample_while(lambda: ping.poll() is None, secs)
+                out, _ = ping.communicate(timeout=secs + 30)
+            finally:
+                if ping.poll() is None:
+                    ping.kill()
+                    ping.wait()
+            r1, t1 = link_stats(ns_b(kind), "b2")["rx_packets"], time.time()
+            q = qdisc_stats(a, "b1")
+        finally:
+            evidence = ev.finish() if ev else {}
+            with netns(a):
+                pg_ctrl("stop")
+                starter.join(60)
+                pg_ctrl("reset")
+        if err:
+            raise err[0]
+        time.sleep(0.2)
+        extra = self.snap_extra(kind, s0, self.snapshot(kind))
+        rtts = sorted(float(x) for x in re.findall(r"time=([\d.]+) ms", out))
+        m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+        if not rtts or not m:
+            raise RuntimeError("no ping replies: " + out.strip()[-300:])
+        sent, got = int(m.group(1)), int(m.group(2))
+        extra.update({"pings": sent, "replies": got, "max_ms": rtts[-1], "root_qdisc": root,
+                      "qdisc_drops": q.get("drops"), "qdisc_requeues": q.get("requeues"),
+                      "qdisc_backlog_bytes_before_ping": q0.get("backlog"),
+                      "qdisc_backlog_bytes_after_ping": q.get("backlog"),
+                      "queue_evidence": evidence})
+        return ({"p50_ms": pct(rtts, 50), "p99_ms": pct(rtts, 99),
+                 "ping_loss_pct": 100.0 * (sent - got) / sent if sent else None,
+                 "consumer_rx_pps": (r1 - r0) / (t1 - t0)}, extra)
+
+    def _lat(self, kind, flood_args, root="fq_codel", secs=None, pin=False):
+        """Ping RTTs from b1 to b2 while an iperf3 UDP flood (1400 B, as
+        fast as it can) runs from b1 to b2 through `root` on b1. With `pin`
+        the ping and the samplers run on CPU 0 (the flood's CPU; the
+        receiving NAPI thread has the last CPU to itself). Next to the
+        figures, the evidence of a queue (`queue_evidence`)."""
+        a = ns_a(kind)
+        secs = secs or self.cfg["lat_s"]
+        self.set_root(kind, root)
+        affinity = (lambda: os.sched_setaffinity(0, {0})) if pin else None
         s0 = self.snapshot(kind)
         l0 = softirq_load()
         with netns(a):
@@ -800,14 +1085,25 @@ class Bench:
                 ["iperf3", "-c", B_IP, "-p", str(IPERF_PORT), "-J",
                  "-u", "-b", "0", "-l", "1400", "-t", str(secs + 1)] + flood_args,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        ev = QueueEvidence(self, kind, affinity)
         try:
             time.sleep(0.8)  # let the flood fill the queues
             q0 = qdisc_stats(a, "b1")
-            out = nsh(a, ["ping", "-n", "-i", self.cfg["ping_interval"], "-W", "1", "-w", secs, B_IP],
-                      check=False, timeout=secs + 30)
+            with netns(a):
+                ping = subprocess.Popen(
+                    ["ping", "-n", "-i", str(self.cfg["ping_interval"]), "-W", "1", "-w", str(secs), B_IP],
+                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=affinity)
+            try:
+                ev.sample_while(lambda: ping.poll() is None, secs)
+                out, _ = ping.communicate(timeout=secs + 30)
+            finally:
+                if ping.poll() is None:
+                    ping.kill()
+                    ping.wait()
             q = qdisc_stats(a, "b1")
             l1 = softirq_load()
         finally:
+            evidence = ev.finish()
             fout, _ = flood.communicate(timeout=secs + 60)
         extra = self.snap_extra(kind, s0, self.snapshot(kind))
         rtts = sorted(float(x) for x in re.findall(r"time=([\d.]+) ms", out))
@@ -819,10 +1115,11 @@ class Bench:
             flood_mbps = json.loads(fout)["end"]["sum_received"]["bits_per_second"] / 1e6
         except (ValueError, KeyError):
             raise RuntimeError("flood iperf3 failed: " + fout.strip()[-300:])
-        extra.update({"pings": sent, "replies": got, "max_ms": rtts[-1],
+        extra.update({"pings": sent, "replies": got, "max_ms": rtts[-1], "root_qdisc": root,
                       "qdisc_drops": q.get("drops"), "qdisc_requeues": q.get("requeues"),
                       "qdisc_backlog_bytes_before_ping": q0.get("backlog"),
-                      "qdisc_backlog_bytes_after_ping": q.get("backlog")})
+                      "qdisc_backlog_bytes_after_ping": q.get("backlog"),
+                      "queue_evidence": evidence})
         # Whether a queue formed at all: softirq work deferred to ksoftirqd
         # (ticks) and how many NET_TX/NET_RX softirqs ran during the ping.
         extra.update({k + "_during_ping": l1[k] - l0[k] for k in l0 if k in l1})
@@ -1016,6 +1313,25 @@ class Bench:
                                after=lambda k: self.set_root(k, None))
                 self.alternate("latency_under_load", "fq_codel + UDP flood, receiver saturated", PAIRS,
                                self.m_lat, "saturated", after=lambda k: self.set_root(k, None))
+                if not self.args.smoke:  # the smoke stays short: slow covers threads
+                    self.alternate("latency_under_load", "fq_codel + UDP flood, threaded NAPI", PAIRS,
+                                   self.m_lat, "threaded", after=lambda k: self.set_root(k, None))
+                    self.alternate("latency_under_load", "fq_codel + UDP flood, threaded NAPI, rvnet tx-usecs 0",
+                                   PAIRS, self.m_lat, "threaded0", after=lambda k: self.set_root(k, None))
+            if "slow" in sel:
+                # The smoke run measures one root (the scenario runs and
+                # records its evidence); the bench both.
+                cases = [("fq_codel", ("fq_codel", None))]
+                if not self.args.smoke:
+                    # And rvnet completing every packet on its own (tx-usecs
+                    # 0), what it did before it batched: the same boot.
+                    cases += [("sfq", ("sfq", None)),
+                              ("fq_codel, rvnet tx-usecs 0", ("fq_codel", 0))]
+                for name, case in cases:
+                    self.alternate("slow_consumer", name, PAIRS, self.m_slow, case,
+                                   after=lambda k: self.set_root(k, None))
+                for k in PAIRS:
+                    self.slow_filters(k, False)
             if "obs" in sel:
                 self.observation_cost()
                 self.hooks_cost()
@@ -1036,6 +1352,9 @@ class Bench:
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--sample-bql":
+        sample_bql(sys.argv[2])
+        return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True, help="JSON-lines file to append to")
     ap.add_argument("--smoke", action="store_true",

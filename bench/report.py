@@ -39,6 +39,10 @@ METRICS = {
     ("latency_under_load", "p99_ms"): ("ms", "lower", False, "ping RTT p99 under UDP flood, fq_codel"),
     ("latency_under_load", "ping_loss_pct"): ("%", "lower", False, "ping loss under flood"),
     ("latency_under_load", "flood_rx_mbit_s"): ("Mbit/s", None, False, "flood received"),
+    ("slow_consumer", "p50_ms"): ("ms", "lower", False, "ping RTT p50, slow consumer"),
+    ("slow_consumer", "p99_ms"): ("ms", "lower", False, "ping RTT p99, slow consumer"),
+    ("slow_consumer", "ping_loss_pct"): ("%", "lower", False, "ping loss, slow consumer"),
+    ("slow_consumer", "consumer_rx_pps"): ("pps", "higher", False, "flood taken by the slow consumer"),
     ("observation_cost", "tx_pps"): ("pps", "higher", False, "pktgen 64 B into rvnet, sampling"),
     ("observation_cost", "rx_pps"): ("pps", "higher", False, "pktgen 64 B rx at peer, sampling"),
     ("observation_cost_tcp", "gbit_s"): ("Gbit/s", "higher", False, "TCP stream over rvnet, sampling"),
@@ -169,6 +173,15 @@ def targets(metrics):
     for case in ("fq_codel + UDP flood", "fq_codel + UDP flood, receiver saturated"):
         add("rvnet p99 RTT under load <= 0.5x veth (fq_codel)",
             "latency_under_load/%s/p99_ms" % case, "ratio_to_veth", "<=", 0.5)
+    # BQL's purpose on a pair: under a consumer that is the bottleneck the
+    # packets wait in the qdisc (which manages them), not in the ring.
+    for root in ("fq_codel", "sfq"):
+        add("rvnet p99 RTT, slow consumer <= 0.2x veth (%s)" % root,
+            "slow_consumer/%s/p99_ms" % root, "ratio_to_veth", "<=", 0.2)
+        add("rvnet bulk throughput, slow consumer >= 0.95x veth (%s)" % root,
+            "slow_consumer/%s/consumer_rx_pps" % root, "ratio_to_veth", ">=", 0.95)
+    add("rvnet p99 RTT, threaded NAPI <= 1.0x veth (fq_codel)",
+        "latency_under_load/fq_codel + UDP flood, threaded NAPI/p99_ms", "ratio_to_veth", "<=", 1.0)
     # Observation off: the module as built (sampling off) against the
     # same source built without the decision hooks (qemu/module
     # --no-observe), each freshly loaded, alternating in the same boot.
@@ -192,6 +205,28 @@ def targets(metrics):
     return t
 
 
+EVIDENCE = ("qdisc_backlog_bytes_max", "ring_fill_max", "bql_limit_last", "bql_inflight_max")
+
+
+def evidence(runs):
+    """(workload, case, device) -> medians of the queue evidence the
+    latency cases record (`queue_evidence`), over the counted runs."""
+    out = {}
+    for r in runs:
+        if r["warmup"] or r["status"] != "ok":
+            continue
+        qe = r.get("extra", {}).get("queue_evidence")
+        if not qe:
+            continue
+        out.setdefault((r["workload"], r["case"], r["device"]), []).append(
+            dict({k: qe.get(k) for k in EVIDENCE}, qdisc_requeues=r["extra"].get("qdisc_requeues")))
+    res = {}
+    for key, lst in out.items():
+        res[key] = {k: med([x[k] for x in lst if isinstance(x.get(k), (int, float))])
+                    for k in EVIDENCE + ("qdisc_requeues",)}
+    return res
+
+
 def fmt(v, unit=""):
     if v is None:
         return "n/a"
@@ -208,7 +243,7 @@ def fr(v):
     return "n/a" if v is None else "%.2fx" % v
 
 
-def table(meta, metrics, na, tg):
+def table(meta, metrics, na, tg, ev):
     rows = [("workload [case] metric", "unit", "dummy", "veth", "rvnet", "rv/veth", "paired", "rv/dummy")]
     notes = []
     for m in metrics:
@@ -269,6 +304,15 @@ def table(meta, metrics, na, tg):
                 for m in hooks:
                     v = m["devices"].get("rvnet", {}).get("median")
                     lines.append("  %-24s %10s  %s" % (m["case"], fmt(v, m["unit"]), fr(ratio(v, ob))))
+    if ev:
+        lines.append("")
+        lines.append("did a queue form? (medians over the counted runs; qdisc backlog and BQL sampled during the ping)")
+        lines.append("  %-62s %-6s %10s %9s %9s %10s %10s" % ("case", "device", "backlog B", "requeues",
+                                                              "ring pkts", "BQL limit", "inflight"))
+        for (wl, case, d), e in ev.items():
+            lines.append("  %-62s %-6s %10s %9s %9s %10s %10s" % (
+                "%s [%s]" % (wl, case), d, fmt(e["qdisc_backlog_bytes_max"]), fmt(e["qdisc_requeues"]),
+                fmt(e["ring_fill_max"]), fmt(e["bql_limit_last"]), fmt(e["bql_inflight_max"])))
     lines.append("")
     lines.append("targets (ratio of medians):")
     for t in tg:
@@ -301,7 +345,7 @@ def plot(path, meta, metrics, tg):
         pl, ph = p.get("min", r), p.get("max", r)
         if inv:
             pl, ph = 1 / ph, 1 / pl
-        with_case = m["workload"].startswith(("pktgen", "tcp_stream", "latency_under_load"))
+        with_case = m["workload"].startswith(("pktgen", "tcp_stream", "latency_under_load", "slow_consumer"))
         labels.append("%s [%s]" % (m["label"], m["case"]) if with_case else m["label"])
         adv.append(a)
         lo.append(max(a - pl, 0))
@@ -398,12 +442,15 @@ def main():
               "complete": end is not None, "guest_elapsed_s": end and end.get("elapsed_s")})
     metrics = summarize(runs)
     tg = targets(metrics)
-    print(table(m, metrics, na, tg))
+    ev = evidence(runs)
+    print(table(m, metrics, na, tg, ev))
     if not m["complete"]:
         print("WARNING: the guest did not finish (no end record); results are partial")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"meta": m, "metrics": metrics, "not_available": na, "targets": tg}, f, indent=1)
+            json.dump({"meta": m, "metrics": metrics, "not_available": na, "targets": tg,
+                       "queue_evidence": [{"workload": k[0], "case": k[1], "device": k[2], **v}
+                                          for k, v in ev.items()]}, f, indent=1)
             f.write("\n")
     wrote = [args.json] if args.json else []
     rc = 0

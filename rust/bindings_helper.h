@@ -9,6 +9,7 @@
 #include <linux/inetdevice.h>
 #include <linux/netdevice.h>
 #include <linux/ptr_ring.h>
+#include <linux/sched/clock.h>
 #include <linux/u64_stats_sync.h>
 #include <net/addrconf.h>
 #include <net/arp.h>

@@ -93,9 +93,9 @@ bool rvnet_netdev_tx_sent_queue_more(struct netdev_queue *txq,
 }
 
 /*
- * The second half of netdev_tx_completed_queue(), once per poll; the first,
- * dql_completed() per packet, is called from Rust (TxQueue::bql_completed_one
- * says why per packet).
+ * The second half of netdev_tx_completed_queue(), after each batch; the
+ * first, dql_completed(), is called from Rust (BqlCompleter::completed;
+ * driver::rx::Completion says how the driver batches).
  */
 void rvnet_netdev_tx_completed_wake(struct netdev_queue *txq)
 {

@@ -51,6 +51,8 @@ SPEC = {
     "tcp_rr": (PAIRS, ["tps", "p50_us", "p99_us"], ["tps", "p50_us"], None),
     "latency_under_load": (PAIRS, ["p50_ms", "p99_ms", "ping_loss_pct", "flood_rx_mbit_s"], ["p50_ms"],
                            ["fq_codel + UDP flood", "fq_codel + UDP flood, receiver saturated"]),
+    "slow_consumer": (PAIRS, ["p50_ms", "p99_ms", "ping_loss_pct", "consumer_rx_pps"], ["p50_ms", "consumer_rx_pps"],
+                      ["fq_codel"]),
     "observation_cost": (["rvnet"], ["tx_pps"], ["tx_pps"], ["sample off", "sample 1/1000", "sample 1/1", "sample 1/1 one listener", "sample 1/1 no listener",
                                                          "hooks compiled out", "hooks in, sample off"]),
     "observation_cost_tcp": (["rvnet"], ["gbit_s"], ["gbit_s"], ["sample off", "sample 1/1000", "sample 1/1", "sample 1/1 one listener", "sample 1/1 no listener"]),
@@ -84,6 +86,25 @@ for case in seen_cases:
             if m in positive and v <= 0:
                 die("%s [%s] %s: %s = %r, no traffic" % (wl, case, d, m, v))
         print("%s [%s] %s: %s" % (wl, case, d, ", ".join("%s=%.4g" % (m, r["metrics"][m]) for m in want)))
+        if wl == "slow_consumer":
+            # The evidence of a queue is recorded next to the figures: the
+            # root qdisc's backlog sampled during the ping on both devices,
+            # and on rvnet BQL's inflight/limit and the ring's fill.
+            ev = r["extra"].get("queue_evidence") or {}
+            print("  queue evidence: %s" % json.dumps(ev, sort_keys=True))
+            bl = ev.get("qdisc_backlog_bytes_samples")
+            if not bl or not all(isinstance(v, int) and v >= 0 for v in bl):
+                die("%s [%s] %s: qdisc backlog samples %r" % (wl, case, d, bl))
+            if not isinstance(r["extra"].get("qdisc_requeues"), int):
+                die("%s [%s] %s: no qdisc requeue count" % (wl, case, d))
+            if d == "rvnet":
+                for k in ("bql_limit_last", "bql_inflight_max", "ring_fill_max"):
+                    if not isinstance(ev.get(k), int) or ev[k] < 0:
+                        die("%s [%s] rvnet: %s = %r" % (wl, case, k, ev.get(k)))
+                if not ev.get("bql_samples"):
+                    die("%s [%s] rvnet: no BQL samples" % (wl, case))
+            elif ev.get("bql_samples"):
+                die("%s [%s] veth: BQL samples on a device without BQL: %r" % (wl, case, ev))
         if wl.startswith("observation_cost"):
             # Sampling really ran (this run's counter deltas): at 1/1 every
             # packet became an event, sent to the listeners or counted as
@@ -124,7 +145,8 @@ import json, sys
 j = json.load(open(sys.argv[1]))
 wls = sorted(set(m["workload"] for m in j["metrics"]))
 want = sorted(["latency_under_load", "observation_cost", "observation_cost_tcp", "pktgen_queue_xmit_fq_codel",
-               "pktgen_start_xmit", "tcp_rr", "tcp_stream", "udp_64B", "xdp_drop", "xdp_redirect"])
+               "pktgen_start_xmit", "slow_consumer", "tcp_rr", "tcp_stream", "udp_64B",
+               "xdp_drop", "xdp_redirect"])
 if wls != want:
     sys.exit("FAIL: summarised workloads %s, want %s" % (wls, want))
 for m in j["metrics"]:
@@ -137,6 +159,9 @@ for m in j["metrics"]:
         sys.exit("FAIL: no rvnet median for " + m["id"])
     if "veth" in m["devices"] and m["devices"]["veth"]["median"] is not None and "ratio_to_veth" not in rv:
         sys.exit("FAIL: no rvnet/veth ratio for " + m["id"])
+if not any(e["workload"] == "slow_consumer" and e["device"] == "rvnet" and e.get("bql_limit_last") is not None
+           for e in j.get("queue_evidence", [])):
+    sys.exit("FAIL: the report has no queue evidence for the slow-consumer case: %r" % j.get("queue_evidence"))
 if not j["targets"] or j["not_available"]:
     sys.exit("FAIL: no targets, or workloads not available: %r" % j["not_available"])
 PY
@@ -144,7 +169,7 @@ PY
 
 rvnet_load
 ktap_print_header
-ktap_set_plan 12
+ktap_set_plan 13
 run_case "bench_smoke_guest_runs_every_workload_without_errors" t_run
 run_case "bench_smoke_pktgen_start_xmit_64B_1500B_dummy_veth_rvnet" check_raw wl pktgen_start_xmit
 run_case "bench_smoke_pktgen_queue_xmit_fq_codel_dummy_veth_rvnet" check_raw wl pktgen_queue_xmit_fq_codel
@@ -152,6 +177,7 @@ run_case "bench_smoke_tcp_stream_veth_rvnet" check_raw wl tcp_stream
 run_case "bench_smoke_udp_64B_pps_veth_rvnet" check_raw wl udp_64B
 run_case "bench_smoke_tcp_rr_veth_rvnet" check_raw wl tcp_rr
 run_case "bench_smoke_latency_under_load_fq_codel_veth_rvnet" check_raw wl latency_under_load
+run_case "bench_smoke_slow_consumer_fq_codel_records_queue_evidence_veth_rvnet" check_raw wl slow_consumer
 run_case "bench_smoke_observation_cost_sampling_off_1000_1_rvnet" check_raw wl observation_cost
 run_case "bench_smoke_observation_cost_tcp_sampling_off_1000_1_rvnet" check_raw wl observation_cost_tcp
 run_case "bench_smoke_xdp_drop_pps_veth_rvnet" check_raw wl xdp_drop

@@ -288,6 +288,52 @@ t_bql_bounded() {
 	[ "$lim" -le $((cap / 4)) ] || fail "BQL limit $lim grew past a quarter of the ring ($cap B)"
 }
 
+# tx-usecs (ethtool -C) bounds how long the peer's polls hold back the BQL
+# completion of this end's packets: 100 us by default, 0..100000 accepted,
+# nothing else settable. With 0 every packet is completed on its own (the
+# peer's rx0_bql_completions grows by its rx0_packets); with the default,
+# a receiver that takes several packets per poll (a NAPI thread at nice
+# 19, as in the backpressure case) completes them in fewer calls.
+t_tx_usecs() {
+	setup_mq 1
+	ip netns exec $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
+	ip netns exec $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
+	local out err
+	out=$(ip netns exec $NS1 ethtool -c rv1) || fail "ethtool -c failed"
+	echo "$out" | grep -q '^tx-usecs:[[:space:]]*100$' || fail "default tx-usecs not 100: $out"
+	ip netns exec $NS1 ethtool -C rv1 tx-usecs 250 || fail "-C tx-usecs 250 failed"
+	ip netns exec $NS1 ethtool -c rv1 | grep -q '^tx-usecs:[[:space:]]*250$' || fail "tx-usecs not 250"
+	err=$(ip netns exec $NS1 ethtool -C rv1 tx-usecs 200000 2>&1) && fail "tx-usecs 200000 accepted"
+	echo "$err"
+	err=$(ip netns exec $NS1 ethtool -C rv1 rx-usecs 10 2>&1) && fail "rx-usecs accepted"
+	echo "$err"
+	ip netns exec $NS2 sh -c 'echo 1 > /sys/class/net/rv2/threaded' || fail "threaded NAPI refused"
+	local t threads
+	threads=$(pgrep '^napi/rv2-') || fail "no NAPI thread for rv2"
+	for t in $threads; do renice -n 19 -p "$t" >/dev/null || fail "renice $t"; done
+	# Room for every datagram in the qdisc (a full one refuses sends).
+	tc -n $NS1 qdisc replace dev rv1 root pfifo limit 100000
+	ip netns exec $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null || fail "no ping"
+	local usecs p0 c0 p1 c1 j
+	for usecs in 0 100; do
+		ip netns exec $NS1 ethtool -C rv1 tx-usecs $usecs || fail "-C tx-usecs $usecs failed"
+		p0=$(estat $NS2 rv2 rx0_packets) c0=$(estat $NS2 rv2 rx0_bql_completions)
+		for j in 1 2 3 4; do udp_burst $NS1 10.23.0.2 8 100 & done
+		wait
+		sleep 0.5
+		p1=$(estat $NS2 rv2 rx0_packets) c1=$(estat $NS2 rv2 rx0_bql_completions)
+		echo "tx-usecs $usecs: $((p1 - p0)) packets, $((c1 - c0)) BQL completions"
+		[ $((p1 - p0)) -ge 3200 ] || fail "only $((p1 - p0)) packets arrived"
+		if [ $usecs = 0 ]; then
+			[ $((c1 - c0)) = $((p1 - p0)) ] || fail "tx-usecs 0: completions != packets"
+		else
+			[ $((c1 - c0)) -lt $((p1 - p0)) ] || fail "tx-usecs 100: no batching"
+		fi
+	done
+	[ "$(ip netns exec $NS1 cat /sys/class/net/rv1/queues/tx-0/byte_queue_limits/inflight)" = 0 ] ||
+		fail "BQL inflight not 0 once idle"
+}
+
 # One 16 MiB random payload and its sha256 for every transfer below: about
 # 11,500 full-size frames (or 256 64 KB GSO packets), the 256-slot ring
 # wrapping dozens of times.
@@ -432,6 +478,7 @@ cases=(
 	"veth_qdiscs_pfifo_fq_codel_sfq_netem t_qdiscs_veth"
 	"device_full_ring_backpressure_to_qdisc t_backpressure_bql"
 	"device_bql_limit_stays_below_the_ring_under_a_flood t_bql_bounded"
+	"device_ethtool_tx_usecs_bounds_bql_completion_batches t_tx_usecs"
 	"device_tcp_16MiB_sha256_offloads_on tcp_sha rvnet on"
 	"device_tcp_16MiB_sha256_offloads_off tcp_sha rvnet off"
 	"veth_tcp_16MiB_sha256_offloads_on tcp_sha veth on"

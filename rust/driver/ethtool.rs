@@ -9,7 +9,11 @@ use crate::net::ethtool::{Channels, Ethtool, ExtError, RingParams, StatsSink};
 use crate::net::rtnl::Rtnl;
 use crate::net::skb;
 use crate::net::sync::BhOff;
+use core::sync::atomic::Ordering;
 use kernel::prelude::*;
+
+/// Largest `tx-usecs` (`ethtool -C`).
+const MAX_TX_USECS: u32 = 100_000;
 
 impl Ethtool for Rvnet {
     const DRIVER: &'static str = "rvnet";
@@ -96,6 +100,29 @@ impl Ethtool for Rvnet {
         Ok(())
     }
 
+    fn tx_usecs(dev: &Device<Self>) -> u32 {
+        let ns = dev.data().tx_coalesce_ns.load(Ordering::Relaxed);
+        u32::try_from(ns / 1000).unwrap_or(u32::MAX)
+    }
+
+    fn set_tx_usecs(
+        dev: &Device<Self>,
+        usecs: u32,
+        _rtnl: &Rtnl,
+    ) -> core::result::Result<(), ExtError> {
+        if usecs > MAX_TX_USECS {
+            return Err(ExtError {
+                err: EINVAL,
+                msg: c"rvnet: tx-usecs is at most 100000 (100 ms)",
+            });
+        }
+        // Read by the peer's polls once per poll: the next one applies it.
+        dev.data()
+            .tx_coalesce_ns
+            .store(u64::from(usecs).saturating_mul(1000), Ordering::Relaxed);
+        Ok(())
+    }
+
     fn stats(dev: &Device<Self>, s: &mut StatsSink<'_>) {
         let d = dev.data();
         for (i, t) in d.txs.iter().enumerate() {
@@ -123,6 +150,10 @@ impl Ethtool for Rvnet {
             s.put(
                 format_args!("rx{i}_budget_exhausted"),
                 q.data.budget_exhausted.get(),
+            );
+            s.put(
+                format_args!("rx{i}_bql_completions"),
+                q.data.bql_completions.get(),
             );
             let x = &q.data;
             s.put(format_args!("rx{i}_xdp_frames"), x.xdp_frames.get());

@@ -18,6 +18,7 @@ use crate::net::rtnl::{NewLink, Rtnl};
 use crate::net::skb::{DropReason, SkBuff};
 use crate::net::sync::BhOff;
 use crate::net::txq::XmitQueue;
+use core::sync::atomic::AtomicU64;
 use kernel::prelude::*;
 use kernel::str::CStr;
 
@@ -46,6 +47,9 @@ pub(crate) struct RvnetDev {
     pub(crate) txs: KVec<TxState>,
     /// Observation settings and counters (generic netlink `dev-get/set`).
     pub(crate) obs: super::observe::Observe,
+    /// How long the peer's polls may hold back the BQL completion of this
+    /// end's packets, in ns (`ethtool -C tx-usecs`; 0: every packet).
+    pub(crate) tx_coalesce_ns: AtomicU64,
     /// The attached XDP program (`ip link set DEV xdp ...`).
     pub(crate) xdp: crate::net::xdp::XdpSlot,
 }
@@ -122,6 +126,7 @@ impl Driver for Rvnet {
             rxq,
             txs,
             obs: super::observe::Observe::new()?,
+            tx_coalesce_ns: AtomicU64::new(super::rx::BQL_COALESCE_NS),
             xdp: crate::net::xdp::XdpSlot::new(),
         })
     }
@@ -220,6 +225,8 @@ impl Driver for Rvnet {
         let peer = dev.peer_rtnl(rtnl);
         for q in dev.data().rxq.iter() {
             q.drain(rtnl, |item, bh| purge(peer, item, bh));
+            // And what the last polls took but still owed the sender's BQL.
+            BhOff::with(|bh| super::rx::flush_owed(peer, &q.data, bh));
         }
         if let Some(p) = peer {
             wake_stopped(p);
@@ -374,9 +381,9 @@ pub(super) fn purge(sender: Option<&Device<Rvnet>>, item: RxItem, bh: &BhOff) {
     };
     if let Some(s) = sender {
         let tag = skb.tx_tag();
-        let mut c = super::rx::Completion::new(s, bh);
+        let mut c = super::rx::Completion::new(s, bh, Default::default(), false);
         c.packet(&tag);
-        c.finish();
+        c.flush();
         if let Some(st) = s.data().txs.get(usize::from(tag.queue)) {
             st.purged.add(1);
         }

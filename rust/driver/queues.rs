@@ -7,7 +7,7 @@
 //! wakes the sender's queue when it stopped on a full ring.
 
 use crate::net::stats::{Counter, SharedCounter};
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 /// State of one tx queue.
 ///
@@ -67,8 +67,67 @@ impl TxState {
     }
 }
 
-/// State of one rx queue: counters written only by its NAPI poll, and the
-/// flag by which senders ask that poll to wake their queues.
+/// BQL completions one rx ring owes its sender: bytes its polls took from
+/// the ring and have not reported to the sender's BQL yet (see
+/// `rx::Completion`). A copy lives in the poll while it runs.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Owed {
+    /// Sender tx queue the bytes belong to.
+    pub(crate) queue: u16,
+    /// That queue's BQL generation when they were sent.
+    pub(crate) generation: u32,
+    /// Bytes taken from the ring, not yet completed (0: nothing owed).
+    pub(crate) bytes: u32,
+    /// `clock_ns()` when the held batch was first looked at (0: not yet).
+    pub(crate) since_ns: u64,
+    /// The sender queue's BQL limit as of the last completion.
+    pub(crate) limit: u32,
+}
+
+/// [`Owed`] kept between polls. Written only by the ring's poll (one at a
+/// time, NAPI guarantees it) or, with the NAPI disabled and quiesced, by
+/// whoever drains the ring: single writer, relaxed atomics (as
+/// [`Counter`]).
+#[derive(Default)]
+pub(crate) struct OwedCell {
+    queue_generation: AtomicU64,
+    bytes_limit: AtomicU64,
+    since_ns: AtomicU64,
+}
+
+impl OwedCell {
+    /// The state the last poll left.
+    #[inline]
+    pub(crate) fn get(&self) -> Owed {
+        let qg = self.queue_generation.load(Ordering::Relaxed);
+        let bl = self.bytes_limit.load(Ordering::Relaxed);
+        Owed {
+            queue: (qg >> 32) as u16,
+            generation: qg as u32,
+            bytes: (bl >> 32) as u32,
+            limit: bl as u32,
+            since_ns: self.since_ns.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Keeps `o` for the next poll.
+    #[inline]
+    pub(crate) fn set(&self, o: Owed) {
+        self.queue_generation.store(
+            (u64::from(o.queue) << 32) | u64::from(o.generation),
+            Ordering::Relaxed,
+        );
+        self.bytes_limit.store(
+            (u64::from(o.bytes) << 32) | u64::from(o.limit),
+            Ordering::Relaxed,
+        );
+        self.since_ns.store(o.since_ns, Ordering::Relaxed);
+    }
+}
+
+/// State of one rx queue: counters written only by its NAPI poll, the BQL
+/// completions it owes, and the flag by which senders ask that poll to
+/// wake their queues.
 #[derive(Default)]
 pub(crate) struct RxData {
     /// Set (release) by a sender after it stopped a tx queue on this full
@@ -84,6 +143,10 @@ pub(crate) struct RxData {
     pub(crate) polls: Counter,
     /// Polls that used their whole budget (more work was pending).
     pub(crate) budget_exhausted: Counter,
+    /// BQL completions owed to the sender, kept between polls.
+    pub(crate) owed: OwedCell,
+    /// Completions reported to the sender's BQL (`dql_completed` calls).
+    pub(crate) bql_completions: Counter,
     /// Frames taken from the ring (put there by the peer's
     /// `ndo_xdp_xmit` or `XDP_TX`, not by its transmit); also in `packets`.
     pub(crate) xdp_frames: Counter,

@@ -325,6 +325,17 @@ impl<D: Driver> Device<D> {
         f & Features::GRO.0 != 0
     }
 
+    /// Whether the device's NAPI polls run in kernel threads
+    /// (`dev->threaded`, `/sys/class/net/DEV/threaded`).
+    #[inline]
+    pub(crate) fn napi_threaded(&self) -> bool {
+        // SAFETY: a C `bool` (0 or 1), written under rtnl by
+        // dev_set_threaded(); read once as a byte (READ_ONCE).
+        let v =
+            unsafe { ptr::read_volatile(ptr::addr_of!((*self.as_raw()).threaded).cast::<u8>()) };
+        v != 0
+    }
+
     /// The MTU.
     pub(crate) fn mtu(&self) -> u32 {
         // SAFETY: a plain word (READ_ONCE, as the core reads it).

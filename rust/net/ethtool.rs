@@ -19,6 +19,8 @@ use kernel::prelude::*;
 const GSTRING_LEN: usize = 32;
 /// `ETH_SS_STATS`.
 const SS_STATS: i32 = 1;
+/// `ETHTOOL_COALESCE_TX_USECS` (`BIT(4)`: bindgen cannot evaluate `BIT()`).
+const COALESCE_TX_USECS: u32 = 1 << 4;
 
 /// Ring sizes (`ethtool -g`).
 pub(crate) struct RingParams {
@@ -65,6 +67,16 @@ pub(crate) trait Ethtool: Driver {
     fn set_channels(dev: &Device<Self>, rx: u32, tx: u32, rtnl: &Rtnl) -> Result;
     /// Describes every `ethtool -S` counter, in a fixed order.
     fn stats(dev: &Device<Self>, sink: &mut StatsSink<'_>);
+    /// Transmit completion coalescing in microseconds (`ethtool -c`,
+    /// `tx-usecs`), the only coalescing parameter supported.
+    fn tx_usecs(dev: &Device<Self>) -> u32;
+    /// Sets it (`ethtool -C DEV tx-usecs N`); the core refuses every other
+    /// parameter before calling.
+    fn set_tx_usecs(
+        dev: &Device<Self>,
+        usecs: u32,
+        rtnl: &Rtnl,
+    ) -> core::result::Result<(), ExtError>;
 }
 
 enum Mode {
@@ -143,6 +155,9 @@ impl<D: Ethtool> Ops<D> {
         get_sset_count: Some(Self::get_sset_count),
         get_strings: Some(Self::get_strings),
         get_ethtool_stats: Some(Self::get_ethtool_stats),
+        supported_coalesce_params: COALESCE_TX_USECS,
+        get_coalesce: Some(Self::get_coalesce),
+        set_coalesce: Some(Self::set_coalesce),
         // Every other operation is unsupported (NULL).
         // SAFETY: all-zero is a valid `ethtool_ops` (nullable pointers and
         // zero capability masks).
@@ -202,6 +217,43 @@ impl<D: Ethtool> Ops<D> {
         // SAFETY: per the function contract.
         let (d, ring) = unsafe { (Device::<D>::from_raw(dev), &*ring) };
         match D::set_ring(d, ring.rx_pending, &rtnl) {
+            Ok(()) => 0,
+            Err(e) => {
+                set_extack(extack, e.msg);
+                e.err.to_errno()
+            }
+        }
+    }
+
+    /// # Safety
+    ///
+    /// As for `get_ringparam`, with a valid `ethtool_coalesce`.
+    unsafe extern "C" fn get_coalesce(
+        dev: *mut b::net_device,
+        ec: *mut b::ethtool_coalesce,
+        _kec: *mut b::kernel_ethtool_coalesce,
+        _extack: *mut b::netlink_ext_ack,
+    ) -> core::ffi::c_int {
+        // SAFETY: per the function contract.
+        let (d, ec) = unsafe { (Device::<D>::from_raw(dev), &mut *ec) };
+        ec.tx_coalesce_usecs = D::tx_usecs(d);
+        0
+    }
+
+    /// # Safety
+    ///
+    /// As for `get_coalesce`.
+    unsafe extern "C" fn set_coalesce(
+        dev: *mut b::net_device,
+        ec: *mut b::ethtool_coalesce,
+        _kec: *mut b::kernel_ethtool_coalesce,
+        extack: *mut b::netlink_ext_ack,
+    ) -> core::ffi::c_int {
+        // SAFETY: ethtool ops run under rtnl.
+        let rtnl = unsafe { Rtnl::assume_held() };
+        // SAFETY: per the function contract.
+        let (d, ec) = unsafe { (Device::<D>::from_raw(dev), &*ec) };
+        match D::set_tx_usecs(d, ec.tx_coalesce_usecs, &rtnl) {
             Ok(()) => 0,
             Err(e) => {
                 set_extack(extack, e.msg);

@@ -186,7 +186,7 @@ impl<'a> XmitQueue<'a> {
 }
 
 /// The exclusive right to complete BQL bytes on one tx queue, held for a
-/// run of packets (one poll of one ring); see
+/// batched completion (a ring's owed bytes); see
 /// [`super::device::Device::bql_completer`]. Dropping it runs the second
 /// half of `netdev_tx_completed_queue` (barrier, restart the qdisc if BQL
 /// stopped it) when bytes were completed, then gives the right back.
@@ -224,17 +224,20 @@ impl<'a> BqlCompleter<'a> {
         }
     }
 
-    /// The DQL half of `netdev_tx_completed_queue`: one packet of `bytes`
-    /// left the queue (the peer's NAPI took it from the ring). Completing
-    /// packet by packet lets DQL see the ring drain at the consumer's pace;
-    /// a whole poll completed at once looks like a queue that ran dry, and
-    /// DQL raises the limit for it until the ring bounds it.
+    /// The DQL half of `netdev_tx_completed_queue`: `bytes` left the queue
+    /// (the peer's NAPI took them from the ring) since the last call. DQL
+    /// recomputes the limit from what one call completes, so callers
+    /// batch: a call per packet drives the limit to about two packets
+    /// (DQL's slack is the limit minus twice what one call completes), one
+    /// per poll of a ring a software consumer drains in one go looks like
+    /// a starved queue every time; see `driver::rx::Completion` for how
+    /// rvnet batches.
     ///
     /// Refuses (returns false) bytes that were never accounted as in
     /// flight, where `dql_completed` would BUG(): the driver completes only
     /// packets sent since the last reset, so this is a driver bug caught.
     #[inline]
-    pub(crate) fn completed_one(&mut self, bytes: u32) -> bool {
+    pub(crate) fn completed(&mut self, bytes: u32) -> bool {
         let dql = self.txq.dql();
         // SAFETY: `dql` is the queue's embedded struct dql. `num_completed`
         // is only written by completers (we hold the right); `num_queued`
@@ -258,6 +261,25 @@ impl<'a> BqlCompleter<'a> {
         self.completed = true;
         true
     }
+
+    /// DQL's current limit in bytes (`/sys/.../byte_queue_limits/limit`):
+    /// the transmit side stops the queue once more than this is in flight.
+    #[inline]
+    pub(crate) fn limit(&self) -> u32 {
+        // SAFETY: `limit` is written by dql_completed() and dql_reset(),
+        // both of which need the right we hold; a plain word read.
+        unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*self.txq.dql()).limit)) }
+    }
+}
+
+/// A cheap per-CPU nanosecond clock (`local_clock()`), for bounding how
+/// long completions are held back. Readings on different CPUs may differ
+/// slightly (by far less than a tick), so callers compare them with a
+/// saturating difference.
+#[inline]
+pub(crate) fn clock_ns() -> u64 {
+    // SAFETY: local_clock() may be called in any context.
+    unsafe { b::local_clock() }
 }
 
 impl Drop for BqlCompleter<'_> {
