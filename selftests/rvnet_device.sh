@@ -456,7 +456,7 @@ t_qstats() {
 			--dump qstats-get --json "{\"ifindex\": $ifindex, \"scope\": \"queue\"}" --output-json) ||
 			fail "qstats-get failed: $out"
 		tx=$(link_stat $NS1 rv1 tx_packets)
-		sum=$(echo "$out" | /usr/bin/python3 -c 'import json,sys; print(sum(q.get("tx-packets",0) for q in json.load(sys.stdin) if q.get("queue-type")=="tx"))')
+		sum=$(echo "$out" | jq '[.[] | select(."queue-type" == "tx") | ."tx-packets" // 0] | add')
 		if [ "$sum" = "$tx" ]; then break; fi
 	done
 	echo "$out"
