@@ -40,7 +40,7 @@ impl Ethtool for Rvnet {
         let mut res = Ok(());
         for q in dev.data().rxq.iter() {
             res = q.resize(rx, rtnl, |item| {
-                BhOff::with(|bh| purge(peer, item, bh));
+                BhOff::with(|bh| purge(peer, &q.data, item, bh));
             });
             if res.is_err() {
                 break;
@@ -168,6 +168,10 @@ impl Ethtool for Rvnet {
             );
             s.put(format_args!("rx{i}_xdp_aborted"), x.xdp_aborted.get());
             s.put(format_args!("rx{i}_xdp_errors"), x.xdp_errors.get());
+            s.put(
+                format_args!("rx{i}_xdp_frames_purged"),
+                x.xdp_frames_purged.get(),
+            );
         }
         s.put(format_args!("implicit_skb_drops"), skb::implicit_drops());
     }

@@ -224,7 +224,7 @@ impl Driver for Rvnet {
         // until we open again.
         let peer = dev.peer_rtnl(rtnl);
         for q in dev.data().rxq.iter() {
-            q.drain(rtnl, |item, bh| purge(peer, item, bh));
+            q.drain(rtnl, |item, bh| purge(peer, &q.data, item, bh));
             // And what the last polls took but still owed the sender's BQL.
             BhOff::with(|bh| super::rx::flush_owed(peer, &q.data, bh));
         }
@@ -370,12 +370,15 @@ const IFLA_ADDRESS: u32 = 1;
 /// poll (ring shrink, close): its bytes are completed on the sender's
 /// (`sender`, the peer) BQL, so that its in-flight count falls back and a
 /// queue BQL stopped restarts, and it is dropped with `QUEUE_PURGE`. A
-/// frame (never counted by BQL) is given back to its allocator.
-pub(super) fn purge(sender: Option<&Device<Rvnet>>, item: RxItem, bh: &BhOff) {
+/// frame (never counted by BQL) is given back to its allocator and counted
+/// in the ring's `xdp_frames_purged` (`rx`: the ring's data; callers hold
+/// rtnl, the counter's one writer).
+pub(super) fn purge(sender: Option<&Device<Rvnet>>, rx: &RxData, item: RxItem, bh: &BhOff) {
     let skb = match item {
         RxItem::Skb(skb) => skb,
         RxItem::Frame(f) => {
             f.free();
+            rx.xdp_frames_purged.add(1);
             return;
         }
     };
