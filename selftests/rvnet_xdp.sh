@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # Native XDP on rvnet (ndo_bpf, the program run in the receiving end's NAPI
 # poll on sk_buffs and on frames, ndo_xdp_xmit): attach checks with their
-# extack messages; each verdict counted (PASS, DROP, ABORTED, TX back to the
-# peer); REDIRECT rvnet to rvnet, rvnet to veth and veth to rvnet (frames
-# into another device's ring without an sk_buff, a program on those frames,
-# XDP_TX of a frame); attach/detach under floods; rmmod with programs
-# attached and frames in the rings.
+# extack messages, the queues' XDP state (page_pool) only while a program
+# is attached to the running end; each verdict counted (PASS, DROP,
+# ABORTED, TX back to the peer); REDIRECT rvnet to rvnet, rvnet to veth and
+# veth to rvnet (frames into another device's ring without an sk_buff, a
+# program on those frames, XDP_TX of a frame); the sender's BQL and qdisc
+# backpressure kept with a program on the receiver; ring resizes and
+# channel changes with frames in the rings; attach/detach under floods;
+# rmmod with programs attached and frames in the rings.
 #
 # One set-up for every case (a set-up costs seconds on the debug kernel):
 #   NS1: rv1 (10.23.0.1)  ==rvnet==  NS2: rv2 (10.23.0.2)
@@ -101,12 +104,27 @@ setup() {
 	EOB
 }
 
+# pools NS DEV WANT WHEN: every rx queue of DEV has (WANT 1) or has not
+# (0) its XDP state, rxq info and page_pool (ethtool -S rxN_xdp_pool).
+pools() {
+	local k
+	stats "$1" "$2"
+	[ -n "${S[rx0_xdp_pool]:-}" ] || fail "$4: no rx0_xdp_pool"
+	for k in "${!S[@]}"; do
+		[[ $k == rx*_xdp_pool ]] || continue
+		[ "${S[$k]}" = "$3" ] || fail "$4: $2 $k is ${S[$k]}, wanted $3"
+	done
+}
+
 t_attach_checks() {
 	local out
 	# Peer MTU beyond one page with XDP headroom: refused, with the reason.
 	ip -n $NS1 link set rv1 mtu 4000
 	out=$(attach $NS2 rv2 pass 2>&1) && fail "attach with peer MTU 4000 succeeded"
 	[[ $out == *"Peer MTU is too large to set XDP"* ]] || fail "no extack for the MTU: $out"
+	# The queues' XDP state exists only while a program is attached to
+	# the running end (as veth's): none after a refused attach.
+	pools $NS2 rv2 0 "refused attach"
 	ip -n $NS1 link set rv1 mtu 1500
 	# More peer tx queues than rx queues here: refused (a guest with one
 	# CPU has one tx queue per end).
@@ -117,12 +135,18 @@ t_attach_checks() {
 		ip netns exec $NS1 ethtool -L rv1 tx 1
 	fi
 	attach $NS2 rv2 pass || fail "attach failed"
+	pools $NS2 rv2 1 "attached, up"
+	ip -n $NS2 link set rv2 down
+	pools $NS2 rv2 0 "attached, down"
+	ip -n $NS2 link set rv2 up
+	pools $NS2 rv2 1 "attached, up again"
 	# The peer loses GSO and its max MTU, and gets them back on detach.
 	out=$(ip netns exec $NS1 ethtool -k rv1)
 	[[ $out == *"tcp-segmentation-offload: off"* ]] || fail "peer TSO still on with XDP"
 	ip -n $NS1 link set rv1 mtu 9000 2>/dev/null && fail "peer MTU 9000 accepted with XDP"
 	ip netns exec $NS1 ethtool -L rv1 tx 2 2>/dev/null && fail "peer tx 2 > rx 1 accepted with XDP"
 	detach $NS2 rv2 || fail "detach failed"
+	pools $NS2 rv2 0 "detached"
 	out=$(ip netns exec $NS1 ethtool -k rv1)
 	[[ $out == *"tcp-segmentation-offload: on"* ]] || fail "peer TSO not back after detach"
 	ip -n $NS1 -batch - <<-EOB || fail "peer MTU 9000 refused after detach"
@@ -293,8 +317,8 @@ qdisc_base() {
 # since the phase began (tx0/rx0 at $tx0/$rx0), then checks that rv1's
 # BQL has nothing in flight.
 delivered() {
-	local k rx tx
-	for k in $(seq 30); do
+	local k rx tx polls
+	for k in $(seq 15); do
 		stats $NS2 rv2
 		rx=$((S[rx0_packets] - rx0))
 		stats $NS1 rv1
@@ -302,7 +326,19 @@ delivered() {
 		[ "$rx" = "$tx" ] && break
 		sleep 0.3
 	done
-	[ "$rx" = "$tx" ] || fail "$1: rv2 took $rx of the $tx packets rv1 sent"
+	if [ "$rx" != "$tx" ]; then
+		# What is left where: is rv2 still polling, does rv1 still count
+		# bytes in flight, does a new packet push the missing ones through?
+		stats $NS2 rv2
+		polls=${S[rx0_polls]}
+		echo "$1: rv2 took $rx of $tx; rv2 rx0 polls $polls, rx1 packets ${S[rx1_packets]:-}," \
+			"threaded $(ip netns exec $NS2 cat /sys/class/net/rv2/threaded);" \
+			"rv1 BQL in flight $(bql_file $NS1 rv1 inflight), tx0 stopped stops ${S[tx0_ring_full_stops]:-}"
+		ping_n $NS1 10.23.0.2 1 || echo "no ping"
+		stats $NS2 rv2
+		echo "after a ping: rv2 rx0 took $((S[rx0_packets] - rx0)), polls $((S[rx0_polls] - polls)) more"
+		fail "$1: rv2 took $rx of the $tx packets rv1 sent"
+	fi
 	[ "$tx" -ge 800 ] || fail "$1: rv1 sent $tx of 800 datagrams"
 	[ "$(bql_file $NS1 rv1 inflight)" = 0 ] || fail "$1: rv1's BQL in flight not 0 once idle"
 }
@@ -399,12 +435,14 @@ t_xdp_backpressure() {
 
 # The rings resized (ethtool -G) and the channels changed (ethtool -L)
 # while frames sit in them: rv2 (XDP_TX, two rx queues) sends what rv1
-# floods on two tx queues back into rv1's two 64-slot rings. rv1's polls
+# floods on two tx queues back into rv1's two 256-slot rings. rv1's polls
 # run in threads pinned to CPU 0, which a real-time busy loop holds for 4 s
 # (RT throttling leaves them 5 %, at most), while the sender and ethtool
 # run on CPU 1: the rings fill with frames. Meanwhile rv1's rings shrink
-# to 16 (the frames that do not fit are purged: given back to their
-# allocator, counted in rxN_xdp_frames_purged), rv1 goes to one rx queue
+# to 16: the resize's napi_disable lets one last poll take a budget (64)
+# of frames, the frames beyond 16 of the rest are purged (given back to
+# their allocator, counted in rxN_xdp_frames_purged; a ring of 64 or less
+# is always drained by that poll); rv1 goes to one rx queue
 # (ring 1 keeps its frames and is still polled), the rings grow back and
 # rv1 gets two rx queues again. Afterwards every frame rv2 sent back was
 # polled by rv1 or purged (none lost; freed twice or leaked is for KASAN
@@ -415,9 +453,10 @@ t_xdp_resize_frames() {
 	local b p xtx took t
 	attach $NS2 rv2 tx || fail "attach tx on rv2"
 	ip netns exec $NS2 ethtool -L rv2 rx 2 tx 2 || fail "-L rv2 2/2"
-	ip netns exec $NS1 sh -ec 'ethtool -L rv1 rx 2 tx 2; ethtool -G rv1 rx 64
-		echo 1 > /sys/class/net/rv1/threaded' || fail "rv1: -L 2/2, -G 64, threaded NAPI"
-	for t in $(pgrep '^napi/rv1-'); do taskset -p 1 "$t" >/dev/null || fail "pin $t to CPU 0"; done
+	ip netns exec $NS1 sh -ec 'ethtool -L rv1 rx 2 tx 2
+		echo 1 > /sys/class/net/rv1/threaded' || fail "rv1: -L 2/2, threaded NAPI"
+	t=$(pgrep '^napi/rv1-') || fail "no NAPI threads for rv1"
+	for t in $t; do taskset -p 1 "$t" >/dev/null || fail "pin $t to CPU 0"; done
 	stats $NS1 rv1
 	b=$(sum_rx xdp_frames) p=$(sum_rx xdp_frames_purged)
 	stats $NS2 rv2
