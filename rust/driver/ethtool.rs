@@ -172,6 +172,9 @@ impl Ethtool for Rvnet {
                 format_args!("rx{i}_xdp_frames_purged"),
                 x.xdp_frames_purged.get(),
             );
+            // A state, not a counter: 1 while the queue has its XDP rxq
+            // info and page_pool (a program attached to a running end).
+            s.put(format_args!("rx{i}_xdp_pool"), u64::from(q.xdp_enabled()));
         }
         s.put(format_args!("implicit_skb_drops"), skb::implicit_drops());
     }

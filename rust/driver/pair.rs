@@ -192,6 +192,13 @@ impl Driver for Rvnet {
     fn open(dev: &Device<Self>, rtnl: &Rtnl) -> Result {
         // Unlinked ends cannot carry traffic (veth returns -ENOTCONN).
         let peer = dev.peer_rtnl(rtnl).ok_or(ENODEV)?;
+        // A program attached while down: its queue state before the polls.
+        if dev.data().xdp.is_attached() {
+            if let Err(e) = super::xdp::enable_queues(dev, rtnl) {
+                super::xdp::disable_queues(dev, rtnl);
+                return Err(e);
+            }
+        }
         for q in dev.data().rxq.iter() {
             q.enable(rtnl);
             // A poll that finds the ring empty costs nothing; closing
@@ -228,6 +235,9 @@ impl Driver for Rvnet {
             // And what the last polls took but still owed the sender's BQL.
             BhOff::with(|bh| super::rx::flush_owed(peer, &q.data, bh));
         }
+        // The XDP state goes with the polls; open makes it again if a
+        // program is still attached.
+        super::xdp::disable_queues(dev, rtnl);
         if let Some(p) = peer {
             wake_stopped(p);
         }
