@@ -459,8 +459,16 @@ t_xdp_resize_frames() {
 	b=$(sum_rx xdp_frames) p=$(sum_rx xdp_frames_purged)
 	stats $NS2 rv2
 	xtx=$(sum_rx xdp_tx)
-	udp_flood $NS1 10.23.0.2 1 0 4
-	sleep 1.5
+	udp_flood $NS1 10.23.0.2 1 0 6
+	# python3 takes seconds to start on the debug kernel: the steps begin
+	# once rv2 sends frames back.
+	local k
+	for k in $(seq 40); do
+		stats $NS2 rv2
+		[ $(($(sum_rx xdp_tx) - xtx)) -ge 50 ] && break
+		sleep 0.2
+	done
+	sleep 0.5
 	# One process for the four steps (they take seconds on the debug
 	# kernel); the flood outlasts them.
 	ip netns exec $NS1 sh -ec 'ethtool -G rv1 rx 16; ethtool -L rv1 rx 1
@@ -468,7 +476,7 @@ t_xdp_resize_frames() {
 	wait
 	ip netns exec $NS1 sh -c 'echo 0 > /sys/class/net/rv1/napi_defer_hard_irqs
 		echo 0 > /sys/class/net/rv1/gro_flush_timeout'
-	local k got purged
+	local got purged
 	for k in $(seq 20); do
 		stats $NS2 rv2
 		took=$(($(sum_rx xdp_tx) - xtx))
