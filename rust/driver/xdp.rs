@@ -97,8 +97,6 @@ pub(super) fn setup(
     if had && !has {
         // After the program is unpublished; waits out the polls that saw it.
         disable_queues(dev, rtnl);
-    }
-    if had && !has {
         if let Some(peer) = peer {
             peer.set_hw_features(Features::GSO_SOFTWARE, true, rtnl);
             peer.set_max_mtu(ETH_MAX_MTU, rtnl);
