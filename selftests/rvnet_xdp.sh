@@ -393,8 +393,8 @@ t_xdp_backpressure() {
 	attach $NS2 rv2 pass || fail "attach pass"
 
 	# limit_max clamps the limit only at the next completion: the limit
-	# itself too, or what earlier cases left lets the flood's first
-	# packets go over it (1378 B seen).
+	# itself too, or what earlier cases left would let the flood's first
+	# packets go over it.
 	ip netns exec $NS1 sh -c 'cd /sys/class/net/rv1/queues/tx-0/byte_queue_limits
 		echo 500 > limit_max; echo 500 > limit'
 	stats $NS1 rv1
