@@ -30,6 +30,8 @@ run_case() {
 	rc=$?
 	echo "# $name: $((SECONDS - t0))s"
 	if [ $rc = 0 ]; then
+		# RVNET_VERBOSE=1: what a passing case printed (its measurements).
+		[ -z "${RVNET_VERBOSE:-}" ] || [ -z "$out" ] || echo "$out" | tail -25 | sed 's/^/# /'
 		ktap_test_pass "$name"
 	elif [ $rc = $KSFT_SKIP ]; then
 		echo "$out" | tail -1 | sed 's/^/# /'

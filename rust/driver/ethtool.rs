@@ -40,7 +40,7 @@ impl Ethtool for Rvnet {
         let mut res = Ok(());
         for q in dev.data().rxq.iter() {
             res = q.resize(rx, rtnl, |item| {
-                BhOff::with(|bh| purge(peer, item, bh));
+                BhOff::with(|bh| purge(peer, &q.data, item, bh));
             });
             if res.is_err() {
                 break;
@@ -168,6 +168,13 @@ impl Ethtool for Rvnet {
             );
             s.put(format_args!("rx{i}_xdp_aborted"), x.xdp_aborted.get());
             s.put(format_args!("rx{i}_xdp_errors"), x.xdp_errors.get());
+            s.put(
+                format_args!("rx{i}_xdp_frames_purged"),
+                x.xdp_frames_purged.get(),
+            );
+            // A state, not a counter: 1 while the queue has its XDP rxq
+            // info and page_pool (a program attached to a running end).
+            s.put(format_args!("rx{i}_xdp_pool"), u64::from(q.xdp_enabled()));
         }
         s.put(format_args!("implicit_skb_drops"), skb::implicit_drops());
     }

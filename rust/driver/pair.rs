@@ -192,6 +192,13 @@ impl Driver for Rvnet {
     fn open(dev: &Device<Self>, rtnl: &Rtnl) -> Result {
         // Unlinked ends cannot carry traffic (veth returns -ENOTCONN).
         let peer = dev.peer_rtnl(rtnl).ok_or(ENODEV)?;
+        // A program attached while down: its queue state before the polls.
+        if dev.data().xdp.is_attached() {
+            if let Err(e) = super::xdp::enable_queues(dev, rtnl) {
+                super::xdp::disable_queues(dev, rtnl);
+                return Err(e);
+            }
+        }
         for q in dev.data().rxq.iter() {
             q.enable(rtnl);
             // A poll that finds the ring empty costs nothing; closing
@@ -224,10 +231,13 @@ impl Driver for Rvnet {
         // until we open again.
         let peer = dev.peer_rtnl(rtnl);
         for q in dev.data().rxq.iter() {
-            q.drain(rtnl, |item, bh| purge(peer, item, bh));
+            q.drain(rtnl, |item, bh| purge(peer, &q.data, item, bh));
             // And what the last polls took but still owed the sender's BQL.
             BhOff::with(|bh| super::rx::flush_owed(peer, &q.data, bh));
         }
+        // The XDP state goes with the polls; open makes it again if a
+        // program is still attached.
+        super::xdp::disable_queues(dev, rtnl);
         if let Some(p) = peer {
             wake_stopped(p);
         }
@@ -370,12 +380,15 @@ const IFLA_ADDRESS: u32 = 1;
 /// poll (ring shrink, close): its bytes are completed on the sender's
 /// (`sender`, the peer) BQL, so that its in-flight count falls back and a
 /// queue BQL stopped restarts, and it is dropped with `QUEUE_PURGE`. A
-/// frame (never counted by BQL) is given back to its allocator.
-pub(super) fn purge(sender: Option<&Device<Rvnet>>, item: RxItem, bh: &BhOff) {
+/// frame (never counted by BQL) is given back to its allocator and counted
+/// in the ring's `xdp_frames_purged` (`rx`: the ring's data; callers hold
+/// rtnl, the counter's one writer).
+pub(super) fn purge(sender: Option<&Device<Rvnet>>, rx: &RxData, item: RxItem, bh: &BhOff) {
     let skb = match item {
         RxItem::Skb(skb) => skb,
         RxItem::Frame(f) => {
             f.free();
+            rx.xdp_frames_purged.add(1);
             return;
         }
     };

@@ -166,6 +166,11 @@ pub(crate) struct RxData {
     /// `XDP_ABORTED` or an invalid action (traced, dropped with
     /// `SKB_DROP_REASON_XDP`).
     pub(crate) xdp_aborted: Counter,
+    /// Frames (from the peer's `ndo_xdp_xmit` or `XDP_TX`) taken out of
+    /// the ring other than by its poll, by a ring shrink or on close, and
+    /// given back to their allocator. Written only under rtnl (the purge
+    /// paths), never by the poll: one writer.
+    pub(crate) xdp_frames_purged: Counter,
     /// Packets lost around the program for want of memory: no page_pool
     /// copy, no sk_buff for a passed frame, no room for a frame's header.
     pub(crate) xdp_errors: Counter,

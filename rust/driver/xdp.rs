@@ -11,6 +11,16 @@
 //! feeds its own ring), and turns off GSO on the peer (`hw_features` and
 //! `ndo_fix_features`), so the program sees wire-sized frames; detaching
 //! gives GSO and the full MTU range back. GRO stays as the user set it.
+//!
+//! Each rx queue's native XDP state (its `xdp_rxq_info` and the page_pool
+//! sk_buffs are copied into) exists only while a program is attached to
+//! a running end, as veth's (`veth_enable_xdp`, and its page_pools made
+//! at NAPI enable): made on attach (or open) before the program is
+//! published, taken down after it is unpublished on detach (or close),
+//! a grace period after the last poll that could use it. Unlike veth, for
+//! every allocated rx queue, not the active ones only: every ring of an
+//! up end is polled (see `ethtool::set_channels`), so `ethtool -L` needs
+//! nothing here.
 
 use super::pair::Rvnet;
 use crate::net::device::{Device, Features};
@@ -64,6 +74,17 @@ pub(super) fn setup(
                 msg: c"rvnet: XDP expects number of rx queues not less than peer tx queues",
             });
         }
+        if dev.is_running() {
+            if let Err(err) = enable_queues(dev, rtnl) {
+                if !had {
+                    disable_queues(dev, rtnl);
+                }
+                return Err(ExtError {
+                    err,
+                    msg: c"rvnet: Cannot allocate the XDP rx queue state",
+                });
+            }
+        }
         if !had {
             peer.set_hw_features(Features::GSO_SOFTWARE, false, rtnl);
         }
@@ -74,6 +95,8 @@ pub(super) fn setup(
     // before the swap: it is freed only after an RCU grace period.
     drop(dev.data().xdp.replace(prog, rtnl));
     if had && !has {
+        // After the program is unpublished; waits out the polls that saw it.
+        disable_queues(dev, rtnl);
         if let Some(peer) = peer {
             peer.set_hw_features(Features::GSO_SOFTWARE, true, rtnl);
             peer.set_max_mtu(ETH_MAX_MTU, rtnl);
@@ -85,6 +108,24 @@ pub(super) fn setup(
         }
     }
     Ok(())
+}
+
+/// Makes the native XDP state of every rx queue of `dev` (see the module
+/// docs): on attach to a running end, or on open with a program attached.
+/// On an error the queues done so far keep theirs (the caller decides).
+pub(super) fn enable_queues(dev: &Device<Rvnet>, rtnl: &Rtnl) -> Result {
+    for q in dev.data().rxq.iter() {
+        q.xdp_enable(rtnl)?;
+    }
+    Ok(())
+}
+
+/// Takes the native XDP state of every rx queue of `dev` down (detach,
+/// close); nothing to do for queues without.
+pub(super) fn disable_queues(dev: &Device<Rvnet>, rtnl: &Rtnl) {
+    for q in dev.data().rxq.iter() {
+        q.xdp_disable(rtnl);
+    }
 }
 
 /// veth's `ndo_fix_features`: no GSO towards a peer that runs XDP.

@@ -18,6 +18,9 @@
 //! - `produce`/`schedule`: any context with BH disabled (ndo_start_xmit).
 //! - `poll`: softirq (or the NAPI kthread when threaded), budget honoured.
 //! - `enable`/`disable`: process context under rtnl (ndo_open/ndo_stop).
+//! - `xdp_enable`/`xdp_disable`: process context under rtnl (program
+//!   attach and detach, ndo_open/ndo_stop); the poll uses the state they
+//!   publish under its RCU read section.
 //! - creation in ndo_init, destruction from priv_destructor (process context).
 
 use super::bindings as b;
@@ -49,7 +52,9 @@ pub(crate) trait RxPoll: Sized + Send + Sync + 'static {
 /// `napi` is the first field (so a `napi_struct *` is a pointer to the
 /// queue). `ring_ready` is true iff `ring` was initialised by `ptr_ring_init`;
 /// `napi_added` is true iff `napi` is on `dev`'s NAPI list. `dev` outlives
-/// the queue (queues live in the device's private data).
+/// the queue (queues live in the device's private data). `xdp` is NULL or
+/// comes from `KBox::into_raw`, written only under rtnl (or in `drop`),
+/// and freed only a grace period after it stopped being reachable.
 #[repr(C)]
 pub(crate) struct RxQueue<P: RxPoll> {
     napi: Opaque<b::napi_struct>,
@@ -71,9 +76,12 @@ pub(crate) struct RxQueue<P: RxPoll> {
     notify_masked: AtomicBool,
     /// Current ring size (slots).
     ring_size: AtomicU32,
-    /// Native XDP state (rxq info, page_pool); `None` only while `new`
-    /// builds the queue.
-    xdp: Option<XdpRxq>,
+    /// Native XDP state (rxq info, page_pool), created only while the
+    /// driver wants it (a program attached to a running device, as veth):
+    /// NULL, or an owned `KBox<XdpRxq>` published by `xdp_enable` and
+    /// freed by `xdp_disable` (or `drop`) a grace period after it was
+    /// taken down.
+    xdp: AtomicPtr<XdpRxq>,
     /// RCU grace-period cookie taken right after the last `napi_disable`:
     /// the tail of a poll (the ring re-check after `napi_complete_done`)
     /// may still run until that grace period ends.
@@ -112,7 +120,7 @@ impl<P: RxPoll> RxQueue<P> {
                 notify_masked: AtomicBool::new(false),
                 ring_size: AtomicU32::new(ring_size),
                 disabled_gp: AtomicUsize::new(0),
-                xdp: None,
+                xdp: AtomicPtr::new(ptr::null_mut()),
                 data,
             },
             GFP_KERNEL,
@@ -132,10 +140,54 @@ impl<P: RxPoll> RxQueue<P> {
         };
         // INVARIANT: the napi is on the device's list.
         qm.napi_added.store(true, Ordering::Relaxed);
-        // SAFETY: `dev` is in ndo_init and outlives the queue; the napi was
-        // just added; `xdp` is dropped after the napi is deleted (`Drop`).
-        qm.xdp = Some(unsafe { XdpRxq::new(dev.as_raw(), index, qm.napi.get(), ring_size)? });
         Ok(q)
+    }
+
+    /// Creates and publishes the queue's native XDP state (`xdp_rxq_info`
+    /// registered with its memory model, a page_pool of the ring's size)
+    /// unless it exists: before a program becomes visible to the poll, as
+    /// veth's `veth_enable_xdp` (and its page_pool at NAPI enable).
+    pub(crate) fn xdp_enable(&self, _rtnl: &super::rtnl::Rtnl) -> Result {
+        if !self.xdp.load(Ordering::Relaxed).is_null() {
+            return Ok(());
+        }
+        if !self.napi_added.load(Ordering::Relaxed) {
+            return Err(ENODEV);
+        }
+        // SAFETY: `dev` outlives the queue, registered or in ndo_init; the
+        // napi is on its list (checked above, and deleted only at
+        // unregistration, after the last close); the state is freed by
+        // `xdp_disable` or `drop`, before the device.
+        let x = unsafe { XdpRxq::new(self.dev, self.index, self.napi.get(), self.ring_size())? };
+        let x = KBox::new(x, GFP_KERNEL)?;
+        // INVARIANT: from KBox::into_raw, under rtnl. Release: a poll that
+        // loads the pointer sees the state fully built; the driver
+        // publishes its program after this.
+        self.xdp.store(KBox::into_raw(x), Ordering::Release);
+        Ok(())
+    }
+
+    /// Takes the queue's native XDP state down (program detach, close):
+    /// unpublishes it, waits for a grace period, by the end of which no
+    /// poll that saw it still runs, and frees it (`xdp_rxq_info_unreg`,
+    /// `page_pool_destroy`: pages still out in sk_buffs are released to
+    /// the page allocator as they come back, after the pool is gone). The
+    /// driver unpublishes its program first. Costs nothing without state.
+    pub(crate) fn xdp_disable(&self, rtnl: &super::rtnl::Rtnl) {
+        let x = self.xdp.swap(ptr::null_mut(), Ordering::AcqRel);
+        if x.is_null() {
+            return;
+        }
+        super::rcu::synchronize_net(rtnl);
+        // SAFETY: from KBox::into_raw (invariant), no longer reachable
+        // from the queue, and every poll that could have loaded it ran in
+        // an RCU read section (BH off) that the grace period above ended.
+        drop(unsafe { KBox::from_raw(x) });
+    }
+
+    /// Whether the queue has native XDP state (rtnl: a snapshot).
+    pub(crate) fn xdp_enabled(&self) -> bool {
+        !self.xdp.load(Ordering::Relaxed).is_null()
     }
 
     /// Takes the NAPI off the device (`__netif_napi_del`) during
@@ -474,6 +526,12 @@ impl<P: RxPoll> Drop for RxQueue<P> {
                 b::synchronize_net();
             }
         }
+        let x = *self.xdp.get_mut();
+        if !x.is_null() {
+            // SAFETY: from KBox::into_raw (invariant); the napi is deleted
+            // and a grace period passed, so no poll uses it.
+            drop(unsafe { KBox::from_raw(x) });
+        }
         if self.ring_ready {
             // Leftover skbs are dropped with SKB_DROP_REASON_QUEUE_PURGE.
             // SAFETY: no producer can reach the ring (peer link cleared, a
@@ -706,7 +764,20 @@ impl<'a, P: RxPoll> PollCtx<'a, P> {
         unsafe { PollXdp::begin() }
     }
 
+    /// The queue's native XDP state, if published: for this poll.
+    #[inline]
+    fn xdp_state(&self) -> Option<&XdpRxq> {
+        // Acquire: pairs with the release in `xdp_enable`.
+        let x = self.q.xdp.load(Ordering::Acquire);
+        // SAFETY: NULL or a live KBox (invariant); polls run with BH off,
+        // an RCU read section, and `xdp_disable` frees the state only a
+        // grace period after unpublishing it: it outlives this poll.
+        unsafe { x.as_ref() }
+    }
+
     /// Runs `prog` on an sk_buff of this queue (see [`XdpRxq::run_skb`]).
+    /// Without XDP state (only while a detach takes it down after
+    /// unpublishing the program) the packet passes as if no program ran.
     #[inline]
     pub(crate) fn xdp_run_skb(
         &mut self,
@@ -714,7 +785,7 @@ impl<'a, P: RxPoll> PollCtx<'a, P> {
         prog: &XdpProgRef<'_>,
         skb: SkBuff,
     ) -> SkbVerdict {
-        match self.q.xdp.as_ref() {
+        match self.xdp_state() {
             // SAFETY: this is the queue's NAPI poll (the only place a
             // PollXdp exists), an RCU read section with BH off.
             Some(x) => unsafe { x.run_skb(prog, skb) },
@@ -730,7 +801,7 @@ impl<'a, P: RxPoll> PollCtx<'a, P> {
         prog: &XdpProgRef<'_>,
         frame: XdpFrame,
     ) -> FrameVerdict {
-        match self.q.xdp.as_ref() {
+        match self.xdp_state() {
             // SAFETY: as in `xdp_run_skb`.
             Some(x) => unsafe { x.run_frame(prog, frame) },
             None => FrameVerdict::Pass(frame),
