@@ -183,7 +183,8 @@ t_unprivileged() {
 	# The kernel source may sit under a 0700 home: give nobody a copy.
 	local tmp CLI SPEC
 	tmp=$(mktemp -d)
-	cp -r "$KSFT_DIR/../../net/ynl" "$tmp/ynl"
+	# -p: keeps the sources' times, so the host-compiled __pycache__ stays valid
+	cp -rp "$KSFT_DIR/../../net/ynl" "$tmp/ynl"
 	cp "$here/../Documentation/netlink/specs/rvnet.yaml" "$tmp/"
 	chmod -R a+rX "$tmp"
 	CLI=$tmp/ynl/cli.py SPEC=$tmp/rvnet.yaml
