@@ -278,6 +278,23 @@ def qdisc_stats(ns, dev):
     return root[0]
 
 
+def ping_probe_run(cfg, a, secs, ev, preexec):
+    """The latency probe: ping B_IP from netns `a` every cfg ping_interval
+    for `secs`, while `ev` samples the queue evidence; ping's output."""
+    with netns(a):
+        ping = subprocess.Popen(
+            ["ping", "-n", "-i", str(cfg["ping_interval"]), "-W", "1", "-w", str(secs), B_IP],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=preexec)
+    try:
+        ev.sample_while(lambda: ping.poll() is None, secs)
+        out, _ = ping.communicate(timeout=secs + 30)
+    finally:
+        if ping.poll() is None:
+            ping.kill()
+            ping.wait()
+    return out
+
+
 class QueueEvidence:
     """Whether a queue really formed, sampled while the ping runs: the
     root qdisc's backlog (`tc -s -j qdisc`, a few samples), b1 tx-0's BQL
@@ -1031,17 +1048,7 @@ class Bench:
             q0 = qdisc_stats(a, "b1")
             ev = QueueEvidence(self, kind, pin)
             r0, t0 = link_stats(ns_b(kind), "b2")["rx_packets"], time.time()
-            with netns(a):
-                ping = subprocess.Popen(
-                    ["ping", "-n", "-i", str(self.cfg["ping_interval"]), "-W", "1", "-w", str(secs), B_IP],
-                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=pin)
-            try:
-                ev.sample_while(lambda: ping.poll() is None, secs)
-                out, _ = ping.communicate(timeout=secs + 30)
-            finally:
-                if ping.poll() is None:
-                    ping.kill()
-                    ping.wait()
+            out = ping_probe_run(self.cfg, a, secs, ev, pin)
             r1, t1 = link_stats(ns_b(kind), "b2")["rx_packets"], time.time()
             q = qdisc_stats(a, "b1")
         finally:
@@ -1089,17 +1096,7 @@ class Bench:
         try:
             time.sleep(0.8)  # let the flood fill the queues
             q0 = qdisc_stats(a, "b1")
-            with netns(a):
-                ping = subprocess.Popen(
-                    ["ping", "-n", "-i", str(self.cfg["ping_interval"]), "-W", "1", "-w", str(secs), B_IP],
-                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=affinity)
-            try:
-                ev.sample_while(lambda: ping.poll() is None, secs)
-                out, _ = ping.communicate(timeout=secs + 30)
-            finally:
-                if ping.poll() is None:
-                    ping.kill()
-                    ping.wait()
+            out = ping_probe_run(self.cfg, a, secs, ev, affinity)
             q = qdisc_stats(a, "b1")
             l1 = softirq_load()
         finally:

@@ -154,10 +154,10 @@ impl<P: RxPoll> RxQueue<P> {
         if !self.napi_added.load(Ordering::Relaxed) {
             return Err(ENODEV);
         }
-        // SAFETY: `dev` outlives the queue, registered or in ndo_init; the
-        // napi is on its list (checked above, and deleted only at
-        // unregistration, after the last close); the state is freed by
-        // `xdp_disable` or `drop`, before the device.
+        // The napi is on its list (checked above; deleted only at
+        // unregistration, after the last close).
+        // SAFETY: `dev` outlives the queue and the napi is added (above); the
+        // state is freed by `xdp_disable` or `drop`, before the device.
         let x = unsafe { XdpRxq::new(self.dev, self.index, self.napi.get(), self.ring_size())? };
         let x = KBox::new(x, GFP_KERNEL)?;
         // INVARIANT: from KBox::into_raw, under rtnl. Release: a poll that
@@ -340,10 +340,10 @@ impl<P: RxPoll> RxQueue<P> {
             self.disable(rtnl);
         }
         self.wait_quiesced(rtnl);
+        // rtnl (the token) serialises every user of PURGED.
         // SAFETY: the consumer (this NAPI) is disabled and its last poll has
         // returned (grace period above); producers take the producer lock,
-        // which ptr_ring_resize also takes. rtnl (the token) serialises
-        // every user of PURGED.
+        // which ptr_ring_resize also takes.
         let ret = unsafe {
             b::rvnet_ptr_ring_resize(
                 self.ring.get(),

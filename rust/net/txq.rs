@@ -239,10 +239,10 @@ impl<'a> BqlCompleter<'a> {
     #[inline]
     pub(crate) fn completed(&mut self, bytes: u32) -> bool {
         let dql = self.txq.dql();
-        // SAFETY: `dql` is the queue's embedded struct dql. `num_completed`
-        // is only written by completers (we hold the right); `num_queued`
-        // is written by the transmit side and read once (READ_ONCE), and it
-        // only grows between resets, which also hold the right.
+        // `num_completed` is only written by completers (we hold the right);
+        // `num_queued` only grows between resets, which also hold it.
+        // SAFETY: `dql` is the queue's embedded struct dql; `num_queued` is
+        // written by the transmit side, so it is read once (READ_ONCE).
         let (queued, completed) = unsafe {
             (
                 core::ptr::read_volatile(core::ptr::addr_of!((*dql).num_queued)),
