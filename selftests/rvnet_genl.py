@@ -32,6 +32,7 @@ import time
 KSFT_DIR = os.environ["KSFT_DIR"]
 sys.path.insert(0, os.path.join(KSFT_DIR, "../../net/ynl"))
 from lib import YnlFamily, NlError  # noqa: E402
+from cli import YnlEncoder  # noqa: E402  (cli.py --output-json's encoding)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SPEC = os.path.join(HERE, "../Documentation/netlink/specs/rvnet.yaml")
@@ -241,17 +242,6 @@ def errors(lines):
             bad += 1
     print(f"{n - bad}/{n} refused as wanted")
     return 1 if bad else 0
-
-
-class YnlEncoder(json.JSONEncoder):
-    """cli.py's --output-json encoding: bytes as hex, sets as lists."""
-
-    def default(self, o):
-        if isinstance(o, bytes):
-            return o.hex()
-        if isinstance(o, set):
-            return list(o)
-        return json.JSONEncoder.default(self, o)
 
 
 def setns(fd, libc):
