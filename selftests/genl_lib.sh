@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
-# Shared by rvnet_genl.sh (debug kernel) and rvnet_genl_ip.sh (plain
-# kernel): the rvnet family through the kernel's YNL library and CLI
+# Shared by rvnet_genl.sh (debug kernel), rvnet_genl_ip.sh and
+# rvnet_decisions.sh (plain kernel): the rvnet family through the kernel's YNL library and CLI
 # (tools/net/ynl) with Documentation/netlink/specs/rvnet.yaml, and the
 # routing set-up of the route cases. Sourced after lib.sh.
 
@@ -20,14 +20,21 @@ ynl_serve() {
 }
 
 # ynl [--ns NS] --do|--dump OP [--json JSON]: one request, printed as
-# `cli.py --output-json` prints it (its error text on failure, status 1).
+# `cli.py --output-json` prints it (its error text on failure, status 1),
+# through the case's serve process. Anything else (--subscribe), a case
+# without ynl_serve, or a subshell that cannot reach the coprocess (bash
+# closes its pipes in a pipeline's subshells) runs cli.py itself.
 ynl() {
-	local ns=- mode op js='{}' line
-	if [ "$1" = --ns ]; then ns=$2; shift 2; fi
+	local ns=- pre=() mode op js='{}' line
+	if [ "$1" = --ns ]; then ns=$2 pre=(ip netns exec "$2"); shift 2; fi
+	if [ -z "${YNL_PID:-}" ] || { [ "$1" != --do ] && [ "$1" != --dump ]; } ||
+		! { true >&"${YNL[1]}"; } 2>/dev/null; then
+		"${pre[@]}" python3 "$CLI" --no-schema --spec "$SPEC" --output-json "$@"
+		return
+	fi
 	mode=${1#--} op=$2
 	shift 2
 	[ "${1:-}" != --json ] || js=$2
-	[ -n "${YNL_PID:-}" ] || { echo "ynl: no ynl_serve in this case"; return 1; }
 	echo "$ns $mode $op $js" >&"${YNL[1]}"
 	IFS= read -r line <&"${YNL[0]}" || { echo "ynl: rvnet_genl.py serve ended"; return 1; }
 	echo "${line#? }"

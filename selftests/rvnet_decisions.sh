@@ -5,19 +5,9 @@
 # ring, 1-in-N sampling, events dropped (and counted) for a listener that
 # does not read, and the permission and error paths.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/genl_lib.sh"
 
-here=$(cd "$(dirname "$0")" && pwd)
-SPEC=$here/../Documentation/netlink/specs/rvnet.yaml
-CLI=$KSFT_DIR/../../net/ynl/cli.py
 CTL=${RVNETCTL:-$here/../out/rvnetctl}
-
-ynl() {
-	local pre=()
-	if [ "$1" = --ns ]; then pre=(ip netns exec "$2"); shift 2; fi
-	"${pre[@]}" python3 "$CLI" --no-schema --spec "$SPEC" --output-json "$@"
-}
-
-ifindex() { ip netns exec "$1" cat "/sys/class/net/$2/ifindex"; }
 
 need_ctl() {
 	[ -x "$CTL" ] || skip "rvnetctl not built ($CTL): tools/rvnetctl/build"
@@ -44,7 +34,7 @@ t_tcp_life() {
 	"$CTL" -n $NS2 dev set rv2 sample 1 >/dev/null
 	"$CTL" -n $NS1 -j monitor >"$mon" 2>&1 &
 	mpid=$!
-	ynl --ns $NS2 --subscribe decisions --sleep 12 >"$sub" 2>&1 &
+	ynl --ns $NS2 --subscribe decisions --sleep 6 >"$sub" 2>&1 &
 	spid=$!
 	ip netns exec $NS2 socat -u TCP-LISTEN:5201,reuseaddr OPEN:/dev/null &
 	wait_listening $NS1 rv1 10.23.0.77
@@ -100,6 +90,7 @@ t_tcp_life() {
 # not an address of the receiver (dropped there silently), so rv1 carries
 # nothing else.
 t_sampling_and_ring() {
+	ynl_serve
 	setup_quiet_pair
 	local idx mac n out
 	idx=$(ifindex $NS1 rv1)
@@ -135,6 +126,7 @@ t_sampling_and_ring() {
 # A listener that never reads loses events; they are counted, never
 # block the sender, and the traffic is all delivered.
 t_slow_listener_drops_counted() {
+	ynl_serve
 	setup_quiet_pair
 	local idx out sent dropped base
 	idx=$(ifindex $NS1 rv1)
@@ -235,6 +227,7 @@ t_events_batched_all_delivered() {
 # is what ended it is not observable from here: the case passed with the
 # callback's check disabled too.)
 t_events_only_where_listened() {
+	ynl_serve
 	setup_quiet_pair
 	local i1 i2 lpid fpid out
 	i1=$(ifindex $NS1 rv1)
@@ -245,11 +238,20 @@ t_events_only_where_listened() {
 	lpid=$!
 	ip netns exec $NS1 ping -q -i 0.002 -w 60 10.23.0.2 >/dev/null &
 	fpid=$!
-	# Until rv2 has answered 150 pings (a fixed 2 s was too short once
-	# on a loaded host: the flood had barely started).
-	local t
+	# rv2's events count as dropped only once a listener exists anywhere
+	# (without one nothing is built): wait until NS1's has joined (rv1's
+	# events reach it; its cli.py takes seconds to start), then until rv2
+	# has answered 150 more pings.
+	local t base
+	for t in $(seq 300); do
+		out=$(ynl --ns $NS1 --do dev-get --json "{\"ifindex\": $i1}")
+		[ "$(jq '.["events-sent"]' <<<"$out")" = 0 ] || break
+		sleep 0.1
+	done
+	[ "$(jq '.["events-sent"]' <<<"$out")" -gt 0 ] || fail "NS1's listener got nothing in 30 s"
+	base=$(link_stat $NS2 rv2 tx_packets)
 	for t in $(seq 200); do
-		[ "$(link_stat $NS2 rv2 tx_packets)" -lt 150 ] || break
+		[ "$(link_stat $NS2 rv2 tx_packets)" -lt $((base + 150)) ] || break
 		sleep 0.1
 	done
 	out=$(ynl --ns $NS2 --do dev-get --json "{\"ifindex\": $i2}")
@@ -293,6 +295,7 @@ t_events_only_where_listened() {
 
 # Permissions and bad requests: errno + extack, nothing changed.
 t_errors_and_permissions() {
+	ynl_serve
 	ip link add rvd type rvnet
 	local idx out tmp nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
 	idx=$(cat /sys/class/net/rvd/ifindex)
@@ -303,10 +306,10 @@ t_errors_and_permissions() {
 	echo "$out" | grep -q "No such device" || fail "wanted ENODEV: $out"
 	out=$(ynl --do dev-set --json "{\"ifindex\": $idx, \"ring-size\": 0}" 2>&1) &&
 		fail "ring-size 0 accepted"
-	[ "$(ynl --do dev-get --json "{\"ifindex\": $idx}" | jq '.["ring-size"]')" = 64 ] ||
-		fail "refused ring-size changed the ring"
+	out=$(ynl --do dev-get --json "{\"ifindex\": $idx}")
+	[ "$(jq '.["ring-size"]' <<<"$out")" = 64 ] || fail "refused ring-size changed the ring: $out"
 	tmp=$(mktemp -d)
-	cp -r "$KSFT_DIR/../../net/ynl" "$tmp/ynl"
+	cp -rp "$KSFT_DIR/../../net/ynl" "$tmp/ynl"
 	cp "$SPEC" "$tmp/"
 	chmod -R a+rX "$tmp"
 	out=$("${nobody[@]}" python3 "$tmp/ynl/cli.py" --no-schema --spec "$tmp/rvnet.yaml" \
@@ -323,6 +326,7 @@ t_errors_and_permissions() {
 # (unreachable, EHOSTUNREACH), on (unicast), and a source the strict
 # reverse-path filter refuses (EXDEV, no route built).
 t_input_decision_is_the_kernels() {
+	ynl_serve
 	setup_quiet_pair
 	local idx mac
 	idx=$(ifindex $NS2 rv2)
