@@ -19,7 +19,7 @@ t_run() {
 
 # check_raw WHAT [WORKLOAD]: validate the raw records.
 check_raw() {
-	/usr/bin/python3 - "$RAW" "$@" <<'PY'
+	python3 - "$RAW" "$@" <<'PY'
 import json, math, sys
 
 path, what = sys.argv[1], sys.argv[2]
@@ -137,10 +137,10 @@ PY
 
 t_report() {
 	local out
-	out=$(/usr/bin/python3 "$BENCH/report.py" "$RAW" --json /tmp/rvnet-bench-smoke.json --accel unknown) ||
+	out=$(python3 "$BENCH/report.py" "$RAW" --json /tmp/rvnet-bench-smoke.json --accel unknown) ||
 		fail "bench/report.py failed: $out"
 	echo "$out" | tail -20
-	/usr/bin/python3 - /tmp/rvnet-bench-smoke.json <<'PY'
+	python3 - /tmp/rvnet-bench-smoke.json <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))
 wls = sorted(set(m["workload"] for m in j["metrics"]))

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 CTL=${RVNETCTL:-$(cd "$(dirname "$0")/.." && pwd)/out/rvnetctl}
-PY=/usr/bin/python3
+PY=python3
 
 need_ctl() {
 	[ -x "$CTL" ] || skip "no $CTL (run tools/rvnetctl/build on the host)"
@@ -274,7 +274,7 @@ t_neigh_states_follow_ip() {
 	setup_pair_netns
 	# Unanswered resolution stays INCOMPLETE long enough to be read twice
 	# under TCG.
-	ip netns exec $NS1 sysctl -qw net.ipv4.neigh.rv1.mcast_solicit=30
+	nsx $NS1 sysctl -qw net.ipv4.neigh.rv1.mcast_solicit=30
 	local err s
 	err=$("$CTL" -n $NS1 neigh get 10.23.0.2 dev rv1 2>&1) && fail "answer without an entry: $err"
 	echo "$err" | grep -q "^rvnetctl: neigh get: No such file or directory: .*(attribute addr)" ||
@@ -285,9 +285,9 @@ t_neigh_states_follow_ip() {
 	# base_reachable_time/2) copies `confirmed` into `used`, so a reachable
 	# time under delay_first_probe_time (default 5 s) would send the entry
 	# REACHABLE -> DELAY -> PROBE -> REACHABLE for ever: keep it at 1 s.
-	ip netns exec $NS1 sysctl -qw net.ipv4.neigh.rv1.base_reachable_time_ms=10000 \
+	nsx $NS1 sysctl -qw net.ipv4.neigh.rv1.base_reachable_time_ms=10000 \
 		net.ipv4.neigh.rv1.delay_first_probe_time=1
-	ip netns exec $NS1 ping -c 1 -W 5 10.23.0.2 >/dev/null || fail "no ping"
+	nsx $NS1 ping -c 1 -W 5 10.23.0.2 >/dev/null || fail "no ping"
 	s=$(neigh_agree 10.23.0.2) || { echo "$s"; return 1; }
 	[ "$s" = REACHABLE ] || fail "after ping: $s"
 	wait_for 300 sh -c "ip -n $NS1 neigh show 10.23.0.2 dev rv1 | grep -q STALE" ||
@@ -299,7 +299,7 @@ t_neigh_states_follow_ip() {
 	s=$(neigh_agree 10.23.0.9) || { echo "$s"; return 1; }
 	[ "$s" = INCOMPLETE ] || fail "unanswered resolve: $s"
 	# IPv6 (ND) entries read the same as ip shows them.
-	ip netns exec $NS1 ping -6 -c 1 -W 5 fd23::2 >/dev/null || fail "no IPv6 ping"
+	nsx $NS1 ping -6 -c 1 -W 5 fd23::2 >/dev/null || fail "no IPv6 ping"
 	neigh_agree fd23::2 >/dev/null || return 1
 }
 
@@ -323,7 +323,7 @@ t_path_is_route_neigh_queue_qdisc() {
 	need_genl || return
 	setup_pair_netns
 	ip -n $NS1 route add default via 10.23.0.2
-	ip netns exec $NS1 ping -c 1 -W 5 10.23.0.2 >/dev/null || fail "no ping"
+	nsx $NS1 ping -c 1 -W 5 10.23.0.2 >/dev/null || fail "no ping"
 	local p
 	p=$("$CTL" -n $NS1 -j path 8.8.8.8) || fail "path: $p"
 	$PY - "$p" "$(ip -n $NS1 -j route get 8.8.8.8)" "$(ip -n $NS1 -j neigh show 10.23.0.2 dev rv1)" \
@@ -432,13 +432,13 @@ t_container_root_samples_and_dumps() {
 t_monitor_prints_decisions() {
 	need_genl || return
 	setup_pair_netns
-	ip netns exec $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
+	nsx $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
 	local f=/tmp/rvnet-ctl-monitor.$$ pid
 	"$CTL" -n $NS1 dev set rv1 sample 1 >/dev/null
 	"$CTL" -n $NS1 monitor dev rv1 >"$f" 2>&1 &
 	pid=$!
 	wait_listening $NS1 rv1 10.23.0.77
-	ip netns exec $NS1 ping -c 2 -W 5 10.23.0.2 >/dev/null || fail "no ping"
+	nsx $NS1 ping -c 2 -W 5 10.23.0.2 >/dev/null || fail "no ping"
 	sleep 0.5
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true

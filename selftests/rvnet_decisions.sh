@@ -16,9 +16,9 @@ need_ctl() {
 # A pair without IPv6 (no background ND/MLD frames while counting).
 setup_quiet_pair() {
 	setup_pair_netns
-	ip netns exec $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
-	ip netns exec $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
-	wait_for 50 sh -c "ip -n $NS1 link show rv1 | grep -q LOWER_UP"
+	nsx $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
+	nsx $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
+	wait_lower_up $NS1 rv1
 }
 
 # The life of a TCP connection across the pair, watched live: rvnetctl
@@ -135,7 +135,7 @@ t_slow_listener_drops_counted() {
 	# to the noop qdisc before the carrier's linkwatch event activated
 	# the real one count in the core's tx_dropped).
 	base=$(link_stat $NS1 rv1 tx_dropped)
-	ip netns exec $NS1 python3 - "$KSFT_DIR/../../net/ynl" "$SPEC" <<-'PY' || fail "listener"
+	nsx $NS1 python3 - "$KSFT_DIR/../../net/ynl" "$SPEC" <<-'PY' || fail "listener"
 	import socket, subprocess, sys
 	sys.path.insert(0, sys.argv[1])
 	from lib import YnlFamily
@@ -155,7 +155,7 @@ t_slow_listener_drops_counted() {
 	echo "# tx_dropped before the flood $base"
 	[ "$(link_stat $NS1 rv1 tx_dropped)" = "$base" ] ||
 		fail "the datapath dropped packets: tx_dropped $base -> $(link_stat $NS1 rv1 tx_dropped); $(
-			ip netns exec $NS1 ethtool -S rv1 | grep -E 'drop|full|busy' | grep -v ': 0$' | tr -s ' \n' ' ')"
+			nsx $NS1 ethtool -S rv1 | grep -E 'drop|full|busy' | grep -v ': 0$' | tr -s ' \n' ' ')"
 }
 
 # Events travel in batches: several decision-ntf messages per datagram,
@@ -166,7 +166,7 @@ t_events_batched_all_delivered() {
 	setup_quiet_pair
 	local idx
 	idx=$(ifindex $NS1 rv1)
-	ip netns exec $NS1 python3 - "$KSFT_DIR/../../net/ynl" "$SPEC" "$idx" <<-'PY' || fail "listener"
+	nsx $NS1 python3 - "$KSFT_DIR/../../net/ynl" "$SPEC" "$idx" <<-'PY' || fail "listener"
 	import socket, struct, subprocess, sys, time
 	sys.path.insert(0, sys.argv[1])
 	from lib import YnlFamily
@@ -236,7 +236,7 @@ t_events_only_where_listened() {
 	ynl --ns $NS2 --do dev-set --json "{\"ifindex\": $i2, \"sample\": 1}" >/dev/null
 	ynl --ns $NS1 --subscribe decisions --sleep 60 >/dev/null 2>&1 &
 	lpid=$!
-	ip netns exec $NS1 ping -q -i 0.002 -w 60 10.23.0.2 >/dev/null &
+	nsenter --net=/run/netns/$NS1 ping -q -i 0.002 -w 60 10.23.0.2 >/dev/null &
 	fpid=$!
 	# rv2's events count as dropped only once a listener exists anywhere
 	# (without one nothing is built): wait until NS1's has joined (rv1's
@@ -258,7 +258,7 @@ t_events_only_where_listened() {
 	echo "# rv2 (no listener in its namespace): $(jq -c '{"events-sent", "events-dropped"}' <<<"$out")"
 	[ "$(jq '.["events-sent"]' <<<"$out")" = 0 ] || fail "rv2's events reached a listener elsewhere"
 	[ "$(jq '.["events-dropped"]' <<<"$out")" -gt 100 ] || fail "rv2's unheard events not counted as dropped"
-	ip netns exec $NS2 python3 - "$KSFT_DIR/../../net/ynl" "$SPEC" "$i2" <<-'PY' ||
+	nsx $NS2 python3 - "$KSFT_DIR/../../net/ynl" "$SPEC" "$i2" <<-'PY' ||
 	import socket, sys, time
 	sys.path.insert(0, sys.argv[1])
 	from lib import YnlFamily
@@ -340,9 +340,9 @@ t_input_decision_is_the_kernels() {
 	for fwd in 0 1; do
 		for src in 10.23.0.1 10.77.0.1; do
 			rpf=$([ $src = 10.77.0.1 ] && echo 1 || echo 0)
-			ip netns exec $NS2 sysctl -qw net.ipv4.conf.all.forwarding=$fwd \
+			nsx $NS2 sysctl -qw net.ipv4.conf.all.forwarding=$fwd \
 				net.ipv4.conf.all.rp_filter=$rpf net.ipv4.conf.rv2.rp_filter=$rpf
-			ip netns exec $NS1 python3 -c "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('$src', 0)); s.sendto(b'x', ('10.99.1.1', 9))"
+			nsx $NS1 python3 -c "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('$src', 0)); s.sendto(b'x', ('10.99.1.1', 9))"
 			# The kernel's answer for that packet, then the record's.
 			want=$(ip -n $NS2 -j route get 10.99.1.1 from $src iif rv2 2>&1 |
 				sed -n 's/.*"type":"\([a-z]*\)".*/\1/p; s/.*"dst":.*/unicast/p; s/.*answers: \(.*\)/\1/p' | head -1)

@@ -8,43 +8,20 @@
 
 # A pair with N queues, ends rv1 (NS1, 10.23.0.1) and rv2 (NS2, 10.23.0.2).
 setup_mq() {
-	local q=$1 kind=${2:-rvnet}
-	ip netns add $NS1
-	ip netns add $NS2
-	if [ "$kind" = rvnet ]; then
-		ip link add rv1 numtxqueues "$q" numrxqueues "$q" type rvnet
-		ip link set "$(peer_name rv1)" name rv2
-	else
-		ip link add rv1 numtxqueues "$q" numrxqueues "$q" type veth peer name rv2 \
-			numtxqueues "$q" numrxqueues "$q"
-	fi
-	ip -batch - <<-EOF
-	link set rv1 netns $NS1
-	link set rv2 netns $NS2
-	EOF
-	ip -n $NS1 -batch - <<-EOF
-	addr add 10.23.0.1/24 dev rv1
-	link set rv1 up
-	link set lo up
-	EOF
-	ip -n $NS2 -batch - <<-EOF
-	addr add 10.23.0.2/24 dev rv2
-	link set rv2 up
-	link set lo up
-	EOF
-	wait_for 50 sh -c "ip -n $NS1 link show rv1 | grep -q LOWER_UP"
+	pair_into_netns "${2:-rvnet}" "$1" 0
+	wait_lower_up $NS1 rv1
 }
 
 # estat NS DEV KEY: one `ethtool -S` counter (parsed in bash: execs are dear).
 estat() {
 	local out re="[[:space:]]$3: ([0-9]+)"
-	out=$(ip netns exec "$1" ethtool -S "$2")
+	out=$(nsx "$1" ethtool -S "$2")
 	[[ $out =~ $re ]] && echo "${BASH_REMATCH[1]}"
 }
 
 # udp_burst NS DST PORTS COUNT: COUNT datagrams to each of PORTS (many flows).
 udp_burst() {
-	ip netns exec "$1" python3 - "$2" "$3" "$4" <<'PY'
+	nsx "$1" python3 - "$2" "$3" "$4" <<'PY'
 import socket, sys
 dst, ports, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -57,19 +34,19 @@ PY
 t_ethtool_info() {
 	setup_mq 1
 	local i
-	i=$(ip netns exec $NS1 ethtool -i rv1)
+	i=$(nsx $NS1 ethtool -i rv1)
 	echo "$i" | grep -q '^driver: rvnet$' || fail "driver: $i"
 	echo "$i" | grep -q '^version: [0-9]' || fail "no version: $i"
 	echo "$i" | grep -q '^bus-info: *$' || fail "bus-info not empty: $i"
-	ip netns exec $NS1 ethtool rv1 | grep -q 'Link detected: yes' || fail "no link"
+	nsx $NS1 ethtool rv1 | grep -q 'Link detected: yes' || fail "no link"
 }
 
 t_multiqueue_counters() {
 	setup_mq 4
 	# No background IPv6 (ND, MLD) while counting.
-	ip netns exec $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
-	ip netns exec $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
-	ip netns exec $NS1 ethtool -l rv1 | grep -A4 'Pre-set' | grep -q 'RX:.*4' || fail "max rx not 4"
+	nsx $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
+	nsx $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
+	nsx $NS1 ethtool -l rv1 | grep -A4 'Pre-set' | grep -q 'RX:.*4' || fail "max rx not 4"
 	tc -n $NS1 qdisc show dev rv1 | grep -q 'qdisc mq' || fail "multiqueue root qdisc is not mq"
 	# Nor ARP: a neighbour probe between the per-queue reads and the total
 	# would be counted by one and not the other.
@@ -77,7 +54,7 @@ t_multiqueue_counters() {
 		nud permanent dev rv1
 	ip -n $NS2 neigh replace 10.23.0.1 lladdr "$(ip netns exec $NS1 cat /sys/class/net/rv1/address)" \
 		nud permanent dev rv2
-	ip netns exec $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null || fail "no ping"
+	nsx $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null || fail "no ping"
 	udp_burst $NS1 10.23.0.2 32 50
 	sleep 1
 	local i sum=0 used=0 tx rx
@@ -104,18 +81,18 @@ t_multiqueue_counters() {
 t_ring_param() {
 	setup_mq 2
 	local g
-	g=$(ip netns exec $NS1 ethtool -g rv1)
+	g=$(nsx $NS1 ethtool -g rv1)
 	echo "$g" | grep -A4 'Current' | grep -q 'RX:[[:space:]]*256' || fail "default ring not 256: $g"
-	ip netns exec $NS1 ethtool -G rv1 rx 512 || fail "-G rx 512 failed"
-	ip netns exec $NS1 ethtool -g rv1 | grep -A4 'Current' | grep -q 'RX:[[:space:]]*512' || fail "ring not 512"
+	nsx $NS1 ethtool -G rv1 rx 512 || fail "-G rx 512 failed"
+	nsx $NS1 ethtool -g rv1 | grep -A4 'Current' | grep -q 'RX:[[:space:]]*512' || fail "ring not 512"
 	local err
-	err=$(ip netns exec $NS1 ethtool -G rv1 rx 8 2>&1) && fail "-G rx 8 accepted"
+	err=$(nsx $NS1 ethtool -G rv1 rx 8 2>&1) && fail "-G rx 8 accepted"
 	echo "$err"
-	err=$(ip netns exec $NS1 ethtool -G rv1 rx 5000 2>&1) && fail "-G rx 5000 accepted"
+	err=$(nsx $NS1 ethtool -G rv1 rx 5000 2>&1) && fail "-G rx 5000 accepted"
 	echo "$err"
-	ip netns exec $NS1 ethtool -g rv1 | grep -A4 'Current' | grep -q 'RX:[[:space:]]*512' ||
+	nsx $NS1 ethtool -g rv1 | grep -A4 'Current' | grep -q 'RX:[[:space:]]*512' ||
 		fail "failed -G changed the ring"
-	ip netns exec $NS2 ping -c 3 -i 0.2 -W 2 10.23.0.1 >/dev/null || fail "no traffic after resize"
+	nsx $NS2 ping -c 3 -i 0.2 -W 2 10.23.0.1 >/dev/null || fail "no traffic after resize"
 }
 
 # queue_dirs NS DEV rx|tx: how many queues sysfs shows.
@@ -130,30 +107,30 @@ queue_dirs() {
 t_channels() {
 	local kind=${1:-rvnet}
 	setup_mq 4 "$kind"
-	ip netns exec $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
-	ip netns exec $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
+	nsx $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
+	nsx $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
 	local err step
 	for step in "rv2 rx 2" "rv1 tx 2" "rv2 rx 1" "rv1 tx 3 rx 3" "rv2 rx 4"; do
 		udp_burst $NS1 10.23.0.2 16 40 &
 		set -- $step
 		local ns=$NS1
 		[ "$1" = rv2 ] && ns=$NS2
-		ip netns exec $ns ethtool -L "$@" || fail "-L $step failed while up"
+		nsx $ns ethtool -L "$@" || fail "-L $step failed while up"
 		wait
 		[ "$(queue_dirs $ns "$1" "$2")" = "$3" ] || fail "after -L $step: sysfs $2 queues != $3"
 	done
-	ip netns exec $NS1 ethtool -l rv1 | grep -A4 'Current' | grep -q 'RX:[[:space:]]*3' || fail "rv1 rx not 3"
-	err=$(ip netns exec $NS1 ethtool -L rv1 rx 5 2>&1) && fail "-L rx 5 (> max 4) accepted"
+	nsx $NS1 ethtool -l rv1 | grep -A4 'Current' | grep -q 'RX:[[:space:]]*3' || fail "rv1 rx not 3"
+	err=$(nsx $NS1 ethtool -L rv1 rx 5 2>&1) && fail "-L rx 5 (> max 4) accepted"
 	echo "$err"
-	err=$(ip netns exec $NS1 ethtool -L rv1 rx 0 tx 0 2>&1) && fail "-L 0/0 accepted"
+	err=$(nsx $NS1 ethtool -L rv1 rx 0 tx 0 2>&1) && fail "-L 0/0 accepted"
 	echo "$err"
-	ip netns exec $NS1 ethtool -l rv1 | grep -A4 'Current' | grep -q 'TX:[[:space:]]*3' || fail "failed -L changed tx"
+	nsx $NS1 ethtool -l rv1 | grep -A4 'Current' | grep -q 'TX:[[:space:]]*3' || fail "failed -L changed tx"
 	# Down and up with the new counts, then everything sent must arrive.
 	ip -n $NS1 link set rv1 down
 	ip -n $NS1 link set rv1 up
-	wait_for 50 sh -c "ip -n $NS1 link show rv1 | grep -q LOWER_UP"
+	wait_lower_up $NS1 rv1
 	udp_burst $NS1 10.23.0.2 16 20
-	ip netns exec $NS1 ping -c 2 -W 2 10.23.0.2 >/dev/null || fail "no traffic after -L"
+	nsx $NS1 ping -c 2 -W 2 10.23.0.2 >/dev/null || fail "no traffic after -L"
 	local tx rx i
 	for i in 1 2 3 4 5 6 7 8 9 10; do
 		tx=$(link_stat $NS1 rv1 tx_packets)
@@ -172,7 +149,7 @@ t_qdiscs() {
 	for q in pfifo fq_codel sfq "netem delay 1ms"; do
 		# shellcheck disable=SC2086
 		tc -n $NS1 qdisc replace dev rv1 root $q || fail "tc qdisc replace $q"
-		ip netns exec $NS1 ping -c 2 -i 0.2 -W 2 10.23.0.2 >/dev/null || fail "no traffic with $q"
+		nsx $NS1 ping -c 2 -i 0.2 -W 2 10.23.0.2 >/dev/null || fail "no traffic with $q"
 		tc -n $NS1 -s qdisc show dev rv1 | grep -q "Sent [1-9]" || fail "$q sent nothing"
 	done
 }
@@ -184,15 +161,15 @@ t_qdiscs_veth() {
 	for q in pfifo fq_codel sfq "netem delay 1ms"; do
 		# shellcheck disable=SC2086
 		tc -n $NS1 qdisc replace dev rv1 root $q || fail "tc qdisc replace $q"
-		ip netns exec $NS1 ping -c 2 -i 0.2 -W 2 10.23.0.2 >/dev/null || fail "no traffic with $q"
+		nsx $NS1 ping -c 2 -i 0.2 -W 2 10.23.0.2 >/dev/null || fail "no traffic with $q"
 	done
 }
 
 t_backpressure_bql() {
 	setup_mq 1
-	ip netns exec $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
-	ip netns exec $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
-	ip netns exec $NS2 ethtool -G rv2 rx 16
+	nsx $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
+	nsx $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
+	nsx $NS2 ethtool -G rv2 rx 16
 	# The receiver polls in its own thread at the lowest priority, so the
 	# senders outrun it on either kernel: polled in softirq context right
 	# after each transmit, the plain kernel's receiver keeps up with them
@@ -206,7 +183,7 @@ t_backpressure_bql() {
 	# a BQL floor above the ring's bytes exercises the ring-full stop that
 	# backs it up (what happens when a user sets limit_min).
 	ip netns exec $NS1 sh -c 'echo 10000000 > /sys/class/net/rv1/queues/tx-0/byte_queue_limits/limit_min'
-	ip netns exec $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null
+	nsx $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null
 	# Several senders flood a 16-slot ring faster than one NAPI drains it;
 	# the qdisc's backlog is sampled while they run.
 	local j out peak=0 requeues=0 qdrops=0
@@ -258,13 +235,13 @@ t_backpressure_bql() {
 # 256-slot ring of 1.4 KB datagrams, 372 KB.)
 t_bql_bounded() {
 	setup_mq 1
-	ip netns exec $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
-	ip netns exec $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
+	nsx $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
+	nsx $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
 	tc -n $NS1 qdisc replace dev rv1 root fq_codel
-	ip netns exec $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null
+	nsx $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null
 	local j
 	for j in 1 2 3 4; do
-		ip netns exec $NS1 python3 - 10.23.0.2 <<-'PY' &
+		nsenter --net=/run/netns/$NS1 python3 - 10.23.0.2 <<-'PY' &
 		import socket, sys, time
 		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 		end = time.time() + 4
@@ -277,7 +254,7 @@ t_bql_bounded() {
 	local lim sent ring cap
 	lim=$(ip netns exec $NS1 cat /sys/class/net/rv1/queues/tx-0/byte_queue_limits/limit)
 	sent=$(estat $NS1 rv1 tx0_packets)
-	ring=$(ip netns exec $NS2 ethtool -g rv2 | awk '/^RX:/ { n = $2 } END { print n }')
+	ring=$(nsx $NS2 ethtool -g rv2 | awk '/^RX:/ { n = $2 } END { print n }')
 	cap=$((ring * 1442))
 	echo "BQL limit $lim B after $sent packets; the peer's ring holds $ring x 1442 B = $cap B;" \
 		"ring-full stops $(estat $NS1 rv1 tx0_ring_full_stops)"
@@ -296,16 +273,16 @@ t_bql_bounded() {
 # 19, as in the backpressure case) completes them in fewer calls.
 t_tx_usecs() {
 	setup_mq 1
-	ip netns exec $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
-	ip netns exec $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
+	nsx $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
+	nsx $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
 	local out err
-	out=$(ip netns exec $NS1 ethtool -c rv1) || fail "ethtool -c failed"
+	out=$(nsx $NS1 ethtool -c rv1) || fail "ethtool -c failed"
 	echo "$out" | grep -q '^tx-usecs:[[:space:]]*100$' || fail "default tx-usecs not 100: $out"
-	ip netns exec $NS1 ethtool -C rv1 tx-usecs 250 || fail "-C tx-usecs 250 failed"
-	ip netns exec $NS1 ethtool -c rv1 | grep -q '^tx-usecs:[[:space:]]*250$' || fail "tx-usecs not 250"
-	err=$(ip netns exec $NS1 ethtool -C rv1 tx-usecs 200000 2>&1) && fail "tx-usecs 200000 accepted"
+	nsx $NS1 ethtool -C rv1 tx-usecs 250 || fail "-C tx-usecs 250 failed"
+	nsx $NS1 ethtool -c rv1 | grep -q '^tx-usecs:[[:space:]]*250$' || fail "tx-usecs not 250"
+	err=$(nsx $NS1 ethtool -C rv1 tx-usecs 200000 2>&1) && fail "tx-usecs 200000 accepted"
 	echo "$err"
-	err=$(ip netns exec $NS1 ethtool -C rv1 rx-usecs 10 2>&1) && fail "rx-usecs accepted"
+	err=$(nsx $NS1 ethtool -C rv1 rx-usecs 10 2>&1) && fail "rx-usecs accepted"
 	echo "$err"
 	ip netns exec $NS2 sh -c 'echo 1 > /sys/class/net/rv2/threaded' || fail "threaded NAPI refused"
 	local t threads
@@ -313,10 +290,10 @@ t_tx_usecs() {
 	for t in $threads; do renice -n 19 -p "$t" >/dev/null || fail "renice $t"; done
 	# Room for every datagram in the qdisc (a full one refuses sends).
 	tc -n $NS1 qdisc replace dev rv1 root pfifo limit 100000
-	ip netns exec $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null || fail "no ping"
+	nsx $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null || fail "no ping"
 	local usecs p0 c0 p1 c1 j
 	for usecs in 0 100; do
-		ip netns exec $NS1 ethtool -C rv1 tx-usecs $usecs || fail "-C tx-usecs $usecs failed"
+		nsx $NS1 ethtool -C rv1 tx-usecs $usecs || fail "-C tx-usecs $usecs failed"
 		p0=$(estat $NS2 rv2 rx0_packets) c0=$(estat $NS2 rv2 rx0_bql_completions)
 		for j in 1 2 3 4; do udp_burst $NS1 10.23.0.2 8 100 & done
 		wait
@@ -361,7 +338,7 @@ tcp_sha() {
 	timeout 900 ip netns exec $NS2 socat -u TCP-LISTEN:5001,reuseaddr "OPEN:$tmp/out,creat,trunc" \
 		</dev/null >/dev/null 2>&1 &
 	local srv=$!
-	wait_for 50 sh -c "ip netns exec $NS2 ss -ltn | grep -q :5001" || fail "no listener"
+	wait_port $NS2 t 5001 || fail "no listener"
 	timeout 900 ip netns exec $NS1 socat -u "OPEN:$PAYLOAD" TCP:10.23.0.2:5001 || fail "client failed"
 	wait $srv || fail "server failed"
 	local b
@@ -381,11 +358,11 @@ udp_sha() {
 	local tmp a
 	a=$(payload)
 	tmp=$(mktemp -d)
-	timeout 900 ip netns exec $NS2 python3 "$(dirname "$0")/udp_xfer.py" recv 5003 "$tmp/out" \
+	timeout 900 nsenter --net=/run/netns/$NS2 python3 "$(dirname "$0")/udp_xfer.py" recv 5003 "$tmp/out" \
 		</dev/null >/dev/null 2>&1 &
 	local srv=$!
-	wait_for 50 sh -c "ip netns exec $NS2 ss -lun | grep -q :5003" || fail "no listener"
-	timeout 900 ip netns exec $NS1 python3 "$(dirname "$0")/udp_xfer.py" send 10.23.0.2 5003 "$PAYLOAD" ||
+	wait_port $NS2 u 5003 || fail "no listener"
+	timeout 900 nsenter --net=/run/netns/$NS1 python3 "$(dirname "$0")/udp_xfer.py" send 10.23.0.2 5003 "$PAYLOAD" ||
 		fail "sender failed"
 	wait $srv || fail "receiver failed"
 	local b
@@ -399,12 +376,12 @@ t_gro() {
 	local kind=$1
 	setup_mq 1 "$kind"
 	# Sender segments in software so that MTU-sized frames cross the pair.
-	ip netns exec $NS1 ethtool -K rv1 tso off gso off
+	nsx $NS1 ethtool -K rv1 tso off gso off
 	local big
 	for g in off on; do
-		ip netns exec $NS2 ethtool -K rv2 gro $g
+		nsx $NS2 ethtool -K rv2 gro $g
 		timeout 300 ip netns exec $NS2 socat -u TCP-LISTEN:5002,reuseaddr OPEN:/dev/null </dev/null >/dev/null 2>&1 &
-		wait_for 50 sh -c "ip netns exec $NS2 ss -ltn | grep -q :5002"
+		wait_port $NS2 t 5002
 		ip netns exec $NS2 timeout 120 tcpdump -i rv2 -n -c 200 -w /tmp/gro.$g.pcap tcp port 5002 2>/dev/null &
 		local cap=$!
 		sleep 1
@@ -424,10 +401,10 @@ t_jumbo() {
 	setup_mq 1 "${1:-rvnet}"
 	ip -n $NS1 link set rv1 mtu 9000
 	ip -n $NS2 link set rv2 mtu 9000
-	ip netns exec $NS1 ping -c 2 -s 8900 -M do -W 2 10.23.0.2 >/dev/null || fail "jumbo ping failed"
+	nsx $NS1 ping -c 2 -s 8900 -M do -W 2 10.23.0.2 >/dev/null || fail "jumbo ping failed"
 	ip -n $NS2 link set rv2 mtu 1500
 	# Larger than the receiver's MTU: dropped by the receiving end.
-	ip netns exec $NS1 ping -c 1 -s 8900 -M do -W 1 10.23.0.2 >/dev/null 2>&1 && fail "oversized frame delivered"
+	nsx $NS1 ping -c 1 -s 8900 -M do -W 1 10.23.0.2 >/dev/null 2>&1 && fail "oversized frame delivered"
 	return 0
 }
 
@@ -435,16 +412,16 @@ t_threaded() {
 	setup_mq 2
 	ip netns exec $NS2 sh -c 'echo 1 > /sys/class/net/rv2/threaded' || fail "cannot enable threaded NAPI"
 	ps -e -o comm | grep -q '^napi/rv2-' || fail "no NAPI kthread"
-	ip netns exec $NS1 ping -c 3 -i 0.2 -W 2 10.23.0.2 >/dev/null || fail "no traffic with threaded NAPI"
+	nsx $NS1 ping -c 3 -i 0.2 -W 2 10.23.0.2 >/dev/null || fail "no traffic with threaded NAPI"
 	ip netns exec $NS2 sh -c 'echo 0 > /sys/class/net/rv2/threaded'
-	ip netns exec $NS1 ping -c 2 -i 0.2 -W 2 10.23.0.2 >/dev/null || fail "no traffic after unthreading"
+	nsx $NS1 ping -c 2 -i 0.2 -W 2 10.23.0.2 >/dev/null || fail "no traffic after unthreading"
 }
 
 t_qstats() {
 	setup_mq 2
-	ip netns exec $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
-	ip netns exec $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
-	ip netns exec $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null
+	nsx $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
+	nsx $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
+	nsx $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null
 	udp_burst $NS1 10.23.0.2 16 20
 	sleep 0.5
 	local ifindex out sum tx try
@@ -452,7 +429,7 @@ t_qstats() {
 	# An ARP probe may pass between the two reads (the YNL call takes
 	# seconds under TCG): they must agree on one of three tries.
 	for try in 1 2 3; do
-		out=$(ip netns exec $NS1 /usr/bin/python3 "$KSFT_DIR/../../net/ynl/cli.py" \
+		out=$(nsx $NS1 python3 "$KSFT_DIR/../../net/ynl/cli.py" \
 			--spec "$KSFT_DIR/../../../Documentation/netlink/specs/netdev.yaml" \
 			--dump qstats-get --json "{\"ifindex\": $ifindex, \"scope\": \"queue\"}" --output-json) ||
 			fail "qstats-get failed: $out"

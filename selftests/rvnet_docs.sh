@@ -24,7 +24,7 @@ t_life_of_a_packet() {
 	grep -E -q '^  rv-server rx q[0-9]+ #[0-9]+ 10.0.0.1:[0-9]+ > 10.0.0.2:8080 tcp \[S\] .*\| input local' "$out" ||
 		fail "no SYN with the input decision in the server's monitor"
 	# Valid reStructuredText, warnings as errors.
-	/usr/bin/python3 -m docutils --halt=warning "$out" /dev/null || fail "not valid rst"
+	python3 -m docutils --halt=warning "$out" /dev/null || fail "not valid rst"
 	rm -f "$out"
 }
 

@@ -46,10 +46,10 @@ t_route_details() {
 	# Input route, as for a packet received on rv1: forwarded when
 	# forwarding is on, EHOSTUNREACH when it is off (as ip route get).
 	local q="{\"dst\": \"$(h4 192.0.2.5)\", \"src\": \"$(h4 10.23.0.2)\", \"iif\": $(ifindex $NS1 rv1)}"
-	ip netns exec $NS1 sysctl -qw net.ipv4.conf.all.forwarding=0
+	nsx $NS1 sysctl -qw net.ipv4.conf.all.forwarding=0
 	out=$(ynl --ns $NS1 --do route-get --json "$q")
 	[ "$(jget "$out" error)" = 113 ] || fail "iif lookup, forwarding off: $out"
-	ip netns exec $NS1 sysctl -qw net.ipv4.conf.all.forwarding=1
+	nsx $NS1 sysctl -qw net.ipv4.conf.all.forwarding=1
 	out=$(ynl --ns $NS1 --do route-get --json "$q")
 	[ "$(jget "$out" gateway)" = 10.23.0.2 ] || fail "iif lookup: $out"
 	[ "$(jget "$out" oif-name)" = rv1 ] || fail "iif lookup device: $out"
@@ -84,7 +84,7 @@ t_neigh_resolve_arp() {
 t_path() {
 	ynl_serve
 	setup_pair_netns
-	ip netns exec $NS1 ping -c1 -W5 10.23.0.2 >/dev/null || fail "ping failed"
+	nsx $NS1 ping -c1 -W5 10.23.0.2 >/dev/null || fail "ping failed"
 	local out kind
 	out=$(ynl --ns $NS1 --do path-get --json "{\"dst\": \"$(h4 10.23.0.2)\"}")
 	[ "$(echo "$out" | jq -r '.route."oif-name"')" = rv1 ] || fail "route: $out"
@@ -136,7 +136,7 @@ t_errors() {
 	# (EOPNOTSUPP). Each with an extack message, from one process.
 	local d4 d6
 	d4=$(h4 10.23.0.2) d6=$(h6 fd23::2)
-	ip netns exec $NS1 python3 "$HELPER" errors <<-EOF
+	nsx $NS1 python3 "$HELPER" errors <<-EOF
 		do route-get {"dst":"0a1700"} 34 binary attribute size out of range
 		do route-get {"dst":"0a17000102"} 22 rvnet: an address must be 4
 		do route-get {"dst":"${d6}00"} 34 binary attribute size out of range
@@ -211,7 +211,7 @@ t_unprivileged() {
 t_fuzz() {
 	ynl_serve
 	setup_routes
-	ip netns exec $NS1 python3 "$HELPER" fuzz 15 "$RANDOM"
+	nsx $NS1 python3 "$HELPER" fuzz 15 "$RANDOM"
 	# Still answering.
 	ynl --ns $NS1 --do dev-get --json "{\"ifindex\": $(ifindex $NS1 rv1)}" >/dev/null ||
 		fail "family broken after fuzz"

@@ -11,7 +11,7 @@
 
 t_route_v4() {
 	setup_routes
-	ip netns exec $NS1 python3 "$HELPER" route-cmp \
+	nsx $NS1 python3 "$HELPER" route-cmp \
 		10.23.0.2 8.8.8.8 192.0.2.5 192.0.2.200 \
 		8.8.8.8,from=10.23.0.11 8.8.8.8,mark=7 8.8.8.8,oif=rv1 \
 		198.51.100.1 198.51.101.1 198.51.102.1 \
@@ -23,7 +23,7 @@ t_route_v4() {
 
 t_route_v6() {
 	setup_routes
-	ip netns exec $NS1 python3 "$HELPER" route-cmp \
+	nsx $NS1 python3 "$HELPER" route-cmp \
 		fd23::2 2001:db8::1 fd99::5 fd23::1 fd77::1,from=fd23::11 fd66::1 \
 		fd99::5,ipproto=tcp,dport=443 fd99::5,ipproto=ipv6-icmp
 }
@@ -40,9 +40,9 @@ t_neigh_states() {
 	# REACHABLE for 15..45 s (the default): each ynl call costs seconds on
 	# the debug kernel under a loaded host, and 5..15 s was missed there
 	# once. Then STALE.
-	ip netns exec $NS1 sysctl -qw net.ipv4.neigh.rv1.base_reachable_time_ms=30000
+	nsx $NS1 sysctl -qw net.ipv4.neigh.rv1.base_reachable_time_ms=30000
 	# INCOMPLETE for 3 x 10 s before FAILED (the debug kernel is slow).
-	ip netns exec $NS1 sysctl -qw net.ipv4.neigh.rv1.retrans_time_ms=10000
+	nsx $NS1 sysctl -qw net.ipv4.neigh.rv1.retrans_time_ms=10000
 	local idx out a i s1 s2 y
 	idx=$(ifindex $NS1 rv1)
 	a=$(h4 10.23.0.2)
@@ -56,7 +56,7 @@ t_neigh_states() {
 	[ "$(nstate 10.23.0.99)" = INCOMPLETE ] || fail "ip neigh: $(nstate 10.23.0.99)"
 	# REACHABLE after traffic, then STALE: each answer must equal what
 	# ip neigh says just before and after it (when those two agree).
-	ip netns exec $NS1 ping -c1 -W5 10.23.0.2 >/dev/null || fail "ping failed"
+	nsx $NS1 ping -c1 -W5 10.23.0.2 >/dev/null || fail "ping failed"
 	# The family is asked once per state ip shows; ip alone watches the
 	# entry in between.
 	local seen= last= end=$((SECONDS + 150))

@@ -23,8 +23,8 @@ t_rmmod_with_pairs() {
 	ip link add rvk1 type rvnet
 	ip link add rvk2 type rvnet
 	ip link set rvk1 up
-	ip netns exec $NS1 ping -c 2 -i 0.2 -W 2 10.23.0.2 >/dev/null || fail "no traffic before rmmod"
-	timeout 30 ip netns exec $NS1 ping -f -c 2000 -W 1 10.23.0.2 </dev/null >/dev/null 2>&1 &
+	nsx $NS1 ping -c 2 -i 0.2 -W 2 10.23.0.2 >/dev/null || fail "no traffic before rmmod"
+	timeout 30 nsenter --net=/run/netns/$NS1 ping -f -c 2000 -W 1 10.23.0.2 </dev/null >/dev/null 2>&1 &
 	sleep 0.3
 	rmmod rvnet || fail "rmmod failed with pairs present"
 	wait || true

@@ -10,8 +10,8 @@ t_move_both_ends() {
 	ip -n $NS2 -d link show rv2 | grep -q "rvnet " || fail "rv2 not in $NS2"
 	# Each end reports its peer's netns (get_link_net).
 	ip -n $NS1 link show rv1 | grep -q "link-netns $NS2" || fail "rv1 does not show link-netns $NS2"
-	wait_for 50 sh -c "ip -n $NS1 link show rv1 | grep -q LOWER_UP" || fail "rv1 has no carrier"
-	ip netns exec $NS1 ping -c 1 -W 3 10.23.0.2 >/dev/null || fail "no ping after moves"
+	wait_lower_up $NS1 rv1 || fail "rv1 has no carrier"
+	nsx $NS1 ping -c 1 -W 3 10.23.0.2 >/dev/null || fail "no ping after moves"
 	cleanup_all
 }
 

@@ -53,27 +53,11 @@ cleanup_stress() {
 # setup_quiet Q: a pair with Q queues on each end, rv1 (NS1, 10.23.0.1) and
 # rv2 (NS2, 10.23.0.2), without IPv6 (no ND or MLD frames in the counts).
 setup_quiet() {
-	ip netns add $NS1
-	ip netns add $NS2
-	ip link add rv1 numtxqueues "$1" numrxqueues "$1" type rvnet
-	ip link set "$(peer_name rv1)" name rv2
-	ip -batch - <<-EOF
-	link set rv1 netns $NS1
-	link set rv2 netns $NS2
-	EOF
-	ip netns exec $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
-	ip netns exec $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
-	ip -n $NS1 -batch - <<-EOF
-	addr add 10.23.0.1/24 dev rv1
-	link set lo up
-	link set rv1 up
-	EOF
-	ip -n $NS2 -batch - <<-EOF
-	addr add 10.23.0.2/24 dev rv2
-	link set lo up
-	link set rv2 up
-	EOF
-	wait_for 50 sh -c "ip -n $NS1 link show rv1 | grep -q LOWER_UP" || fail "rv1 has no carrier"
+	pair_into_netns_down rvnet "$1"
+	nsx $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
+	nsx $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
+	pair_addr_up 0
+	wait_lower_up $NS1 rv1 || fail "rv1 has no carrier"
 }
 
 # bql_floor: rv1's tx queues keep sending until the peer's ring is full
@@ -116,7 +100,7 @@ rx_threaded() {
 # exec, "-" for a counter the driver does not have.
 estats() {
 	local out k re res=
-	out=$(ip netns exec "$1" ethtool -S "$2")
+	out=$(nsx "$1" ethtool -S "$2")
 	shift 2
 	for k; do
 		re="[[:space:]]$k: ([0-9]+)"
@@ -133,7 +117,7 @@ estats() {
 STOP=$TMPD/stop
 export STOP
 flood() {
-	ip netns exec "$1" python3 - "${@:2}" <<-'PY'
+	nsx "$1" python3 - "${@:2}" <<-'PY'
 	import errno, os, socket, sys, time
 	dst, secs, ports, size = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 	count = int(sys.argv[5]) if len(sys.argv) > 5 and int(sys.argv[5]) else 1 << 62
@@ -163,7 +147,7 @@ flood() {
 # through the ethtool ioctls) for SECONDS, PAUSE seconds apart, then applies
 # the OPs after "--" once. Prints the count of each; exits 1 if one failed.
 reconf() {
-	ip netns exec "$1" python3 - "${@:2}" <<-'PY'
+	nsx "$1" python3 - "${@:2}" <<-'PY'
 	import ctypes, fcntl, socket, struct, sys, time
 	dev, secs, pause = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
 	ops, final = sys.argv[4:], []
@@ -257,7 +241,7 @@ delivered() {
 }
 
 pings() {
-	ip netns exec $NS1 ping -c 2 -i 0.3 -W 2 10.23.0.2 >/dev/null || fail "no ping across the pair"
+	nsx $NS1 ping -c 2 -i 0.3 -W 2 10.23.0.2 >/dev/null || fail "no ping across the pair"
 }
 
 # floods_start: a case's floods (and their stop file) start afresh.
@@ -299,7 +283,7 @@ t_resize_under_flood() {
 t_shrink_completes_bql() {
 	trap stop_jobs EXIT
 	setup_quiet 1
-	ip netns exec $NS2 ethtool -G rv2 rx 4096
+	nsx $NS2 ethtool -G rv2 rx 4096
 	tc -n $NS1 qdisc replace dev rv1 root pfifo limit 100000
 	bql_floor
 	rx_threaded starve
@@ -329,7 +313,7 @@ t_channels_under_flood() {
 	# Small rings, a BQL floor and NAPI threads: the tx queues stop on
 	# full rings all the time and must be woken by the NAPI their queue
 	# maps to, before or after -L.
-	ip netns exec $NS2 ethtool -G rv2 rx 16
+	nsx $NS2 ethtool -G rv2 rx 16
 	bql_floor
 	rx_threaded spread
 	pings
@@ -364,7 +348,7 @@ t_noqueue_full_ring_drops() {
 	setup_quiet 1
 	tc -n $NS1 qdisc replace dev rv1 root noqueue
 	tc -n $NS1 qdisc show dev rv1 | grep -q '^qdisc noqueue' || fail "root is not noqueue"
-	ip netns exec $NS2 ethtool -G rv2 rx 16
+	nsx $NS2 ethtool -G rv2 rx 16
 	pings
 	floods_start
 	flood $NS1 10.23.0.2 5 32 64 >"$TMPD/flood1" &
@@ -385,7 +369,7 @@ t_noqueue_full_ring_drops() {
 t_stop_completes_bql() {
 	trap stop_jobs EXIT
 	setup_quiet 1
-	ip netns exec $NS2 ethtool -G rv2 rx 4096
+	nsx $NS2 ethtool -G rv2 rx 4096
 	tc -n $NS1 qdisc replace dev rv1 root pfifo limit 100000
 	bql_floor
 	rx_threaded starve
@@ -415,7 +399,7 @@ t_stop_completes_bql() {
 	[ $((BASH_REMATCH[1] - rx)) -gt 0 ] || fail "rv2's ring was empty when it stopped: nothing tested"
 	bql_settle 0
 	ip -n $NS2 link set rv2 up
-	wait_for 50 sh -c "ip -n $NS1 link show rv1 | grep -q LOWER_UP" || fail "rv1 has no carrier after rv2 up"
+	wait_lower_up $NS1 rv1 || fail "rv1 has no carrier after rv2 up"
 	pings
 	delivered 16 20
 }
@@ -524,7 +508,7 @@ t_xmit_more_last_dropped_kicks() {
 	[[ $st =~ $re ]] || fail "no tx0 counters: $st"
 	tx0=${BASH_REMATCH[1]} big0=${BASH_REMATCH[2]}
 	rx0=$(link_stat $NS2 rv2 rx_packets)
-	ip netns exec $NS1 python3 - "$n" <<-'PY'
+	nsx $NS1 python3 - "$n" <<-'PY'
 	import socket, sys
 	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 	for i in range(int(sys.argv[1])):
@@ -890,7 +874,7 @@ t_everything_under_flood() {
 	# module), then insmod again for the programs after this one.
 	local tx0 tx end
 	tx0=$(link_stat $NS1 rv1 tx_packets)
-	timeout 30 ip netns exec $NS1 ping -f -c 20000 -W 1 10.23.0.2 </dev/null >/dev/null 2>&1 &
+	timeout 30 nsenter --net=/run/netns/$NS1 ping -f -c 20000 -W 1 10.23.0.2 </dev/null >/dev/null 2>&1 &
 	f1=$!
 	end=$((SECONDS + 10))
 	while tx=$(($(link_stat $NS1 rv1 tx_packets) - tx0)) && [ "$tx" -lt 300 ] && [ $SECONDS -lt $end ]; do

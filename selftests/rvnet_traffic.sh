@@ -9,15 +9,15 @@ KIND=rvnet
 
 t_ping4() {
 	setup_pair_netns $KIND
-	ip netns exec $NS1 ping -c 3 -i 0.2 -W 3 10.23.0.2 >/dev/null || fail "IPv4 ping failed"
-	ip netns exec $NS2 ping -c 3 -i 0.2 -W 3 10.23.0.1 >/dev/null || fail "IPv4 ping back failed"
+	nsx $NS1 ping -c 3 -i 0.2 -W 3 10.23.0.2 >/dev/null || fail "IPv4 ping failed"
+	nsx $NS2 ping -c 3 -i 0.2 -W 3 10.23.0.1 >/dev/null || fail "IPv4 ping back failed"
 	cleanup_all
 }
 
 t_ping6() {
 	setup_pair_netns $KIND
-	ip netns exec $NS1 ping -6 -c 3 -i 0.2 -W 3 fd23::2 >/dev/null || fail "IPv6 ping failed"
-	ip netns exec $NS2 ping -6 -c 3 -i 0.2 -W 3 fd23::1 >/dev/null || fail "IPv6 ping back failed"
+	nsx $NS1 ping -6 -c 3 -i 0.2 -W 3 fd23::2 >/dev/null || fail "IPv6 ping failed"
+	nsx $NS2 ping -6 -c 3 -i 0.2 -W 3 fd23::1 >/dev/null || fail "IPv6 ping back failed"
 	cleanup_all
 }
 
@@ -30,7 +30,7 @@ tcp_transfer() {
 	timeout 120 ip netns exec $NS2 socat -u TCP-LISTEN:5001,reuseaddr,pf=${2:-ip4} \
 		"OPEN:$tmp/out,creat,trunc" </dev/null >/dev/null 2>&1 &
 	local srv=$!
-	wait_for 50 sh -c "ip netns exec $NS2 ss -ltn | grep -q :5001" || fail "server did not listen"
+	wait_port $NS2 t 5001 || fail "server did not listen"
 	timeout 120 ip netns exec $NS1 socat -u "OPEN:$tmp/in" "TCP:$addr:5001" || fail "socat client failed"
 	wait $srv || fail "socat server failed"
 	local a b
@@ -55,9 +55,9 @@ t_tcp6() {
 t_counters() {
 	setup_pair_netns $KIND
 	# No background IPv6 (ND, MLD) while counting.
-	ip netns exec $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
-	ip netns exec $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
-	ip netns exec $NS1 ping -c 1 -W 3 10.23.0.2 >/dev/null
+	nsx $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
+	nsx $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
+	nsx $NS1 ping -c 1 -W 3 10.23.0.2 >/dev/null
 	sleep 0.5
 	local tx0 rx0 tx1 rx1
 	# snap: rv1's tx and rv2's rx counters, read while nothing was sent
@@ -81,7 +81,7 @@ t_counters() {
 	# are dropped and counted by veth, a fact of the set-up.
 	local d0
 	d0=$(link_stat $NS1 rv1 tx_dropped)
-	ip netns exec $NS1 ping -c 20 -i 0.05 -W 3 10.23.0.2 >/dev/null || fail "ping failed"
+	nsx $NS1 ping -c 20 -i 0.05 -W 3 10.23.0.2 >/dev/null || fail "ping failed"
 	sleep 0.5
 	snap
 	tx1=$SNAP_TX rx1=$SNAP_RX

@@ -26,7 +26,7 @@ export RVNET_KEEP_SETUP=1
 attach() { ip -force -n "$1" link set dev "$2" xdpdrv object "$OBJ" section "$3"; }
 detach() { ip -n "$1" link set dev "$2" xdpdrv off; }
 
-ping_n() { ip netns exec "$1" ping -q -c "$3" -i 0.01 -W 1 "$2" >/dev/null 2>&1; }
+ping_n() { nsx "$1" ping -q -c "$3" -i 0.01 -W 1 "$2" >/dev/null 2>&1; }
 
 # send10: ten UDP datagrams from rv1 to rv2's address (bash builtins, no
 # reply to wait for: the verdicts that answer nothing).
@@ -46,7 +46,7 @@ stats() {
 	while IFS=: read -r k v; do
 		k=${k// /}
 		[ -z "$k" ] || S[$k]=${v// /}
-	done < <(ip netns exec "$1" ethtool -S "$2")
+	done < <(nsx "$1" ethtool -S "$2")
 }
 
 # total PATTERN: the sum of the counters of the last `stats` that match
@@ -128,11 +128,11 @@ t_attach_checks() {
 	ip -n $NS1 link set rv1 mtu 1500
 	# More peer tx queues than rx queues here: refused (a guest with one
 	# CPU has one tx queue per end).
-	if ip netns exec $NS1 ethtool -L rv1 tx 2 2>/dev/null; then
+	if nsx $NS1 ethtool -L rv1 tx 2 2>/dev/null; then
 		out=$(attach $NS2 rv2 pass 2>&1) && fail "attach with rx 1 < peer tx 2 succeeded"
 		[[ $out == *"number of rx queues not less than peer tx queues"* ]] ||
 			fail "no extack for the queues: $out"
-		ip netns exec $NS1 ethtool -L rv1 tx 1
+		nsx $NS1 ethtool -L rv1 tx 1
 	fi
 	attach $NS2 rv2 pass || fail "attach failed"
 	pools $NS2 rv2 1 "attached, up"
@@ -141,13 +141,13 @@ t_attach_checks() {
 	ip -n $NS2 link set rv2 up
 	pools $NS2 rv2 1 "attached, up again"
 	# The peer loses GSO and its max MTU, and gets them back on detach.
-	out=$(ip netns exec $NS1 ethtool -k rv1)
+	out=$(nsx $NS1 ethtool -k rv1)
 	[[ $out == *"tcp-segmentation-offload: off"* ]] || fail "peer TSO still on with XDP"
 	ip -n $NS1 link set rv1 mtu 9000 2>/dev/null && fail "peer MTU 9000 accepted with XDP"
-	ip netns exec $NS1 ethtool -L rv1 tx 2 2>/dev/null && fail "peer tx 2 > rx 1 accepted with XDP"
+	nsx $NS1 ethtool -L rv1 tx 2 2>/dev/null && fail "peer tx 2 > rx 1 accepted with XDP"
 	detach $NS2 rv2 || fail "detach failed"
 	pools $NS2 rv2 0 "detached"
-	out=$(ip netns exec $NS1 ethtool -k rv1)
+	out=$(nsx $NS1 ethtool -k rv1)
 	[[ $out == *"tcp-segmentation-offload: on"* ]] || fail "peer TSO not back after detach"
 	ip -n $NS1 -batch - <<-EOB || fail "peer MTU 9000 refused after detach"
 	link set rv1 mtu 9000
@@ -255,7 +255,7 @@ t_redirect() {
 udp_flood() {
 	flood_pids=()
 	for _ in $(seq "$3"); do
-		$PIN ip netns exec "$1" python3 - "$2" "$4" "${5:-0}" <<-'PY' &
+		$PIN nsenter --net="/run/netns/$1" python3 - "$2" "$4" "${5:-0}" <<-'PY' &
 		import socket, sys, time
 		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 		rounds, secs = int(sys.argv[2]), float(sys.argv[3])
@@ -386,7 +386,7 @@ delivered() {
 t_xdp_backpressure() {
 	local peak qdrops requeues inflight_peak samples qdrops0 requeues0 rx0 tx0 xtx xerr
 	local lmax stops drops b flood_pids
-	ip netns exec $NS2 ethtool -G rv2 rx 16 || fail "-G rv2 rx 16"
+	nsx $NS2 ethtool -G rv2 rx 16 || fail "-G rv2 rx 16"
 	slow_napi $NS2 rv2
 	tc -n $NS1 qdisc replace dev rv1 root pfifo limit 100000 || fail "pfifo on rv1"
 	lmax=$(bql_file $NS1 rv1 limit_max)
@@ -483,7 +483,7 @@ t_xdp_backpressure() {
 t_xdp_resize_frames() {
 	local b p xtx took
 	attach $NS2 rv2 tx || fail "attach tx on rv2"
-	ip netns exec $NS2 ethtool -L rv2 rx 2 tx 2 || fail "-L rv2 2/2"
+	nsx $NS2 ethtool -L rv2 rx 2 tx 2 || fail "-L rv2 2/2"
 	ip netns exec $NS1 sh -ec 'ethtool -L rv1 rx 2 tx 2
 		echo 1000000 > /sys/class/net/rv1/napi_defer_hard_irqs
 		echo 2000000000 > /sys/class/net/rv1/gro_flush_timeout' ||
@@ -524,8 +524,8 @@ t_xdp_resize_frames() {
 	[ "$purged" -gt 0 ] || fail "the shrink found no frames in the rings"
 	[ "$(bql_file $NS1 rv1 inflight)" = 0 ] || fail "rv1's BQL in flight not 0 once idle"
 	detach $NS2 rv2 || fail "detach"
-	ip netns exec $NS1 ethtool -L rv1 rx 1 tx 1 || fail "-L rv1 1/1"
-	ip netns exec $NS2 ethtool -L rv2 rx 1 tx 1 || fail "-L rv2 1/1"
+	nsx $NS1 ethtool -L rv1 rx 1 tx 1 || fail "-L rv1 1/1"
+	nsx $NS2 ethtool -L rv2 rx 1 tx 1 || fail "-L rv2 1/1"
 	ping_n $NS1 10.23.0.2 3 || fail "no traffic after the resizes"
 }
 
@@ -534,9 +534,9 @@ t_xdp_resize_frames() {
 # ring (and back into rvb0's); traffic flows afterwards.
 t_attach_under_traffic() {
 	local p1 p2 i
-	ip netns exec $NS1 ping -f -q -w 4 10.23.0.2 >/dev/null 2>&1 &
+	nsenter --net=/run/netns/$NS1 ping -f -q -w 4 10.23.0.2 >/dev/null 2>&1 &
 	p1=$!
-	ip netns exec $NS2 ping -f -q -w 4 10.23.0.1 >/dev/null 2>&1 &
+	nsenter --net=/run/netns/$NS2 ping -f -q -w 4 10.23.0.1 >/dev/null 2>&1 &
 	p2=$!
 	for i in 1 2; do
 		ns2 <<-EOB || fail "attach on rv2, rvb1 ($i)"
@@ -567,7 +567,7 @@ t_rmmod_attached() {
 	link set dev rvb1 xdpdrv object $OBJ section tx
 	EOB
 	attach $NS1 rv1 pass || fail "attach rv1"
-	ip netns exec $NS1 ping -f -q -w 3 10.23.0.2 >/dev/null 2>&1 &
+	nsenter --net=/run/netns/$NS1 ping -f -q -w 3 10.23.0.2 >/dev/null 2>&1 &
 	p=$!
 	sleep 1
 	rmmod rvnet || fail "rmmod with programs attached failed"
