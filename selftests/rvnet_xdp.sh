@@ -66,22 +66,32 @@ grew() {
 	[ $((now - $2)) -ge "$3" ] || fail "$4: $1 grew by $((now - $2)), wanted >= $3"
 }
 
-# pair NAME1 NAME2: an rvnet pair, NAME1 (10.23.0.1) in NS1 and NAME2
-# (10.23.0.2, MAC 02:00:00:00:00:02, a permanent neighbour of NAME1) in
-# NS2, both up: three processes.
+# pair NAME1 NAME2: an rvnet pair, NAME1 (10.23.0.1, MAC 02:00:00:00:00:01)
+# in NS1 and NAME2 (10.23.0.2, MAC 02:00:00:00:00:02) in NS2, both up:
+# three processes. The link carries only what the cases send: each end is
+# a permanent neighbour of the other (no ARP) and neither has IPv6
+# addresses (addrgenmode none: no link-local address, so no DAD, MLD
+# report or router solicitation, which 6.12 repeats for ever at growing
+# intervals). The backpressure case compares rv1's tx0 with rv2's rx0 over
+# a phase from baselines read one after the other: a packet of rv1's own
+# sent between the two reads (a router solicitation, an ARP reply to rv2's
+# ICMP errors) counted on tx0 after its baseline and on rx0 before its
+# own, and left the phase one packet short for good.
 pair() {
 	"$CTL" -n $NS1 link add "$1" peer "$2" netns $NS2 >/dev/null
 	ip -n $NS1 -batch - <<-EOB
+	link set $1 address 02:00:00:00:00:01 addrgenmode none
 	addr add 10.23.0.1/24 dev $1
 	link set lo up
 	link set $1 up
 	neigh replace 10.23.0.2 lladdr 02:00:00:00:00:02 nud permanent dev $1
 	EOB
 	ip -n $NS2 -batch - <<-EOB
-	link set $2 address 02:00:00:00:00:02
+	link set $2 address 02:00:00:00:00:02 addrgenmode none
 	addr add 10.23.0.2/24 dev $2
 	link set lo up
 	link set $2 up
+	neigh replace 10.23.0.1 lladdr 02:00:00:00:00:01 nud permanent dev $2
 	EOB
 }
 
@@ -138,7 +148,12 @@ t_attach_checks() {
 	pools $NS2 rv2 1 "attached, up"
 	ip -n $NS2 link set rv2 down
 	pools $NS2 rv2 0 "attached, down"
-	ip -n $NS2 link set rv2 up
+	# Down flushes rv2's neighbours, permanent ones too: rv1's entry
+	# back, or rv2 ARPs for it and rv1's replies cross the link later.
+	ip -n $NS2 -batch - <<-EOB
+	link set rv2 up
+	neigh replace 10.23.0.1 lladdr 02:00:00:00:00:01 nud permanent dev rv2
+	EOB
 	pools $NS2 rv2 1 "attached, up again"
 	# The peer loses GSO and its max MTU, and gets them back on detach.
 	out=$(nsx $NS1 ethtool -k rv1)
@@ -360,7 +375,8 @@ delivered() {
 		echo "after a ping: rv2 rx0 took $((S[rx0_packets] - rx0)), polls $((S[rx0_polls] - polls)) more"
 		fail "$1: rv2 took $rx of the $tx packets rv1 sent"
 	fi
-	[ "$tx" -ge 800 ] || fail "$1: rv1 sent $tx of 800 datagrams"
+	# The flood is all the link carries (see pair).
+	[ "$tx" = 800 ] || fail "$1: rv1's tx0 sent $tx packets, the flood 800"
 	[ "$(bql_file $NS1 rv1 inflight)" = 0 ] || fail "$1: rv1's BQL in flight not 0 once idle"
 }
 
@@ -442,8 +458,8 @@ t_xdp_backpressure() {
 	stats $NS2 rv2
 	local took=$((S[rx0_packets] - rx0)) sent=$((S[rx0_xdp_tx] - xtx)) err=$((S[rx0_xdp_tx_errors] - xerr))
 	local k own=$((S[tx0_packets] - rv2tx))
-	# A stray IPv6 packet of rv2's own may pass, not the frames.
-	[ "$own" -lt 10 ] || fail "TX: rv2's tx0 sent $own packets: the frames went through it"
+	# rv2 sends nothing of its own (see pair).
+	[ "$own" = 0 ] || fail "TX: rv2's tx0 sent $own packets: the frames went through it"
 	[ "$(bql_file $NS2 rv2 inflight)" = 0 ] || fail "TX: rv2's BQL counts frames it sent back"
 	# rv1's poll (softirq) takes the last frames.
 	for k in $(seq 10); do
@@ -583,10 +599,15 @@ cases=(attach_checks_and_extack:t_attach_checks
 	verdicts_pass_drop_aborted_tx_counted:t_verdicts
 	redirect_rvnet_to_rvnet_and_veth_and_back:t_redirect)
 # RVNET_XDP_BACKPRESSURE=1: also the backpressure case. Not in make check
-# yet: in 2 of about 7 debug-kernel runs its PASS phase found rv2's rx0
-# one packet short of what rv1's tx0 sent, with nothing in flight and the
-# gap still there after a ping (eager and lazy page_pools alike). Until
-# that is understood it is run by hand; it takes about a minute there.
+# yet. Its one-packet gaps between rv1's tx0 and rv2's rx0 were packets of
+# rv1's own (router solicitations, ARP replies) sent between the two
+# baseline reads; pair() now keeps those off the link, and the case alone
+# (RVNET_CASES=backpressure) passed 12 of 12 debug runs, against 5
+# failures in 12 before. After the earlier cases rv1 still sent an ARP
+# reply in a PASS phase: t_attach_checks' down/up of rv2 had flushed
+# rv2's permanent entry for rv1 (now put back there). With that, one run
+# of the whole program passed this case; until more runs of the whole
+# program show it reliable it is run by hand; 50-90 s on the debug kernel.
 [ "${RVNET_XDP_BACKPRESSURE:-}" != 1 ] ||
 	cases+=(receiver_program_keeps_sender_bql_and_qdisc_backpressure:t_xdp_backpressure)
 cases+=(ring_resize_and_channels_with_frames_in_rings:t_xdp_resize_frames
