@@ -761,14 +761,15 @@ class Bench:
         a user. Returns fn's (metrics, extra), extra with this run's event
         counts per end."""
         n, listen = case
-        before = self.event_counts()
-        self.set_sample(n)
         mons = []
         if listen:
-            for ns, _dev in self.ends("rvnet")[:1 if listen == "a" else None]:
+            ends = self.ends("rvnet")[:1 if listen == "a" else None]
+            for ns, _dev in ends:
                 mons.append(subprocess.Popen(["ip", "netns", "exec", ns, CTL, "monitor"],
                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-            time.sleep(0.5)
+            self.await_listeners(ends)
+        before = self.event_counts()
+        self.set_sample(n)
         try:
             metrics, extra = fn()
         finally:
@@ -788,6 +789,29 @@ class Bench:
     def m_obs_tcp(self, _kind, case):
         """One TCP stream over rvnet (GRO on), sampled as `case`."""
         return self.sampled(case, lambda: self.m_tcp("rvnet", (1, "on", "off")))
+
+    def await_listeners(self, ends):
+        """Until the monitors just started in the namespaces of `ends` have
+        joined (an event of a probe datagram b1 sends to b2 is sent on each
+        of these ends): events made before any listener exists are neither
+        sent nor counted as dropped, so a fixed wait let a loaded guest's
+        pktgen start while a monitor was still starting and the 1-in-1
+        counts came up short. Sampling is 1-in-1 while it waits."""
+        self.set_sample(1)
+        base = self.event_counts()
+        deadline = time.monotonic() + 30
+        while True:
+            with netns(ns_a("rvnet")):
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+                    u.sendto(b"probe", (B_IP, 9))
+            time.sleep(0.1)
+            now = self.event_counts()
+            key = "%s_events_sent"
+            if all(now[key % dev] > base[key % dev] for _ns, dev in ends):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError("decision monitors not listening after 30 s: %r" % now)
+        self.set_sample(0)
 
     def event_counts(self):
         """rvnet's cumulative decision-event counters, per end."""
