@@ -138,9 +138,13 @@ ifname_of() {
 # pair_into_netns KIND Q V6: NS1 and NS2 joined by a pair of KIND (rvnet or
 # veth), rv1 (10.23.0.1) in NS1 and rv2 (10.23.0.2) in NS2, both up, with
 # Q tx and rx queues each (0: the default) and, if V6 is 1, fd23::1 and
-# fd23::2 (nodad). The rvnet peer is named through a rename, since stock
-# iproute2 cannot pass a peer name to an unknown link kind; it is found
-# through rv1's iflink in sysfs. Four execs (each costs the better part of
+# fd23::2 (nodad); if V6 is "quiet", no IPv6 address at all, not even a
+# link-local one (addrgenmode none, set before the link comes up), so that
+# neither end sends a frame of its own (no DAD, router solicitation or MLD)
+# into the counts of a case, and fixed MACs (rvN: 02:00:00:00:00:0N) for
+# permanent neighbour entries (quiet_neigh). The rvnet peer is named
+# through a rename, since stock iproute2 cannot pass a peer name to an
+# unknown link kind; it is found through rv1's iflink in sysfs. Four execs (each costs the better part of
 # a second on the debug kernel under TCG).
 pair_into_netns() {
 	pair_into_netns_down "$1" "$2" || return 1
@@ -175,14 +179,17 @@ pair_into_netns_down() {
 	fi
 }
 
-# pair_addr_up V6: the addresses of pair_into_netns (IPv6 too if V6 is 1),
-# rv1, rv2 and both loopbacks up.
+# pair_addr_up V6: the addresses of pair_into_netns (V6 as there), rv1,
+# rv2 and both loopbacks up.
 pair_addr_up() {
 	local v6=$1 n ns a
 	for n in 1 2; do
 		ns=$NS1 a=""
 		[ $n = 1 ] || ns=$NS2
-		[ "$v6" != 1 ] || a="addr add fd23::$n/64 dev rv$n nodad"
+		case $v6 in
+		1) a="addr add fd23::$n/64 dev rv$n nodad" ;;
+		quiet) a="link set rv$n address 02:00:00:00:00:0$n addrgenmode none" ;;
+		esac
 		ip -n $ns -batch - <<-EOF || return 1
 		addr add 10.23.0.$n/24 dev rv$n
 		$a
@@ -192,10 +199,19 @@ pair_addr_up() {
 	done
 }
 
-# Two namespaces joined by an rvnet pair: rv1 (10.23.0.1, fd23::1) in NS1 and
-# rv2 (10.23.0.2, fd23::2) in NS2.
+# quiet_neigh: permanent neighbour entries both ways on a quiet pair (no
+# ARP of either end's own in the counts). Link-down and netns moves flush
+# them: a case puts them back before it counts.
+quiet_neigh() {
+	ip -n $NS1 neigh replace 10.23.0.2 lladdr 02:00:00:00:00:02 nud permanent dev rv1 &&
+		ip -n $NS2 neigh replace 10.23.0.1 lladdr 02:00:00:00:00:01 nud permanent dev rv2
+}
+
+# setup_pair_netns [KIND [V6]]: two namespaces joined by a pair of KIND
+# (rvnet): rv1 (10.23.0.1, fd23::1) in NS1 and rv2 (10.23.0.2, fd23::2) in
+# NS2; V6 as for pair_into_netns (1).
 setup_pair_netns() {
-	pair_into_netns "${1:-rvnet}" 0 1
+	pair_into_netns "${1:-rvnet}" 0 "${2:-1}"
 }
 
 # wait_port NS t|u PORT: until a TCP (t) or UDP (u) socket listens on PORT
@@ -233,6 +249,27 @@ wait_for() {
 		tries=$((tries - 1))
 	done
 	return 1
+}
+
+# ethtool_stats NS DEV [ARRAY]: every `ethtool -S` counter of DEV in NS
+# into the associative array ARRAY (ES if not given; the caller declares
+# any other with -A), keyed as ethtool prints them: one exec, parsed in
+# bash (the one parser of `ethtool -S` output in the suites).
+declare -A ES
+ethtool_stats() {
+	local -n _es=${3:-ES}
+	local k v
+	_es=()
+	while IFS=: read -r k v; do
+		k=${k// /}
+		[ -z "$k" ] || _es[$k]=${v// /}
+	done < <(nsx "$1" ethtool -S "$2")
+}
+
+# estat NS DEV KEY: one `ethtool -S` counter (empty if DEV has none).
+estat() {
+	ethtool_stats "$1" "$2"
+	echo "${ES[$3]:-}"
 }
 
 # link_stat NS DEV FIELD: one counter (rx_packets, tx_dropped, ...) of stats64.

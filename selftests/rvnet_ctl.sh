@@ -431,8 +431,7 @@ t_container_root_samples_and_dumps() {
 
 t_monitor_prints_decisions() {
 	need_genl || return
-	setup_pair_netns
-	nsx $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
+	setup_pair_netns rvnet quiet
 	local f=/tmp/rvnet-ctl-monitor.$$ pid
 	"$CTL" -n $NS1 dev set rv1 sample 1 >/dev/null
 	"$CTL" -n $NS1 monitor dev rv1 >"$f" 2>&1 &

@@ -15,9 +15,7 @@ need_ctl() {
 
 # A pair without IPv6 (no background ND/MLD frames while counting).
 setup_quiet_pair() {
-	setup_pair_netns
-	nsx $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
-	nsx $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
+	setup_pair_netns rvnet quiet
 	wait_lower_up $NS1 rv1
 }
 

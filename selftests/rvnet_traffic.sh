@@ -53,10 +53,8 @@ t_tcp6() {
 }
 
 t_counters() {
-	setup_pair_netns $KIND
 	# No background IPv6 (ND, MLD) while counting.
-	nsx $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
-	nsx $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
+	setup_pair_netns $KIND quiet
 	nsx $NS1 ping -c 1 -W 3 10.23.0.2 >/dev/null
 	sleep 0.5
 	local tx0 rx0 tx1 rx1

@@ -38,16 +38,9 @@ send10() {
 # programs); under TCG every exec costs most of a second on the debug kernel.
 ns2() { ip -force -n $NS2 -batch -; }
 
-# stats NS DEV: every ethtool -S counter of DEV into S (one process).
+# stats NS DEV: every ethtool -S counter of DEV into S (lib.sh's parser).
 declare -A S
-stats() {
-	local k v
-	S=()
-	while IFS=: read -r k v; do
-		k=${k// /}
-		[ -z "$k" ] || S[$k]=${v// /}
-	done < <(nsx "$1" ethtool -S "$2")
-}
+stats() { ethtool_stats "$1" "$2" S; }
 
 # total PATTERN: the sum of the counters of the last `stats` that match
 # PATTERN (veth's rx_queue_N_* over all its queues).
@@ -508,7 +501,10 @@ t_xdp_resize_frames() {
 	b=$(sum_rx xdp_frames) p=$(sum_rx xdp_frames_purged)
 	stats $NS2 rv2
 	xtx=$(sum_rx xdp_tx)
-	udp_flood $NS1 10.23.0.2 1 0 6
+	# The flood runs until the steps are done (a 60 s cap): one of a fixed
+	# length ended before the shrink on a loaded host, and a shrink after
+	# rv1's last deferred poll finds the rings empty.
+	udp_flood $NS1 10.23.0.2 1 0 60
 	# python3 takes seconds to start on the debug kernel: the steps begin
 	# once rv2 sends frames back.
 	local k
@@ -519,9 +515,10 @@ t_xdp_resize_frames() {
 	done
 	sleep 0.5
 	# One process for the four steps (they take seconds on the debug
-	# kernel); the flood outlasts them.
+	# kernel), under the flood.
 	ip netns exec $NS1 sh -ec 'ethtool -G rv1 rx 16; ethtool -L rv1 rx 1
 		ethtool -G rv1 rx 256; ethtool -L rv1 rx 2' || fail "ethtool -G/-L under the flood"
+	kill "${flood_pids[@]}" 2>/dev/null || fail "the flood ended before the steps did"
 	wait
 	ip netns exec $NS1 sh -c 'echo 0 > /sys/class/net/rv1/napi_defer_hard_irqs
 		echo 0 > /sys/class/net/rv1/gro_flush_timeout'
