@@ -301,13 +301,13 @@ class QueueEvidence:
     inflight and limit (/sys/.../byte_queue_limits/, read by a sampler in
     b1's namespace; veth in 6.12 has no BQL, so none there) and, for
     rvnet, how many packets sit in b2's ring (b1's tx0_packets minus b2's
-    rx0_packets, ethtool -S). veth has no ring counter: in 6.12 it stops
+    rx0_packets, ethtool -S) and b2's pace (rx0_pace_ns). veth has no ring counter: in 6.12 it stops
     its queue only when its 256-slot ring is full, so a qdisc backlog
     above 0 (and its requeues) says its ring is full."""
 
     def __init__(self, bench, kind, affinity):
         self.kind, self.a, self.b = kind, ns_a(kind), ns_b(kind)
-        self.backlog, self.qlen, self.ring = [], [], []
+        self.backlog, self.qlen, self.ring, self.pace = [], [], [], []
         # One process for the whole run, no fork per sample: sysfs shows a
         # namespace's devices only where it is mounted for that namespace.
         self.sampler = subprocess.Popen(
@@ -325,10 +325,15 @@ class QueueEvidence:
         if self.kind == "rvnet":
             # Taken first: the difference is an upper bound (b1 sends on
             # between the two reads), never negative.
-            rx = ethtool_stats(self.b, "b2").get("rx0_packets")
+            st = ethtool_stats(self.b, "b2")
+            rx = st.get("rx0_packets")
             tx = ethtool_stats(self.a, "b1").get("tx0_packets")
             if tx is not None and rx is not None:
                 self.ring.append(tx - rx)
+            # b2's threaded polls' time per packet: at or above b1's
+            # tx-usecs, b1's BQL is completed per packet.
+            if st.get("rx0_pace_ns") is not None:
+                self.pace.append(st["rx0_pace_ns"])
 
     def sample_while(self, running, secs):
         """About four samples spread over `secs`, while running()."""
@@ -351,7 +356,8 @@ class QueueEvidence:
         ev = {"qdisc_backlog_bytes_samples": self.backlog, "qdisc_qlen_samples": self.qlen,
               "qdisc_backlog_bytes_max": max(nums) if nums else None,
               "ring_fill_samples": self.ring if self.kind == "rvnet" else None,
-              "ring_fill_max": max(self.ring) if self.ring else None}
+              "ring_fill_max": max(self.ring) if self.ring else None,
+              "consumer_pace_ns_samples": self.pace if self.kind == "rvnet" else None}
         ev.update(bql)
         return ev
 

@@ -6,17 +6,11 @@
 # Where veth has the feature, the same scenario runs on veth too.
 . "$(dirname "$0")/lib.sh"
 
-# A pair with N queues, ends rv1 (NS1, 10.23.0.1) and rv2 (NS2, 10.23.0.2).
+# setup_mq N [KIND [V6]]: a pair of KIND (rvnet) with N queues, ends rv1
+# (NS1, 10.23.0.1) and rv2 (NS2, 10.23.0.2); V6 as for pair_into_netns (0).
 setup_mq() {
-	pair_into_netns "${2:-rvnet}" "$1" 0
+	pair_into_netns "${2:-rvnet}" "$1" "${3:-0}"
 	wait_lower_up $NS1 rv1
-}
-
-# estat NS DEV KEY: one `ethtool -S` counter (parsed in bash: execs are dear).
-estat() {
-	local out re="[[:space:]]$3: ([0-9]+)"
-	out=$(nsx "$1" ethtool -S "$2")
-	[[ $out =~ $re ]] && echo "${BASH_REMATCH[1]}"
 }
 
 # udp_burst NS DST PORTS COUNT: COUNT datagrams to each of PORTS (many flows).
@@ -42,25 +36,22 @@ t_ethtool_info() {
 }
 
 t_multiqueue_counters() {
-	setup_mq 4
 	# No background IPv6 (ND, MLD) while counting.
-	nsx $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
-	nsx $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
+	setup_mq 4 rvnet quiet
 	nsx $NS1 ethtool -l rv1 | grep -A4 'Pre-set' | grep -q 'RX:.*4' || fail "max rx not 4"
 	tc -n $NS1 qdisc show dev rv1 | grep -q 'qdisc mq' || fail "multiqueue root qdisc is not mq"
 	# Nor ARP: a neighbour probe between the per-queue reads and the total
 	# would be counted by one and not the other.
-	ip -n $NS1 neigh replace 10.23.0.2 lladdr "$(ip netns exec $NS2 cat /sys/class/net/rv2/address)" \
-		nud permanent dev rv1
-	ip -n $NS2 neigh replace 10.23.0.1 lladdr "$(ip netns exec $NS1 cat /sys/class/net/rv1/address)" \
-		nud permanent dev rv2
+	quiet_neigh || fail "permanent neighbour entries"
 	nsx $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null || fail "no ping"
 	udp_burst $NS1 10.23.0.2 32 50
 	sleep 1
 	local i sum=0 used=0 tx rx
+	local -A s1 s2
+	ethtool_stats $NS1 rv1 s1
+	ethtool_stats $NS2 rv2 s2
 	for i in 0 1 2 3; do
-		tx=$(estat $NS1 rv1 tx${i}_packets)
-		rx=$(estat $NS2 rv2 rx${i}_packets)
+		tx=${s1[tx${i}_packets]:-} rx=${s2[rx${i}_packets]:-}
 		echo "queue $i: rv1 tx $tx, rv2 rx $rx"
 		# tx queue N feeds rx queue N; rv2 only receives from rv1.
 		[ "$tx" = "$rx" ] || fail "queue $i: rv1 tx$i $tx != rv2 rx$i $rx"
@@ -74,7 +65,7 @@ t_multiqueue_counters() {
 	[ "$sum" -ge 1600 ] || fail "sent 1600 datagrams, counted $sum"
 	[ "$(link_stat $NS1 rv1 tx_dropped)" = 0 ] || fail "drops"
 	local bytes_q=0
-	for i in 0 1 2 3; do bytes_q=$((bytes_q + $(estat $NS2 rv2 rx${i}_bytes))); done
+	for i in 0 1 2 3; do bytes_q=$((bytes_q + s2[rx${i}_bytes])); done
 	[ "$bytes_q" = "$(link_stat $NS2 rv2 rx_bytes)" ] || fail "rx bytes per-queue sum mismatch"
 }
 
@@ -106,9 +97,7 @@ queue_dirs() {
 # queue is left stopped (traffic flows afterwards).
 t_channels() {
 	local kind=${1:-rvnet}
-	setup_mq 4 "$kind"
-	nsx $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
-	nsx $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
+	setup_mq 4 "$kind" quiet
 	local err step
 	for step in "rv2 rx 2" "rv1 tx 2" "rv2 rx 1" "rv1 tx 3 rx 3" "rv2 rx 4"; do
 		udp_burst $NS1 10.23.0.2 16 40 &
@@ -166,9 +155,7 @@ t_qdiscs_veth() {
 }
 
 t_backpressure_bql() {
-	setup_mq 1
-	nsx $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
-	nsx $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
+	setup_mq 1 rvnet quiet
 	nsx $NS2 ethtool -G rv2 rx 16
 	# The receiver polls in its own thread at the lowest priority, so the
 	# senders outrun it on either kernel: polled in softirq context right
@@ -201,8 +188,8 @@ t_backpressure_bql() {
 	done
 	wait
 	local stops wakes drops
-	stops=$(estat $NS1 rv1 tx0_ring_full_stops)
-	wakes=$(estat $NS1 rv1 tx0_wakes)
+	ethtool_stats $NS1 rv1
+	stops=${ES[tx0_ring_full_stops]} wakes=${ES[tx0_wakes]}
 	drops=$(link_stat $NS1 rv1 tx_dropped)
 	out=$(tc -n $NS1 -s qdisc show dev rv1)
 	out=${out//$'\n'/ }
@@ -234,9 +221,7 @@ t_backpressure_bql() {
 # ring bounded it: 148 KB to 754 KB measured on the plain kernel, against a
 # 256-slot ring of 1.4 KB datagrams, 372 KB.)
 t_bql_bounded() {
-	setup_mq 1
-	nsx $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
-	nsx $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
+	setup_mq 1 rvnet quiet
 	tc -n $NS1 qdisc replace dev rv1 root fq_codel
 	nsx $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null
 	local j
@@ -253,11 +238,12 @@ t_bql_bounded() {
 	wait
 	local lim sent ring cap
 	lim=$(ip netns exec $NS1 cat /sys/class/net/rv1/queues/tx-0/byte_queue_limits/limit)
-	sent=$(estat $NS1 rv1 tx0_packets)
+	ethtool_stats $NS1 rv1
+	sent=${ES[tx0_packets]}
 	ring=$(nsx $NS2 ethtool -g rv2 | awk '/^RX:/ { n = $2 } END { print n }')
 	cap=$((ring * 1442))
 	echo "BQL limit $lim B after $sent packets; the peer's ring holds $ring x 1442 B = $cap B;" \
-		"ring-full stops $(estat $NS1 rv1 tx0_ring_full_stops)"
+		"ring-full stops ${ES[tx0_ring_full_stops]}"
 	[ "$sent" -gt 1000 ] || fail "the flood sent only $sent packets"
 	ip netns exec $NS1 cat /sys/class/net/rv1/queues/tx-0/byte_queue_limits/inflight >/dev/null ||
 		fail "no BQL inflight"
@@ -268,13 +254,15 @@ t_bql_bounded() {
 # tx-usecs (ethtool -C) bounds how long the peer's polls hold back the BQL
 # completion of this end's packets: 100 us by default, 0..100000 accepted,
 # nothing else settable. With 0 every packet is completed on its own (the
-# peer's rx0_bql_completions grows by its rx0_packets); with the default,
-# a receiver that takes several packets per poll (a NAPI thread at nice
-# 19, as in the backpressure case) completes them in fewer calls.
+# peer's rx0_bql_completions grows by its rx0_packets); with a bound above
+# the consumer's pace (rv2's rx0_pace_ns), a receiver that takes several
+# packets per poll (a NAPI thread at nice 19, as in the backpressure case)
+# completes them in fewer calls; with a bound below that pace, every packet
+# on its own again, although GRO makes the poll take them in bursts of 8
+# (each burst within far less than the pace: held per burst, they would be
+# completed eight at a time).
 t_tx_usecs() {
-	setup_mq 1
-	nsx $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
-	nsx $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
+	setup_mq 1 rvnet quiet
 	local out err
 	out=$(nsx $NS1 ethtool -c rv1) || fail "ethtool -c failed"
 	echo "$out" | grep -q '^tx-usecs:[[:space:]]*100$' || fail "default tx-usecs not 100: $out"
@@ -291,21 +279,32 @@ t_tx_usecs() {
 	# Room for every datagram in the qdisc (a full one refuses sends).
 	tc -n $NS1 qdisc replace dev rv1 root pfifo limit 100000
 	nsx $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null || fail "no ping"
-	local usecs p0 c0 p1 c1 j
-	for usecs in 0 100; do
+	local usecs p0 c0 p1 c1 j pace=0 round
+	for round in off above below; do
+		case $round in
+		off) usecs=0 ;;
+		above) usecs=100000 ;;
+		# Half the pace the round before measured (the same consumer).
+		below) usecs=$((pace / 2000)) && [ "$usecs" -ge 1 ] || usecs=1 ;;
+		esac
 		nsx $NS1 ethtool -C rv1 tx-usecs $usecs || fail "-C tx-usecs $usecs failed"
-		p0=$(estat $NS2 rv2 rx0_packets) c0=$(estat $NS2 rv2 rx0_bql_completions)
+		ethtool_stats $NS2 rv2
+		p0=${ES[rx0_packets]} c0=${ES[rx0_bql_completions]}
 		for j in 1 2 3 4; do udp_burst $NS1 10.23.0.2 8 100 & done
 		wait
 		sleep 0.5
-		p1=$(estat $NS2 rv2 rx0_packets) c1=$(estat $NS2 rv2 rx0_bql_completions)
-		echo "tx-usecs $usecs: $((p1 - p0)) packets, $((c1 - c0)) BQL completions"
+		ethtool_stats $NS2 rv2
+		p1=${ES[rx0_packets]} c1=${ES[rx0_bql_completions]} pace=${ES[rx0_pace_ns]:-0}
+		echo "tx-usecs $usecs: $((p1 - p0)) packets, $((c1 - c0)) BQL completions," \
+			"rv2's pace $pace ns a packet"
 		[ $((p1 - p0)) -ge 3200 ] || fail "only $((p1 - p0)) packets arrived"
-		if [ $usecs = 0 ]; then
-			[ $((c1 - c0)) = $((p1 - p0)) ] || fail "tx-usecs 0: completions != packets"
-		else
-			[ $((c1 - c0)) -lt $((p1 - p0)) ] || fail "tx-usecs 100: no batching"
-		fi
+		[ "$pace" -gt 0 ] || fail "rv2's threaded polls measured no pace"
+		case $round in
+		off) [ $((c1 - c0)) = $((p1 - p0)) ] || fail "tx-usecs 0: completions != packets" ;;
+		above) [ $((c1 - c0)) -lt $((p1 - p0)) ] || fail "tx-usecs $usecs: no batching" ;;
+		below) [ $((10 * (c1 - c0))) -ge $((9 * (p1 - p0))) ] ||
+			fail "tx-usecs $usecs, below the pace: $((c1 - c0)) completions for $((p1 - p0)) packets" ;;
+		esac
 	done
 	[ "$(ip netns exec $NS1 cat /sys/class/net/rv1/queues/tx-0/byte_queue_limits/inflight)" = 0 ] ||
 		fail "BQL inflight not 0 once idle"
@@ -418,9 +417,7 @@ t_threaded() {
 }
 
 t_qstats() {
-	setup_mq 2
-	nsx $NS1 sysctl -qw net.ipv6.conf.rv1.disable_ipv6=1
-	nsx $NS2 sysctl -qw net.ipv6.conf.rv2.disable_ipv6=1
+	setup_mq 2 rvnet quiet
 	nsx $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null
 	udp_burst $NS1 10.23.0.2 16 20
 	sleep 0.5

@@ -175,6 +175,12 @@ impl Ethtool for Rvnet {
             // A state, not a counter: 1 while the queue has its XDP rxq
             // info and page_pool (a program attached to a running end).
             s.put(format_args!("rx{i}_xdp_pool"), u64::from(q.xdp_enabled()));
+            // A state too: the threaded polls' time per packet, which
+            // decides between batched and per-packet BQL completion.
+            s.put(
+                format_args!("rx{i}_pace_ns"),
+                u64::from(q.data.owed.get().pace_ns),
+            );
         }
         s.put(format_args!("implicit_skb_drops"), skb::implicit_drops());
     }

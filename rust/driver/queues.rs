@@ -82,6 +82,10 @@ pub(crate) struct Owed {
     pub(crate) since_ns: u64,
     /// The sender queue's BQL limit as of the last completion.
     pub(crate) limit: u32,
+    /// How long the ring's threaded polls spend on each packet they take,
+    /// the stack's work for it included, in ns (a moving average over
+    /// polls; 0 until a threaded poll measured it).
+    pub(crate) pace_ns: u32,
 }
 
 /// [`Owed`] kept between polls. Written only by the ring's poll (one at a
@@ -93,6 +97,7 @@ pub(crate) struct OwedCell {
     queue_generation: AtomicU64,
     bytes_limit: AtomicU64,
     since_ns: AtomicU64,
+    pace_ns: AtomicU32,
 }
 
 impl OwedCell {
@@ -107,6 +112,7 @@ impl OwedCell {
             bytes: (bl >> 32) as u32,
             limit: bl as u32,
             since_ns: self.since_ns.load(Ordering::Relaxed),
+            pace_ns: self.pace_ns.load(Ordering::Relaxed),
         }
     }
 
@@ -122,6 +128,7 @@ impl OwedCell {
             Ordering::Relaxed,
         );
         self.since_ns.store(o.since_ns, Ordering::Relaxed);
+        self.pace_ns.store(o.pace_ns, Ordering::Relaxed);
     }
 }
 

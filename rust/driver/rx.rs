@@ -48,9 +48,22 @@ pub(super) const BQL_COALESCE_NS: u64 = 100_000;
 /// - the oldest owed bytes were looked at the sender's `tx-usecs`
 ///   ([`BQL_COALESCE_NS`] by default) ago or more: the limit then settles
 ///   near what the consumer takes in that time, which bounds the time a
-///   packet waits in the ring (the clock is read only from the second
-///   packet of a poll on, so that the common one-packet poll costs no
-///   clock read); with `tx-usecs` 0 every packet is completed on its own;
+///   packet waits in the ring (a threaded poll reads the clock at its
+///   start and end, to measure the pace below, and for this rule from its
+///   second packet on); with `tx-usecs` 0 every packet is completed on its
+///   own;
+/// - the consumer spends `tx-usecs` or more on each packet (the ring's
+///   pace, [`Owed::pace_ns`], measured over its polls): then every packet
+///   is completed on its own, as no held completion would be younger than
+///   the bound anyway. The clock alone cannot tell, because the stack
+///   takes a slow consumer's packets in bursts: GRO hands them on in lists
+///   of `gro_normal_batch` (8), so a poll takes eight packets within
+///   microseconds and then spends eight packets' work on them. Completed
+///   per burst, DQL's limit settled at about twice a burst (23800 B,
+///   2026-12-05), and a packet behind a full ring waited for all of it;
+///   per packet it is about two packets, which at a slow consumer's pace
+///   are still more than the bound's worth of its work (the limit cannot
+///   starve it), and the ring's wait is shortest;
 /// - the poll found the ring empty (it completes its NAPI): nothing may
 ///   be left owed while the ring is idle, or the sender's in-flight count
 ///   would never come back to 0;
@@ -70,8 +83,12 @@ pub(super) struct Completion<'a> {
     sender: &'a Device<Rvnet>,
     bh: &'a BhOff,
     owed: Owed,
-    /// The sender's `tx-usecs`, in ns.
+    /// The sender's `tx-usecs`, in ns; 0 (every packet on its own) if the
+    /// poll is not threaded or the consumer is slower than that.
     bound_ns: u64,
+    /// `clock_ns()` at the start of a threaded poll (its pace is measured),
+    /// else 0.
+    start_ns: u64,
     /// Packets added since this value was made (one poll).
     taken: u32,
     /// Completions reported (`dql_completed` calls).
@@ -81,15 +98,23 @@ pub(super) struct Completion<'a> {
 impl<'a> Completion<'a> {
     /// `batch`: the poll runs in a NAPI thread (see above).
     pub(super) fn new(sender: &'a Device<Rvnet>, bh: &'a BhOff, owed: Owed, batch: bool) -> Self {
+        let (bound_ns, start_ns) = if batch {
+            let bound = sender.data().tx_coalesce_ns.load(Ordering::Relaxed);
+            let bound = if u64::from(owed.pace_ns) < bound {
+                bound
+            } else {
+                0
+            };
+            (bound, clock_ns())
+        } else {
+            (0, 0)
+        };
         Self {
             sender,
             bh,
             owed,
-            bound_ns: if batch {
-                sender.data().tx_coalesce_ns.load(Ordering::Relaxed)
-            } else {
-                0
-            },
+            bound_ns,
+            start_ns,
             taken: 0,
             reported: 0,
         }
@@ -136,10 +161,22 @@ impl<'a> Completion<'a> {
         }
     }
 
-    /// The end of a poll: completes everything if the ring ran dry, else
-    /// what is old enough; returns what is still owed, for the next poll.
+    /// The end of a poll that took `items` from the ring: completes
+    /// everything if the ring ran dry, else what is old enough; a threaded
+    /// poll's time per item goes into the ring's pace (weight 1/4). Returns
+    /// what is still owed, with the pace, for the next poll.
     #[inline]
-    pub(super) fn end_poll(mut self, ring_empty: bool) -> (Owed, u64) {
+    pub(super) fn end_poll(mut self, ring_empty: bool, items: u32) -> (Owed, u64) {
+        if self.start_ns != 0 && items != 0 {
+            let per = clock_ns()
+                .saturating_sub(self.start_ns)
+                .checked_div(u64::from(items))
+                .unwrap_or(0)
+                .min(u64::from(u32::MAX));
+            // Both terms are below 2^32: no overflow in u64.
+            let pace = (u64::from(self.owed.pace_ns) * 3 + per) / 4;
+            self.owed.pace_ns = u32::try_from(pace).unwrap_or(u32::MAX);
+        }
         if ring_empty {
             self.flush();
         } else if self.owed.bytes != 0 {
@@ -313,7 +350,7 @@ impl RxPoll for RxData {
         }
         // The ring ran dry if the budget did not.
         if let Some(c) = c {
-            let (owed, reported) = c.end_poll(done < budget);
+            let (owed, reported) = c.end_poll(done < budget, done);
             q.data.owed.set(owed);
             q.data.bql_completions.add(reported);
         } else {
