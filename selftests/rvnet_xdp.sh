@@ -595,18 +595,11 @@ ktap_print_header
 cases=(attach_checks_and_extack:t_attach_checks
 	verdicts_pass_drop_aborted_tx_counted:t_verdicts
 	redirect_rvnet_to_rvnet_and_veth_and_back:t_redirect)
-# RVNET_XDP_BACKPRESSURE=1: also the backpressure case. Not in make check
-# yet. Its one-packet gaps between rv1's tx0 and rv2's rx0 were packets of
-# rv1's own (router solicitations, ARP replies) sent between the two
-# baseline reads; pair() now keeps those off the link, and the case alone
-# (RVNET_CASES=backpressure) passed 12 of 12 debug runs, against 5
-# failures in 12 before. After the earlier cases rv1 still sent an ARP
-# reply in a PASS phase: t_attach_checks' down/up of rv2 had flushed
-# rv2's permanent entry for rv1 (now put back there). With that, one run
-# of the whole program passed this case; until more runs of the whole
-# program show it reliable it is run by hand; 50-90 s on the debug kernel.
-[ "${RVNET_XDP_BACKPRESSURE:-}" != 1 ] ||
-	cases+=(receiver_program_keeps_sender_bql_and_qdisc_backpressure:t_xdp_backpressure)
+# The backpressure case's one-packet gaps between rv1's tx0 and rv2's rx0
+# were packets of rv1's own (router solicitations, ARP replies) sent
+# between the two baseline reads; pair() keeps those off the link, and
+# t_attach_checks puts back the permanent entry its down/up flushed.
+cases+=(receiver_program_keeps_sender_bql_and_qdisc_backpressure:t_xdp_backpressure)
 cases+=(ring_resize_and_channels_with_frames_in_rings:t_xdp_resize_frames
 	attach_detach_under_traffic:t_attach_under_traffic
 	rmmod_with_programs_attached:t_rmmod_attached)
