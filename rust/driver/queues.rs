@@ -130,6 +130,24 @@ impl OwedCell {
         self.since_ns.store(o.since_ns, Ordering::Relaxed);
         self.pace_ns.store(o.pace_ns, Ordering::Relaxed);
     }
+
+    /// Adds a threaded poll that took `items` in `elapsed_ns` to the pace
+    /// (a moving average per item, weight 1/4). Called at the very end of
+    /// the poll, after `napi_complete_done`, where a busy-polling socket
+    /// may already poll the ring on another CPU: a race on the pace alone,
+    /// a heuristic, in which one poll's sample may be lost.
+    #[inline]
+    pub(crate) fn add_pace(&self, elapsed_ns: u64, items: u32) {
+        let per = elapsed_ns
+            .checked_div(u64::from(items))
+            .unwrap_or(0)
+            .min(u64::from(u32::MAX));
+        let old = u64::from(self.pace_ns.load(Ordering::Relaxed));
+        // Both terms are below 2^32: no overflow in u64.
+        let pace = (old * 3 + per) / 4;
+        self.pace_ns
+            .store(u32::try_from(pace).unwrap_or(u32::MAX), Ordering::Relaxed);
+    }
 }
 
 /// State of one rx queue: counters written only by its NAPI poll, the BQL

@@ -161,22 +161,17 @@ impl<'a> Completion<'a> {
         }
     }
 
-    /// The end of a poll that took `items` from the ring: completes
-    /// everything if the ring ran dry, else what is old enough; a threaded
-    /// poll's time per item goes into the ring's pace (weight 1/4). Returns
-    /// what is still owed, with the pace, for the next poll.
+    /// `clock_ns()` at the start of the poll if it measures its pace
+    /// (threaded), else 0.
     #[inline]
-    pub(super) fn end_poll(mut self, ring_empty: bool, items: u32) -> (Owed, u64) {
-        if self.start_ns != 0 && items != 0 {
-            let per = clock_ns()
-                .saturating_sub(self.start_ns)
-                .checked_div(u64::from(items))
-                .unwrap_or(0)
-                .min(u64::from(u32::MAX));
-            // Both terms are below 2^32: no overflow in u64.
-            let pace = (u64::from(self.owed.pace_ns) * 3 + per) / 4;
-            self.owed.pace_ns = u32::try_from(pace).unwrap_or(u32::MAX);
-        }
+    pub(super) fn start_ns(&self) -> u64 {
+        self.start_ns
+    }
+
+    /// The end of a poll: completes everything if the ring ran dry, else
+    /// what is old enough; returns what is still owed, for the next poll.
+    #[inline]
+    pub(super) fn end_poll(mut self, ring_empty: bool) -> (Owed, u64) {
         if ring_empty {
             self.flush();
         } else if self.owed.bytes != 0 {
@@ -349,8 +344,10 @@ impl RxPoll for RxData {
             x.finish();
         }
         // The ring ran dry if the budget did not.
+        let mut start_ns = 0;
         if let Some(c) = c {
-            let (owed, reported) = c.end_poll(done < budget, done);
+            start_ns = c.start_ns();
+            let (owed, reported) = c.end_poll(done < budget);
             q.data.owed.set(owed);
             q.data.bql_completions.add(reported);
         } else {
@@ -366,6 +363,15 @@ impl RxPoll for RxData {
             ctx.complete_done(done);
         } else {
             q.data.budget_exhausted.add(1);
+        }
+        // The pace is taken here, after napi_complete_done: its GRO flush
+        // hands the stack the packets of a short poll (fewer than a GRO
+        // list), whose work would otherwise be missed, and a consumer kept
+        // to short polls by a small limit would read as fast.
+        if start_ns != 0 && done != 0 {
+            q.data
+                .owed
+                .add_pace(clock_ns().saturating_sub(start_ns), done);
         }
         done
     }
