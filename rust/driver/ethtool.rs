@@ -179,7 +179,7 @@ impl Ethtool for Rvnet {
             // decides between batched and per-packet BQL completion.
             s.put(
                 format_args!("rx{i}_pace_ns"),
-                u64::from(q.data.owed.get().pace_ns),
+                u64::from(q.data.owed.pace_ns()),
             );
         }
         s.put(format_args!("implicit_skb_drops"), skb::implicit_drops());

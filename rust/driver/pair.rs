@@ -394,7 +394,7 @@ pub(super) fn purge(sender: Option<&Device<Rvnet>>, rx: &RxData, item: RxItem, b
     };
     if let Some(s) = sender {
         let tag = skb.tx_tag();
-        let mut c = super::rx::Completion::new(s, bh, Default::default(), false);
+        let mut c = super::rx::Completion::new(s, bh, Default::default(), None);
         c.packet(&tag);
         c.flush();
         if let Some(st) = s.data().txs.get(usize::from(tag.queue)) {

@@ -82,21 +82,21 @@ pub(crate) struct Owed {
     pub(crate) since_ns: u64,
     /// The sender queue's BQL limit as of the last completion.
     pub(crate) limit: u32,
-    /// How long the ring's threaded polls spend on each packet they take,
-    /// the stack's work for it included, in ns (a moving average over
-    /// polls; 0 until a threaded poll measured it).
-    pub(crate) pace_ns: u32,
 }
 
 /// [`Owed`] kept between polls. Written only by the ring's poll (one at a
 /// time, NAPI guarantees it) or, with the NAPI disabled and quiesced, by
 /// whoever drains the ring: single writer, relaxed atomics (as
-/// [`Counter`]).
+/// [`Counter`]). Beside it, the ring's pace, which only
+/// [`OwedCell::add_pace`] writes.
 #[derive(Default)]
 pub(crate) struct OwedCell {
     queue_generation: AtomicU64,
     bytes_limit: AtomicU64,
     since_ns: AtomicU64,
+    /// How long the ring's threaded polls spend on each packet they take,
+    /// the stack's work for it included, in ns (a moving average over
+    /// polls; 0 until a threaded poll measured it).
     pace_ns: AtomicU32,
 }
 
@@ -112,7 +112,6 @@ impl OwedCell {
             bytes: (bl >> 32) as u32,
             limit: bl as u32,
             since_ns: self.since_ns.load(Ordering::Relaxed),
-            pace_ns: self.pace_ns.load(Ordering::Relaxed),
         }
     }
 
@@ -128,7 +127,12 @@ impl OwedCell {
             Ordering::Relaxed,
         );
         self.since_ns.store(o.since_ns, Ordering::Relaxed);
-        self.pace_ns.store(o.pace_ns, Ordering::Relaxed);
+    }
+
+    /// The ring's pace, in ns a packet (0: not measured yet).
+    #[inline]
+    pub(crate) fn pace_ns(&self) -> u32 {
+        self.pace_ns.load(Ordering::Relaxed)
     }
 
     /// Adds a threaded poll that took `items` in `elapsed_ns` to the pace

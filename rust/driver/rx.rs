@@ -53,7 +53,7 @@ pub(super) const BQL_COALESCE_NS: u64 = 100_000;
 ///   second packet on); with `tx-usecs` 0 every packet is completed on its
 ///   own;
 /// - the consumer spends `tx-usecs` or more on each packet (the ring's
-///   pace, [`Owed::pace_ns`], measured over its polls): then every packet
+///   pace, [`OwedCell::pace_ns`], measured over its polls): then every packet
 ///   is completed on its own, as no held completion would be younger than
 ///   the bound anyway. The clock alone cannot tell, because the stack
 ///   takes a slow consumer's packets in bursts: GRO hands them on in lists
@@ -96,15 +96,17 @@ pub(super) struct Completion<'a> {
 }
 
 impl<'a> Completion<'a> {
-    /// `batch`: the poll runs in a NAPI thread (see above).
-    pub(super) fn new(sender: &'a Device<Rvnet>, bh: &'a BhOff, owed: Owed, batch: bool) -> Self {
-        let (bound_ns, start_ns) = if batch {
+    /// `pace_ns`: the ring's pace if the poll runs in a NAPI thread (see
+    /// above), `None` if not.
+    pub(super) fn new(
+        sender: &'a Device<Rvnet>,
+        bh: &'a BhOff,
+        owed: Owed,
+        pace_ns: Option<u32>,
+    ) -> Self {
+        let (bound_ns, start_ns) = if let Some(pace) = pace_ns {
             let bound = sender.data().tx_coalesce_ns.load(Ordering::Relaxed);
-            let bound = if u64::from(owed.pace_ns) < bound {
-                bound
-            } else {
-                0
-            };
+            let bound = if u64::from(pace) < bound { bound } else { 0 };
             (bound, clock_ns())
         } else {
             (0, 0)
@@ -224,7 +226,7 @@ pub(super) fn flush_owed(sender: Option<&Device<Rvnet>>, rx: &RxData, bh: &BhOff
         ..owed
     };
     if let Some(s) = sender {
-        let mut c = Completion::new(s, bh, owed, false);
+        let mut c = Completion::new(s, bh, owed, None);
         c.flush();
         rx.bql_completions.add(c.reported);
         left = c.owed;
@@ -254,8 +256,8 @@ impl RxPoll for RxData {
         let guard = rcu::Guard::new();
         let sender = dev.peer(&guard);
         let bh = ctx.bh();
-        let batch = dev.napi_threaded();
-        let mut c = sender.map(|s| Completion::new(s, bh, q.data.owed.get(), batch));
+        let pace = dev.napi_threaded().then(|| q.data.owed.pace_ns());
+        let mut c = sender.map(|s| Completion::new(s, bh, q.data.owed.get(), pace));
         let gro = dev.gro_enabled();
         let prog = dev.data().xdp.get(&guard);
         let mut xdp = prog.as_ref().map(|_| ctx.xdp_begin());
