@@ -59,33 +59,20 @@ grew() {
 	[ $((now - $2)) -ge "$3" ] || fail "$4: $1 grew by $((now - $2)), wanted >= $3"
 }
 
-# pair NAME1 NAME2: an rvnet pair, NAME1 (10.23.0.1, MAC 02:00:00:00:00:01)
-# in NS1 and NAME2 (10.23.0.2, MAC 02:00:00:00:00:02) in NS2, both up:
-# three processes. The link carries only what the cases send: each end is
-# a permanent neighbour of the other (no ARP) and neither has IPv6
-# addresses (addrgenmode none: no link-local address, so no DAD, MLD
-# report or router solicitation, which 6.12 repeats for ever at growing
-# intervals). The backpressure case compares rv1's tx0 with rv2's rx0 over
-# a phase from baselines read one after the other: a packet of rv1's own
-# sent between the two reads (a router solicitation, an ARP reply to rv2's
-# ICMP errors) counted on tx0 after its baseline and on rx0 before its
-# own, and left the phase one packet short for good.
+# pair: an rvnet pair made by rvnetctl (named peer, created in its
+# namespace), rv1 (10.23.0.1) in NS1 and rv2 (10.23.0.2) in NS2, both up,
+# quiet as lib.sh's pair_into_netns with V6 "quiet" makes it (fixed MACs,
+# addrgenmode none: no link-local address, so no DAD, MLD report or router
+# solicitation, which 6.12 repeats for ever at growing intervals) and with
+# quiet_neigh's permanent neighbour entries (no ARP). The backpressure case
+# compares rv1's tx0 with rv2's rx0 over a phase from baselines read one
+# after the other: a packet of rv1's own sent between the two reads (a
+# router solicitation, an ARP reply to rv2's ICMP errors) counted on tx0
+# after its baseline and on rx0 before its own, and left the phase one
+# packet short for good.
 pair() {
-	"$CTL" -n $NS1 link add "$1" peer "$2" netns $NS2 >/dev/null
-	ip -n $NS1 -batch - <<-EOB
-	link set $1 address 02:00:00:00:00:01 addrgenmode none
-	addr add 10.23.0.1/24 dev $1
-	link set lo up
-	link set $1 up
-	neigh replace 10.23.0.2 lladdr 02:00:00:00:00:02 nud permanent dev $1
-	EOB
-	ip -n $NS2 -batch - <<-EOB
-	link set $2 address 02:00:00:00:00:02 addrgenmode none
-	addr add 10.23.0.2/24 dev $2
-	link set lo up
-	link set $2 up
-	neigh replace 10.23.0.1 lladdr 02:00:00:00:00:01 nud permanent dev $2
-	EOB
+	"$CTL" -n $NS1 link add rv1 peer rv2 netns $NS2 >/dev/null &&
+		pair_addr_up quiet && quiet_neigh
 }
 
 setup() {
@@ -93,7 +80,7 @@ setup() {
 	netns add $NS1
 	netns add $NS2
 	EOB
-	pair rv1 rv2
+	pair || fail "rv1/rv2 pair"
 	# rvb0's peer is named by the template, rvnet0 (the first free name
 	# in NS2).
 	ip -n $NS2 -batch - <<-EOB
@@ -586,7 +573,7 @@ t_rmmod_attached() {
 	rmmod rvnet || fail "rmmod with programs attached failed"
 	wait $p || true
 	rvnet_load || fail "reload failed"
-	pair rv1 rv2
+	pair || fail "no pair after reload"
 	ping_n $NS1 10.23.0.2 3 || fail "no traffic after reload"
 }
 
