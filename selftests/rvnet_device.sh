@@ -272,6 +272,30 @@ t_tx_usecs() {
 	echo "$err"
 	err=$(nsx $NS1 ethtool -C rv1 rx-usecs 10 2>&1) && fail "rx-usecs accepted"
 	echo "$err"
+	# tx-frames: the floor under each tx queue's BQL limit (limit_min), in
+	# full frames at the MTU, set at open and by ethtool -C.
+	echo "$out" | grep -q '^tx-frames:[[:space:]]*8$' || fail "default tx-frames not 8: $out"
+	local lm=/sys/class/net/rv1/queues/tx-0/byte_queue_limits/limit_min v
+	v=$(ip netns exec $NS1 cat $lm)
+	[ "$v" = $((8 * 1514)) ] || fail "limit_min $v after open, not 8 frames of 1514 B"
+	nsx $NS1 ethtool -C rv1 tx-frames 0 || fail "-C tx-frames 0 failed"
+	v=$(ip netns exec $NS1 cat $lm)
+	[ "$v" = 0 ] || fail "limit_min $v with tx-frames 0"
+	# Refused as a whole: neither value changes.
+	err=$(nsx $NS1 ethtool -C rv1 tx-usecs 300 tx-frames 65 2>&1) && fail "tx-frames 65 accepted"
+	echo "$err"
+	echo "$err" | grep -q 'tx-frames' || fail "no extack message for tx-frames 65: $err"
+	out=$(nsx $NS1 ethtool -c rv1)
+	echo "$out" | grep -q '^tx-usecs:[[:space:]]*250$' || fail "refused -C changed tx-usecs: $out"
+	echo "$out" | grep -q '^tx-frames:[[:space:]]*0$' || fail "refused -C changed tx-frames: $out"
+	ip -n $NS1 link set rv1 mtu 9000 || fail "mtu 9000"
+	nsx $NS1 ethtool -C rv1 tx-frames 4 || fail "-C tx-frames 4 failed"
+	v=$(ip netns exec $NS1 cat $lm)
+	[ "$v" = $((4 * 9014)) ] || fail "limit_min $v at MTU 9000 with tx-frames 4"
+	ip -n $NS1 link set rv1 mtu 1500 || fail "mtu 1500"
+	nsx $NS1 ethtool -C rv1 tx-frames 8 || fail "-C tx-frames 8 failed"
+	v=$(ip netns exec $NS1 cat $lm)
+	[ "$v" = $((8 * 1514)) ] || fail "limit_min $v back at 8 frames"
 	ip netns exec $NS2 sh -c 'echo 1 > /sys/class/net/rv2/threaded' || fail "threaded NAPI refused"
 	local t threads
 	threads=$(pgrep '^napi/rv2-') || fail "no NAPI thread for rv2"
@@ -458,7 +482,7 @@ cases=(
 	"veth_qdiscs_pfifo_fq_codel_sfq_netem t_qdiscs_veth"
 	"device_full_ring_backpressure_to_qdisc t_backpressure_bql"
 	"device_bql_limit_stays_below_the_ring_under_a_flood t_bql_bounded"
-	"device_ethtool_tx_usecs_bounds_bql_completion_batches t_tx_usecs"
+	"device_ethtool_tx_usecs_bounds_bql_completion_batches_tx_frames_floor t_tx_usecs"
 	"device_tcp_8MiB_sha256_offloads_on tcp_sha rvnet on"
 	"device_tcp_8MiB_sha256_offloads_off tcp_sha rvnet off"
 	"veth_tcp_8MiB_sha256_offloads_on tcp_sha veth on"

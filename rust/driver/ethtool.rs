@@ -3,9 +3,11 @@
 //! ethtool: driver info, ring size (`-g/-G`), channels (`-l/-L`) and the
 //! per-queue counters of `ethtool -S`.
 
-use super::pair::{purge, wake_stopped, Rvnet, MAX_RING_SIZE, MIN_RING_SIZE};
+use super::pair::{
+    purge, set_bql_floor, wake_stopped, Rvnet, MAX_BQL_FLOOR_FRAMES, MAX_RING_SIZE, MIN_RING_SIZE,
+};
 use crate::net::device::Device;
-use crate::net::ethtool::{Channels, Ethtool, ExtError, RingParams, StatsSink};
+use crate::net::ethtool::{Channels, Ethtool, ExtError, RingParams, StatsSink, TxCoalesce};
 use crate::net::rtnl::Rtnl;
 use crate::net::skb;
 use crate::net::sync::BhOff;
@@ -100,26 +102,39 @@ impl Ethtool for Rvnet {
         Ok(())
     }
 
-    fn tx_usecs(dev: &Device<Self>) -> u32 {
-        let ns = dev.data().tx_coalesce_ns.load(Ordering::Relaxed);
-        u32::try_from(ns / 1000).unwrap_or(u32::MAX)
+    fn tx_coalesce(dev: &Device<Self>) -> TxCoalesce {
+        let d = dev.data();
+        let ns = d.tx_coalesce_ns.load(Ordering::Relaxed);
+        TxCoalesce {
+            usecs: u32::try_from(ns / 1000).unwrap_or(u32::MAX),
+            frames: d.tx_frames.load(Ordering::Relaxed),
+        }
     }
 
-    fn set_tx_usecs(
+    fn set_tx_coalesce(
         dev: &Device<Self>,
-        usecs: u32,
-        _rtnl: &Rtnl,
+        c: TxCoalesce,
+        rtnl: &Rtnl,
     ) -> core::result::Result<(), ExtError> {
-        if usecs > MAX_TX_USECS {
+        if c.usecs > MAX_TX_USECS {
             return Err(ExtError {
                 err: EINVAL,
                 msg: c"rvnet: tx-usecs is at most 100000 (100 ms)",
             });
         }
+        if c.frames > MAX_BQL_FLOOR_FRAMES {
+            return Err(ExtError {
+                err: EINVAL,
+                msg: c"rvnet: tx-frames (the BQL floor in frames) is at most 64",
+            });
+        }
+        let d = dev.data();
         // Read by the peer's polls once per poll: the next one applies it.
-        dev.data()
-            .tx_coalesce_ns
-            .store(u64::from(usecs).saturating_mul(1000), Ordering::Relaxed);
+        d.tx_coalesce_ns
+            .store(u64::from(c.usecs).saturating_mul(1000), Ordering::Relaxed);
+        if d.tx_frames.swap(c.frames, Ordering::Relaxed) != c.frames {
+            set_bql_floor(dev, rtnl);
+        }
         Ok(())
     }
 

@@ -18,7 +18,7 @@ use crate::net::rtnl::{NewLink, Rtnl};
 use crate::net::skb::{DropReason, SkBuff};
 use crate::net::sync::BhOff;
 use crate::net::txq::XmitQueue;
-use core::sync::atomic::AtomicU64;
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use kernel::prelude::*;
 use kernel::str::CStr;
 
@@ -28,6 +28,19 @@ pub(crate) const DEFAULT_RING_SIZE: u32 = 256;
 pub(crate) const MIN_RING_SIZE: u32 = 16;
 /// Largest rx ring (`ethtool -G rx`).
 pub(crate) const MAX_RING_SIZE: u32 = 4096;
+
+/// Default floor under each tx queue's BQL limit, in full frames
+/// (`ethtool -C tx-frames`): a GRO batch (`gro_normal_batch`). A consumer
+/// slower than `tx-usecs` per packet is completed per packet, and DQL then
+/// holds the limit at about two packets: each of its polls takes two or
+/// three, and each completion restarts the sender's stopped queue, whose
+/// qdisc then runs in NET_TX on the consumer's CPU once per three packets
+/// (veth: once per about fifty), work taken from the consumer (0.82x-0.94x
+/// veth's rate in three boots, `bench/NOTES.md`). Eight frames in flight
+/// at least make the polls, and the restarts, eight packets apart.
+pub(crate) const BQL_FLOOR_FRAMES: u32 = 8;
+/// Largest `tx-frames`: a NAPI poll's budget.
+pub(crate) const MAX_BQL_FLOOR_FRAMES: u32 = 64;
 
 /// Smallest MTU (`ETH_MIN_MTU`).
 const MIN_MTU: u32 = 68;
@@ -50,6 +63,9 @@ pub(crate) struct RvnetDev {
     /// How long the peer's polls may hold back the BQL completion of this
     /// end's packets, in ns (`ethtool -C tx-usecs`; 0: every packet).
     pub(crate) tx_coalesce_ns: AtomicU64,
+    /// The floor under this end's BQL limits, in full frames (`ethtool -C
+    /// tx-frames`; 0: none); see [`set_bql_floor`].
+    pub(crate) tx_frames: AtomicU32,
     /// The attached XDP program (`ip link set DEV xdp ...`).
     pub(crate) xdp: crate::net::xdp::XdpSlot,
 }
@@ -127,6 +143,7 @@ impl Driver for Rvnet {
             txs,
             obs: super::observe::Observe::new()?,
             tx_coalesce_ns: AtomicU64::new(super::rx::BQL_COALESCE_NS),
+            tx_frames: AtomicU32::new(BQL_FLOOR_FRAMES),
             xdp: crate::net::xdp::XdpSlot::new(),
         })
     }
@@ -205,6 +222,7 @@ impl Driver for Rvnet {
             // purged the rings, so there is rarely anything.
             q.kick();
         }
+        set_bql_floor(dev, rtnl);
         dev.tx_start_all(rtnl);
         if peer.is_up() {
             dev.carrier_on();
@@ -402,6 +420,22 @@ pub(super) fn purge(sender: Option<&Device<Rvnet>>, rx: &RxData, item: RxItem, b
         }
     }
     skb.drop_with(DropReason::QueuePurge);
+}
+
+/// Sets the floor under every allocated tx queue's BQL limit (DQL's
+/// `min_limit`, as `netdev_queue_set_dql_min_limit` does and m_can from its
+/// `tx-frames`) to `tx-frames` full frames at the current MTU: at open and
+/// when `tx-frames` changes (an MTU change applies at the next of them).
+/// It replaces what was written to `byte_queue_limits/limit_min`.
+pub(super) fn set_bql_floor(dev: &Device<Rvnet>, _rtnl: &Rtnl) {
+    let frames = dev.data().tx_frames.load(Ordering::Relaxed);
+    let frame = dev.mtu().saturating_add(dev.hard_header_len());
+    let bytes = frames.saturating_mul(frame);
+    for i in 0..dev.num_tx_queues() {
+        if let Some(txq) = u16::try_from(i).ok().and_then(|i| dev.tx_queue(i)) {
+            txq.set_bql_min_limit(bytes);
+        }
+    }
 }
 
 /// Wakes every stopped tx queue of a running `dev`: after its peer's rings

@@ -63,7 +63,10 @@ pub(super) const BQL_COALESCE_NS: u64 = 100_000;
 ///   2026-12-05), and a packet behind a full ring waited for all of it;
 ///   per packet it is about two packets, which at a slow consumer's pace
 ///   are still more than the bound's worth of its work (the limit cannot
-///   starve it), and the ring's wait is shortest;
+///   starve it), and the ring's wait is shortest; the sender's `tx-frames`
+///   floor ([`super::pair::BQL_FLOOR_FRAMES`] full frames by default)
+///   keeps it from going below a GRO batch, so that the consumer does not
+///   run the sender's qdisc after every second packet;
 /// - the poll found the ring empty (it completes its NAPI): nothing may
 ///   be left owed while the ring is idle, or the sender's in-flight count
 ///   would never come back to 0;

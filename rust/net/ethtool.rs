@@ -21,6 +21,17 @@ const GSTRING_LEN: usize = 32;
 const SS_STATS: i32 = 1;
 /// `ETHTOOL_COALESCE_TX_USECS` (`BIT(4)`: bindgen cannot evaluate `BIT()`).
 const COALESCE_TX_USECS: u32 = 1 << 4;
+/// `ETHTOOL_COALESCE_TX_MAX_FRAMES` (`BIT(5)`).
+const COALESCE_TX_MAX_FRAMES: u32 = 1 << 5;
+
+/// The transmit coalescing parameters a driver supports (`ethtool -c`).
+#[derive(Clone, Copy)]
+pub(crate) struct TxCoalesce {
+    /// `tx-usecs`.
+    pub(crate) usecs: u32,
+    /// `tx-frames`.
+    pub(crate) frames: u32,
+}
 
 /// Ring sizes (`ethtool -g`).
 pub(crate) struct RingParams {
@@ -67,14 +78,15 @@ pub(crate) trait Ethtool: Driver {
     fn set_channels(dev: &Device<Self>, rx: u32, tx: u32, rtnl: &Rtnl) -> Result;
     /// Describes every `ethtool -S` counter, in a fixed order.
     fn stats(dev: &Device<Self>, sink: &mut StatsSink<'_>);
-    /// Transmit completion coalescing in microseconds (`ethtool -c`,
-    /// `tx-usecs`), the only coalescing parameter supported.
-    fn tx_usecs(dev: &Device<Self>) -> u32;
-    /// Sets it (`ethtool -C DEV tx-usecs N`); the core refuses every other
-    /// parameter before calling.
-    fn set_tx_usecs(
+    /// Transmit coalescing (`ethtool -c`: `tx-usecs`, `tx-frames`), the
+    /// only coalescing parameters supported.
+    fn tx_coalesce(dev: &Device<Self>) -> TxCoalesce;
+    /// Sets both (`ethtool -C DEV tx-usecs N tx-frames M`; the core passes
+    /// the current value of the one not given, and refuses every other
+    /// parameter before calling). Changes nothing when it fails.
+    fn set_tx_coalesce(
         dev: &Device<Self>,
-        usecs: u32,
+        c: TxCoalesce,
         rtnl: &Rtnl,
     ) -> core::result::Result<(), ExtError>;
 }
@@ -155,7 +167,7 @@ impl<D: Ethtool> Ops<D> {
         get_sset_count: Some(Self::get_sset_count),
         get_strings: Some(Self::get_strings),
         get_ethtool_stats: Some(Self::get_ethtool_stats),
-        supported_coalesce_params: COALESCE_TX_USECS,
+        supported_coalesce_params: COALESCE_TX_USECS | COALESCE_TX_MAX_FRAMES,
         get_coalesce: Some(Self::get_coalesce),
         set_coalesce: Some(Self::set_coalesce),
         // Every other operation is unsupported (NULL).
@@ -236,7 +248,9 @@ impl<D: Ethtool> Ops<D> {
     ) -> core::ffi::c_int {
         // SAFETY: per the function contract.
         let (d, ec) = unsafe { (Device::<D>::from_raw(dev), &mut *ec) };
-        ec.tx_coalesce_usecs = D::tx_usecs(d);
+        let c = D::tx_coalesce(d);
+        ec.tx_coalesce_usecs = c.usecs;
+        ec.tx_max_coalesced_frames = c.frames;
         0
     }
 
@@ -253,7 +267,11 @@ impl<D: Ethtool> Ops<D> {
         let rtnl = unsafe { Rtnl::assume_held() };
         // SAFETY: per the function contract.
         let (d, ec) = unsafe { (Device::<D>::from_raw(dev), &*ec) };
-        match D::set_tx_usecs(d, ec.tx_coalesce_usecs, &rtnl) {
+        let c = TxCoalesce {
+            usecs: ec.tx_coalesce_usecs,
+            frames: ec.tx_max_coalesced_frames,
+        };
+        match D::set_tx_coalesce(d, c, &rtnl) {
             Ok(()) => 0,
             Err(e) => {
                 set_extack(extack, e.msg);
