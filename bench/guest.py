@@ -1048,17 +1048,18 @@ class Bench:
         (`slow_consumer`), with `root` as b1's root qdisc; on rvnet with
         b1's `tx-usecs` (BQL completion coalescing) set to `usecs` for the
         run when it is not None (0: every packet completed on its own, as
-        rvnet did before it batched), and b1 tx-0's BQL `limit_min` set to
-        `floor` bytes when it is not None (a floor under DQL's limit: the
-        ring then holds that much, and each poll takes more)."""
-        root, usecs, floor = (tuple(case) + (None,))[:3]
-        if usecs is not None and kind == "rvnet":
-            nsh(ns_a(kind), ["ethtool", "-C", "b1", "tx-usecs", usecs])
-        bql_min = "/sys/class/net/b1/queues/tx-0/byte_queue_limits/limit_min"
-        if floor is not None and kind == "rvnet":
-            # ip netns exec: sysfs shows b1 only where it is mounted for
-            # b1's namespace.
-            sh(["ip", "netns", "exec", ns_a(kind), "sh", "-c", "echo %d > %s" % (floor, bql_min)])
+        rvnet did before it batched), and b1's `tx-frames` (the floor under
+        its BQL limits, in full frames) set to `frames` when it is not None
+        (0: no floor, as before 2026-12-06)."""
+        root, usecs, frames = (tuple(case) + (None,))[:3]
+        opts = []
+        if kind == "rvnet":
+            if usecs is not None:
+                opts += ["tx-usecs", usecs]
+            if frames is not None:
+                opts += ["tx-frames", frames]
+        if opts:
+            nsh(ns_a(kind), ["ethtool", "-C", "b1"] + opts)
         try:
             with self.slow_consumer(kind):
                 metrics, extra = self._slow(kind, root)
@@ -1066,11 +1067,9 @@ class Bench:
             extra["ending"]["restore_s"] = round(time.time() - t, 2)
             return metrics, extra
         finally:
-            if usecs is not None and kind == "rvnet":
-                nsh(ns_a(kind), ["ethtool", "-C", "b1", "tx-usecs", 100], check=False)
-            if floor is not None and kind == "rvnet":
-                sh(["ip", "netns", "exec", ns_a(kind), "sh", "-c", "echo 0 > %s" % bql_min],
-                   check=False)
+            if opts:
+                nsh(ns_a(kind), ["ethtool", "-C", "b1", "tx-usecs", 100, "tx-frames", 8],
+                    check=False)
 
     def _slow(self, kind, root):
         """Ping RTTs from b1 to b2 (ping on CPU 0) while pktgen floods b1's
@@ -1393,17 +1392,14 @@ class Bench:
                 # records its evidence); the bench both.
                 cases = [("fq_codel", ("fq_codel", None))]
                 if not self.args.smoke:
-                    # And, on rvnet, a floor of eight 1400-byte packets under
-                    # BQL's limit (limit_min): a slow consumer is completed
-                    # per packet (its pace is above tx-usecs), its limit is
-                    # two packets, and each poll takes two or three, each
+                    # And rvnet without its BQL floor (tx-frames 0): a slow
+                    # consumer is completed per packet (its pace is above
+                    # tx-usecs), so without the floor its limit is two
+                    # packets, each poll takes two or three, and each is
                     # followed by b1's qdisc run on the consumer's CPU
-                    # (net_tx_per_cpu_during_ping); the floor shows what
-                    # larger polls give back and what they cost in latency.
-                    # (The tx-usecs 0 case it replaces now behaves as the
-                    # default here.)
+                    # (net_tx_per_cpu_during_ping).
                     cases += [("sfq", ("sfq", None)),
-                              ("fq_codel, rvnet BQL limit_min 11200 B", ("fq_codel", None, 11200))]
+                              ("fq_codel, rvnet tx-frames 0", ("fq_codel", None, 0))]
                 for name, case in cases:
                     self.alternate("slow_consumer", name, PAIRS, self.m_slow, case,
                                    after=lambda k: self.set_root(k, None))
