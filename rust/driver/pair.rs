@@ -431,10 +431,8 @@ pub(super) fn set_bql_floor(dev: &Device<Rvnet>, _rtnl: &Rtnl) {
     let frames = dev.data().tx_frames.load(Ordering::Relaxed);
     let frame = dev.mtu().saturating_add(dev.hard_header_len());
     let bytes = frames.saturating_mul(frame);
-    for i in 0..dev.num_tx_queues() {
-        if let Some(txq) = u16::try_from(i).ok().and_then(|i| dev.tx_queue(i)) {
-            txq.set_bql_min_limit(bytes);
-        }
+    for txq in dev.tx_queues() {
+        txq.set_bql_min_limit(bytes);
     }
 }
 
@@ -444,11 +442,9 @@ pub(super) fn wake_stopped(dev: &Device<Rvnet>) {
     if !dev.is_running() {
         return;
     }
-    for i in 0..dev.num_tx_queues() {
-        if let Some(txq) = u16::try_from(i).ok().and_then(|i| dev.tx_queue(i)) {
-            if txq.is_stopped() {
-                txq.wake();
-            }
+    for txq in dev.tx_queues() {
+        if txq.is_stopped() {
+            txq.wake();
         }
     }
 }

@@ -242,10 +242,8 @@ impl<D: Driver> Device<D> {
     /// lock orders the two). No queue is stopped meanwhile, so a sender
     /// without a qdisc (noqueue) never sees a stopped queue.
     pub(crate) fn tx_barrier(&self, _rtnl: &Rtnl) {
-        for i in 0..self.num_tx_queues() {
-            if let Some(txq) = u16::try_from(i).ok().and_then(|i| self.tx_queue(i)) {
-                txq.lock_unlock_bh();
-            }
+        for txq in self.tx_queues() {
+            txq.lock_unlock_bh();
         }
     }
 
@@ -301,6 +299,13 @@ impl<D: Driver> Device<D> {
         // (netdev_get_tx_queue() is `&dev->_tx[index]`), which lives as long
         // as the device; _tx is set before registration and never changes.
         Some(unsafe { TxQueue::from_raw((*self.as_raw())._tx.add(usize::from(index))) })
+    }
+
+    /// Every allocated tx queue, in index order.
+    pub(crate) fn tx_queues(&self) -> impl Iterator<Item = &TxQueue> {
+        (0..self.num_tx_queues())
+            .filter_map(|i| u16::try_from(i).ok())
+            .filter_map(move |i| self.tx_queue(i))
     }
 
     /// Allocated tx queues (`numtxqueues` at creation).

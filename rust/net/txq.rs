@@ -55,13 +55,12 @@ impl TxQueue {
     /// bytes (what `/sys/.../byte_queue_limits/limit_min` shows and sets;
     /// the last writer wins). DQL applies it at its next completion.
     pub(crate) fn set_bql_min_limit(&self, bytes: u32) {
-        // SAFETY: valid queue (type invariant); `min_limit` is a plain word
-        // that dql_completed() reads and the sysfs store writes without a
-        // lock, as netdev_queue_set_dql_min_limit() does; a torn value is
-        // impossible for an aligned u32.
-        unsafe {
-            core::ptr::write_volatile(core::ptr::addr_of_mut!((*self.dql()).min_limit), bytes)
-        }
+        let dql = self.dql();
+        // SAFETY: `dql` is the valid queue's embedded struct dql (type
+        // invariant); `min_limit` is a plain aligned word that
+        // dql_completed() reads and the sysfs store writes without a lock,
+        // as netdev_queue_set_dql_min_limit() does.
+        unsafe { core::ptr::write_volatile(core::ptr::addr_of_mut!((*dql).min_limit), bytes) }
     }
 
     /// `netif_tx_stop_queue`: the qdisc stops dequeueing to this queue.
