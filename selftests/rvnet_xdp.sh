@@ -391,6 +391,9 @@ t_xdp_backpressure() {
 	# limit_max clamps the limit only at the next completion: the limit
 	# itself too, or what earlier cases left would let the flood's first
 	# packets go over it.
+	# The BQL floor (tx-frames, 8 frames by default) would hold the limit
+	# above limit_max: off for this phase.
+	nsx $NS1 ethtool -C rv1 tx-frames 0 || fail "tx-frames 0"
 	ip netns exec $NS1 sh -c 'cd /sys/class/net/rv1/queues/tx-0/byte_queue_limits
 		echo 500 > limit_max; echo 500 > limit'
 	stats $NS1 rv1
