@@ -279,25 +279,43 @@ slow_napi() {
 # bql_file NS DEV FILE: tx-0's byte_queue_limits/FILE of DEV.
 bql_file() { ip netns exec "$1" cat "/sys/class/net/$2/queues/tx-0/byte_queue_limits/$3"; }
 
-# qdisc_held PHASE: while the senders of the last udp_flood run, samples
-# rv1's root qdisc backlog every 0.2 s (tc, an exec) and tx-0's BQL in
-# flight as fast as a bash loop in NS1 reads sysfs (builtins only): into
-# peak (packets), inflight_peak (bytes) and samples; then the phase's
-# qdrops and requeues.
-qdisc_held() {
-	local out p alive sampler stop=/tmp/rvnet-xdp-sampler.stop res=/tmp/rvnet-xdp-sampler.out
-	local re='dropped ([0-9]+),.*backlog [0-9]+b ([0-9]+)p requeues ([0-9]+)'
-	peak=0 qdrops=0 requeues=0 inflight_peak=0 samples=0
-	rm -f $stop $res
+# qdisc_base: the root qdisc's drop and requeue counts before a phase, and
+# the BQL sampler started and running before the flood (so that it sees
+# the first burst): tx-0's BQL in flight read as fast as a bash loop in
+# NS1 reads sysfs (builtins only), until qdisc_held stops it.
+SAMPLER=/tmp/rvnet-xdp-sampler
+qdisc_base() {
+	local out re='dropped ([0-9]+),.*requeues ([0-9]+)' k
+	out=$(tc -n $NS1 -s qdisc show dev rv1)
+	out=${out//$'\n'/ }
+	[[ $out =~ $re ]] || fail "no qdisc statistics: $out"
+	qdrops0=${BASH_REMATCH[1]} requeues0=${BASH_REMATCH[2]}
+	rm -f $SAMPLER.stop $SAMPLER.out $SAMPLER.up
 	ip netns exec $NS1 bash -c 'f=/sys/class/net/rv1/queues/tx-0/byte_queue_limits/inflight
 		max=0 n=0
-		while [ ! -e '"$stop"' ]; do
+		: >'"$SAMPLER.up"'
+		while [ ! -e '"$SAMPLER.stop"' ]; do
 			read -r v <$f
 			((v > max)) && max=$v
 			n=$((n + 1))
 		done
-		echo "$max $n"' >$res &
+		echo "$max $n"' >$SAMPLER.out &
 	sampler=$!
+	for k in $(seq 100); do
+		[ -e $SAMPLER.up ] && return 0
+		sleep 0.05
+	done
+	fail "the BQL sampler did not start"
+}
+
+# qdisc_held PHASE: while the senders of the last udp_flood run, samples
+# rv1's root qdisc backlog every 0.2 s (tc, an exec); then stops
+# qdisc_base's BQL sampler. Into peak (packets), inflight_peak (bytes) and
+# samples; then the phase's qdrops and requeues.
+qdisc_held() {
+	local out p alive
+	local re='dropped ([0-9]+),.*backlog [0-9]+b ([0-9]+)p requeues ([0-9]+)'
+	peak=0 qdrops=0 requeues=0 inflight_peak=0 samples=0
 	while :; do
 		alive=
 		for p in "${flood_pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
@@ -310,23 +328,14 @@ qdisc_held() {
 		sleep 0.2
 	done
 	wait "${flood_pids[@]}" || true
-	touch $stop
+	touch $SAMPLER.stop
 	wait $sampler || true
-	read -r inflight_peak samples <$res || fail "$1: no BQL samples"
-	rm -f $stop $res
+	read -r inflight_peak samples <$SAMPLER.out || fail "$1: no BQL samples"
+	rm -f $SAMPLER.stop $SAMPLER.out $SAMPLER.up
 	out=$(tc -n $NS1 -s qdisc show dev rv1)
 	out=${out//$'\n'/ }
 	[[ $out =~ $re ]] || fail "$1: no qdisc statistics: $out"
 	qdrops=$((BASH_REMATCH[1] - qdrops0)) requeues=$((BASH_REMATCH[3] - requeues0))
-}
-
-# qdisc_base: the root qdisc's drop and requeue counts before a phase.
-qdisc_base() {
-	local out re='dropped ([0-9]+),.*requeues ([0-9]+)'
-	out=$(tc -n $NS1 -s qdisc show dev rv1)
-	out=${out//$'\n'/ }
-	[[ $out =~ $re ]] || fail "no qdisc statistics: $out"
-	qdrops0=${BASH_REMATCH[1]} requeues0=${BASH_REMATCH[2]}
 }
 
 # delivered PHASE: waits until rv2's rx0 took every packet rv1's tx0 sent
@@ -381,21 +390,30 @@ delivered() {
 #    so, and each frame sent back reached rv1's ring (rv1's rx0_xdp_frames).
 t_xdp_backpressure() {
 	local peak qdrops requeues inflight_peak samples qdrops0 requeues0 rx0 tx0 xtx xerr
-	local lmax stops drops b flood_pids
+	local lmax stops drops b flood_pids sampler k
 	nsx $NS2 ethtool -G rv2 rx 16 || fail "-G rv2 rx 16"
 	slow_napi $NS2 rv2
 	tc -n $NS1 qdisc replace dev rv1 root pfifo limit 100000 || fail "pfifo on rv1"
 	lmax=$(bql_file $NS1 rv1 limit_max)
 	attach $NS2 rv2 pass || fail "attach pass"
 
-	# limit_max clamps the limit only at the next completion: the limit
-	# itself too, or what earlier cases left would let the flood's first
-	# packets go over it.
-	# The BQL floor (tx-frames, 8 frames by default) would hold the limit
-	# above limit_max: off for this phase.
+	# The cap: limit_max 500, and the BQL floor (tx-frames, 8 frames by
+	# default) off, or DQL's clamp would lift a limit below it to the
+	# floor. DQL's queue test uses the limit it computed at its last
+	# completion (adj_limit): writing limit_max or limit changes nothing
+	# until the next one, so what earlier cases left (the floor's 12112 B)
+	# would let the flood's first burst fill the ring. One ping completed
+	# before the phase applies the cap.
 	nsx $NS1 ethtool -C rv1 tx-frames 0 || fail "tx-frames 0"
 	ip netns exec $NS1 sh -c 'cd /sys/class/net/rv1/queues/tx-0/byte_queue_limits
 		echo 500 > limit_max; echo 500 > limit'
+	ping_n $NS1 10.23.0.2 1 || fail "no ping before the capped phase"
+	for k in $(seq 20); do
+		[ "$(bql_file $NS1 rv1 inflight)" = 0 ] && break
+		sleep 0.1
+	done
+	[ "$(bql_file $NS1 rv1 inflight)" = 0 ] || fail "the ping's BQL bytes never completed"
+	[ "$(bql_file $NS1 rv1 limit)" -le 500 ] || fail "BQL limit $(bql_file $NS1 rv1 limit) above limit_max 500"
 	stats $NS1 rv1
 	tx0=${S[tx0_packets]} stops=${S[tx0_ring_full_stops]}
 	stats $NS2 rv2
@@ -462,6 +480,7 @@ t_xdp_backpressure() {
 	[ $(($(sum_rx xdp_frames) - b)) = "$sent" ] || fail "TX: rv1's rings got $(($(sum_rx xdp_frames) - b)) of $sent frames"
 	[ "$sent" -gt 0 ] || fail "TX: nothing sent back"
 	ip netns exec $NS2 sh -c 'echo 0 > /sys/class/net/rv2/threaded; ethtool -G rv2 rx 256'
+	nsx $NS1 ethtool -C rv1 tx-frames 8 || fail "tx-frames 8 (the default) back"
 	tc -n $NS1 qdisc del dev rv1 root
 }
 
