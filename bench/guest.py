@@ -858,10 +858,20 @@ class Bench:
         return ({"gbit_s": r["bits_per_second"] / 1e9},
                 {"retransmits": s.get("retransmits"), "seconds": r["seconds"]})
 
-    def m_udp(self, kind, _case):
-        s0 = self.snapshot(kind)
-        j = self.iperf(kind, ["-u", "-l", "64", "-b", "0"], self.cfg["udp_s"])
-        extra = self.snap_extra(kind, s0, self.snapshot(kind))
+    def m_udp(self, kind, frames):
+        """64-byte UDP (iperf3, unpaced); on rvnet with b1's `tx-frames`
+        (the BQL floor, in full frames) set to `frames` for the run when it
+        is not None (0: no floor, as before 2026-12-06)."""
+        floor = kind == "rvnet" and frames is not None
+        if floor:
+            nsh(ns_a(kind), ["ethtool", "-C", "b1", "tx-frames", frames])
+        try:
+            s0 = self.snapshot(kind)
+            j = self.iperf(kind, ["-u", "-l", "64", "-b", "0"], self.cfg["udp_s"])
+            extra = self.snap_extra(kind, s0, self.snapshot(kind))
+        finally:
+            if floor:
+                nsh(ns_a(kind), ["ethtool", "-C", "b1", "tx-frames", 8], check=False)
         r, s = j["end"]["sum_received"], j["end"]["sum_sent"]
         extra.update({"lost_percent": r.get("lost_percent"), "seconds": r["seconds"]})
         return ({"rx_pps": r["bytes"] / 64 / r["seconds"],
@@ -1375,6 +1385,10 @@ class Bench:
                     self.restore_features(k)
             if "udp" in sel:
                 self.alternate("udp_64B", "iperf3 -u -l 64 -b 0", PAIRS, self.m_udp)
+                if not self.args.smoke:
+                    # rvnet without its BQL floor in the same boot.
+                    self.alternate("udp_64B", "iperf3 -u -l 64 -b 0, rvnet tx-frames 0", PAIRS,
+                                   self.m_udp, 0)
             if "rr" in sel:
                 self.alternate("tcp_rr", "1B ping-pong", PAIRS, self.m_rr)
             if "lat" in sel:
