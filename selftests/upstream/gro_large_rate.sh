@@ -11,8 +11,9 @@
 #   gro_large_rate.sh [ROUNDS]      (guest, run from the installed net/ dir)
 #
 # KINDS: devices and variants, default "veth rvnet"; a variant is KIND:VAR
-# with VAR noqueue (root qdisc noqueue on the sender) or bqlmin (BQL
-# limit_min 10 MB on the sender's queues). THREADED=1: threaded NAPI on both
+# with VAR noqueue (root qdisc noqueue on the sender), bqlmin (BQL
+# limit_min 10 MB on the sender's queues) or nofloor (rvnet's BQL floor off
+# on the sender: ethtool -C tx-frames 0). THREADED=1: threaded NAPI on both
 # ends. PROTO: ipv4 (default) or ipv6. TEST: another gro.sh case (data,
 # ack, flags, tcp, ip) instead of "large"; a failed try then shows the
 # receiver's last lines instead of the pieces.
@@ -27,6 +28,7 @@ variant() { # VAR: on the sending end ("client")
 	case "$1" in
 	noqueue) ip netns exec "$client_ns" tc qdisc replace dev client root noqueue ;;
 	bqlmin) ip netns exec "$client_ns" sh -c 'for f in /sys/class/net/client/queues/tx-*/byte_queue_limits/limit_min; do echo 10000000 > $f; done' ;;
+	nofloor) ip netns exec "$client_ns" ethtool -C client tx-frames 0 ;;
 	"") ;;
 	*) echo "unknown variant $1"; return 1 ;;
 	esac
