@@ -56,10 +56,9 @@ impl TxQueue {
     /// the last writer wins). DQL applies it at its next completion.
     pub(crate) fn set_bql_min_limit(&self, bytes: u32) {
         let dql = self.dql();
-        // SAFETY: `dql` is the valid queue's embedded struct dql (type
-        // invariant); `min_limit` is a plain aligned word that
-        // dql_completed() reads and the sysfs store writes without a lock,
-        // as netdev_queue_set_dql_min_limit() does.
+        // `min_limit` is a plain aligned word that dql_completed() reads and
+        // the sysfs store writes without a lock, as the kernel's helper does.
+        // SAFETY: `dql` is the valid queue's embedded struct dql (type invariant).
         unsafe { core::ptr::write_volatile(core::ptr::addr_of_mut!((*dql).min_limit), bytes) }
     }
 
