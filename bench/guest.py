@@ -49,6 +49,9 @@ PAIRS = ["veth", "rvnet"]
 CTL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "out", "rvnetctl")
 ALL = ["dummy", "veth", "rvnet"]
 WORKLOADS = ["pktgen", "qdisc", "tcp", "udp", "rr", "lat", "slow", "obs", "xdp"]
+# rvnet's `ethtool -C` defaults (tx-usecs: BQL completion coalescing; tx-frames:
+# the BQL floor in full frames), restored after a run that changes them.
+RVNET_TX_USECS, RVNET_TX_FRAMES = 100, 8
 # One XDP program per verdict (selftests/xdp_verdicts.bpf.c), built on the
 # host by selftests/xdp-progs (bench/run does).
 XDP_OBJ = os.path.join(HERE, "..", "out", "xdp_verdicts.bpf.o")
@@ -858,20 +861,35 @@ class Bench:
         return ({"gbit_s": r["bits_per_second"] / 1e9},
                 {"retransmits": s.get("retransmits"), "seconds": r["seconds"]})
 
+    @contextlib.contextmanager
+    def rvnet_coalesce(self, kind, usecs=None, frames=None):
+        """On rvnet, b1's `ethtool -C` values for the run: `tx-usecs` (BQL
+        completion coalescing; 0: every packet completed on its own) and
+        `tx-frames` (the BQL floor in full frames; 0: none), each when not
+        None; rvnet's defaults back after. Nothing on other kinds."""
+        opts = []
+        if kind == "rvnet":
+            if usecs is not None:
+                opts += ["tx-usecs", usecs]
+            if frames is not None:
+                opts += ["tx-frames", frames]
+        if opts:
+            nsh(ns_a(kind), ["ethtool", "-C", "b1"] + opts)
+        try:
+            yield
+        finally:
+            if opts:
+                nsh(ns_a(kind), ["ethtool", "-C", "b1", "tx-usecs", RVNET_TX_USECS,
+                                 "tx-frames", RVNET_TX_FRAMES], check=False)
+
     def m_udp(self, kind, frames):
         """64-byte UDP (iperf3, unpaced); on rvnet with b1's `tx-frames`
         (the BQL floor, in full frames) set to `frames` for the run when it
         is not None (0: no floor, as before 2026-12-06)."""
-        floor = kind == "rvnet" and frames is not None
-        if floor:
-            nsh(ns_a(kind), ["ethtool", "-C", "b1", "tx-frames", frames])
-        try:
+        with self.rvnet_coalesce(kind, frames=frames):
             s0 = self.snapshot(kind)
             j = self.iperf(kind, ["-u", "-l", "64", "-b", "0"], self.cfg["udp_s"])
             extra = self.snap_extra(kind, s0, self.snapshot(kind))
-        finally:
-            if floor:
-                nsh(ns_a(kind), ["ethtool", "-C", "b1", "tx-frames", 8], check=False)
         r, s = j["end"]["sum_received"], j["end"]["sum_sent"]
         extra.update({"lost_percent": r.get("lost_percent"), "seconds": r["seconds"]})
         return ({"rx_pps": r["bytes"] / 64 / r["seconds"],
@@ -1042,15 +1060,9 @@ class Bench:
         if case in ("threaded", "threaded0"):
             # threaded0: rvnet completing every packet on its own (b1's
             # tx-usecs 0), as it did before it batched.
-            per_packet = case == "threaded0" and kind == "rvnet"
-            if per_packet:
-                nsh(ns_a(kind), ["ethtool", "-C", "b1", "tx-usecs", 0])
-            try:
+            with self.rvnet_coalesce(kind, usecs=0 if case == "threaded0" else None):
                 with self.threaded_both(kind):
                     return self._lat(kind, [])
-            finally:
-                if per_packet:
-                    nsh(ns_a(kind), ["ethtool", "-C", "b1", "tx-usecs", 100], check=False)
         return self._lat(kind, [])
 
     def m_slow(self, kind, case):
@@ -1062,24 +1074,12 @@ class Bench:
         its BQL limits, in full frames) set to `frames` when it is not None
         (0: no floor, as before 2026-12-06)."""
         root, usecs, frames = (tuple(case) + (None,))[:3]
-        opts = []
-        if kind == "rvnet":
-            if usecs is not None:
-                opts += ["tx-usecs", usecs]
-            if frames is not None:
-                opts += ["tx-frames", frames]
-        if opts:
-            nsh(ns_a(kind), ["ethtool", "-C", "b1"] + opts)
-        try:
+        with self.rvnet_coalesce(kind, usecs, frames):
             with self.slow_consumer(kind):
                 metrics, extra = self._slow(kind, root)
                 t = time.time()
             extra["ending"]["restore_s"] = round(time.time() - t, 2)
             return metrics, extra
-        finally:
-            if opts:
-                nsh(ns_a(kind), ["ethtool", "-C", "b1", "tx-usecs", 100, "tx-frames", 8],
-                    check=False)
 
     def _slow(self, kind, root):
         """Ping RTTs from b1 to b2 (ping on CPU 0) while pktgen floods b1's
