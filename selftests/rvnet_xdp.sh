@@ -22,8 +22,43 @@ here=$(cd "$(dirname "$0")" && pwd)
 CTL=${RVNETCTL:-$here/../out/rvnetctl}
 export RVNET_KEEP_SETUP=1
 
+# The programs are loaded once (bpftool prog loadall) and pinned in a
+# private bpffs (ip -n remounts /sys, so /sys/fs/bpf is not seen there);
+# P[SECTION] is the ip argument that attaches the pinned program. Dummy
+# devices in the initial namespace hold every program in generic mode for
+# the whole run, so the kernel's XDP dispatcher always has all of them:
+# an attach or detach only changes a refcount in bpf_dispatcher_change_prog
+# and never re-patches bpf_dispatcher_xdp_func with text_poke_bp while
+# another CPU runs it. Under TCG that patching under traffic panics the
+# guest now and then ("Oops: int3" at bpf_dispatcher_xdp_func+0x5), veth as
+# well as rvnet (selftests/upstream/xdp_dispatcher_tcg_repro.sh).
+SECTIONS=(pass drop tx aborted redirect_to_111 redirect_to_222)
+declare -A P
+BPFFS=
+load_programs() {
+	local s fn out i=0 cmds=()
+	command -v bpftool >/dev/null || { why="no bpftool (qemu/setup installs it)"; return 1; }
+	BPFFS=$(mktemp -d /tmp/rvnet_xdp_XXXXXX) || { why="mktemp"; return 1; }
+	out=$(mount -t bpf bpf "$BPFFS" 2>&1) || { why="mount bpffs: $out"; rmdir "$BPFFS"; BPFFS=; return 1; }
+	out=$(bpftool prog loadall "$OBJ" "$BPFFS/p" type xdp 2>&1) || { why="bpftool: $out"; return 1; }
+	for s in "${SECTIONS[@]}"; do
+		fn=xdp_${s/_to_/_}
+		[ -e "$BPFFS/p/$fn" ] || { why="bpftool did not pin $fn"; return 1; }
+		P[$s]="pinned $BPFFS/p/$fn"
+		cmds+=("link add rvxh$i type dummy" "link set dev rvxh$i xdpgeneric ${P[$s]}")
+		i=$((i + 1))
+	done
+	out=$(printf '%s\n' "${cmds[@]}" | ip -batch - 2>&1) || { why="holders: $out"; return 1; }
+}
+release_programs() {
+	local i
+	[ -n "$BPFFS" ] || return 0
+	for i in "${!SECTIONS[@]}"; do echo "link del rvxh$i"; done | ip -force -batch - 2>/dev/null
+	umount "$BPFFS" && rmdir "$BPFFS"
+}
+
 # attach NS DEV SECTION: attach or replace (-force) in native mode.
-attach() { ip -force -n "$1" link set dev "$2" xdpdrv object "$OBJ" section "$3"; }
+attach() { ip -force -n "$1" link set dev "$2" xdpdrv ${P[$3]}; }
 detach() { ip -n "$1" link set dev "$2" xdpdrv off; }
 
 ping_n() { nsx "$1" ping -q -c "$3" -i 0.01 -W 1 "$2" >/dev/null 2>&1; }
@@ -210,8 +245,8 @@ t_verdicts() {
 # Only this case redirects before now: the counters start at 0.
 t_redirect() {
 	ns2 <<-EOB || fail "attach redirect_to_111 on rv2, pass on rvb1"
-	link set dev rv2 xdpdrv object $OBJ section redirect_to_111
-	link set dev rvb1 xdpdrv object $OBJ section pass
+	link set dev rv2 xdpdrv ${P[redirect_to_111]}
+	link set dev rvb1 xdpdrv ${P[pass]}
 	EOB
 	send10
 	attach $NS2 rvb1 tx || fail "attach tx on rvb1"
@@ -226,8 +261,8 @@ t_redirect() {
 
 	ns2 <<-EOB || fail "redirect_to_111 on vb1, redirect_to_222 on rv2"
 	link set dev rvb1 xdpdrv off
-	link set dev vb1 xdpdrv object $OBJ section redirect_to_111
-	link set dev rv2 xdpdrv object $OBJ section redirect_to_222
+	link set dev vb1 xdpdrv ${P[redirect_to_111]}
+	link set dev rv2 xdpdrv ${P[redirect_to_222]}
 	EOB
 	send10
 	ns2 <<-EOB
@@ -562,9 +597,9 @@ t_attach_under_traffic() {
 	p2=$!
 	for i in 1 2; do
 		ns2 <<-EOB || fail "attach on rv2, rvb1 ($i)"
-		link set dev rv2 xdpdrv object $OBJ section pass
-		link set dev rvb1 xdpdrv object $OBJ section tx
-		link set dev rv2 xdpdrv object $OBJ section redirect_to_111
+		link set dev rv2 xdpdrv ${P[pass]}
+		link set dev rvb1 xdpdrv ${P[tx]}
+		link set dev rv2 xdpdrv ${P[redirect_to_111]}
 		EOB
 		attach $NS1 rv1 drop || fail "attach drop on rv1 ($i)"
 		ns2 <<-EOB || fail "detach on rvb1, rv2 ($i)"
@@ -585,8 +620,8 @@ t_attach_under_traffic() {
 t_rmmod_attached() {
 	local p
 	ns2 <<-EOB || fail "attach on rv2, rvb1"
-	link set dev rv2 xdpdrv object $OBJ section redirect_to_111
-	link set dev rvb1 xdpdrv object $OBJ section tx
+	link set dev rv2 xdpdrv ${P[redirect_to_111]}
+	link set dev rvb1 xdpdrv ${P[tx]}
 	EOB
 	attach $NS1 rv1 pass || fail "attach rv1"
 	nsenter --net=/run/netns/$NS1 ping -f -q -w 3 10.23.0.2 >/dev/null 2>&1 &
@@ -618,6 +653,10 @@ if ! OBJ=$("$here/xdp-progs" 2>&1); then
 	for c in "${cases[@]}"; do
 		ktap_test_skip "xdp_${c%%:*}: cannot build the BPF programs: ${OBJ//$'\n'/ }"
 	done
+elif ! load_programs; then
+	for c in "${cases[@]}"; do
+		ktap_test_fail "xdp_${c%%:*}: cannot load and hold the programs: ${why//$'\n'/ }"
+	done
 elif ! why=$(set -e; setup 2>&1); then
 	for c in "${cases[@]}"; do
 		ktap_test_fail "xdp_${c%%:*}: set-up failed: ${why//$'\n'/ }"
@@ -628,5 +667,6 @@ else
 	done
 fi
 cleanup_all
+release_programs
 rvnet_unload
 ktap_finished
