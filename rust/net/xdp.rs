@@ -45,6 +45,7 @@ use super::rcu;
 use super::rtnl::Rtnl;
 use super::skb::SkBuff;
 use core::marker::PhantomData;
+use core::mem::MaybeUninit;
 use core::ptr::{self, NonNull};
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::prelude::*;
@@ -383,19 +384,25 @@ const TX_BULK: usize = 16;
 /// Frames a poll sends back with `XDP_TX`, sent in bulk (veth's
 /// `veth_xdp_tx_bq`).
 ///
+/// Every poll makes one, with or without a program, so the slots are left
+/// uninitialised: zeroing them cost a `memset` call per poll (about 55
+/// instructions of pktgen's 2700 a packet, one packet a poll).
+///
 /// # Invariants
 ///
-/// `q[..count]` are owned frames.
+/// `count <= TX_BULK` and `q[..count]` are initialised and owned frames.
 pub(crate) struct XdpTxBulk {
-    q: [*mut b::xdp_frame; TX_BULK],
+    q: [MaybeUninit<*mut b::xdp_frame>; TX_BULK],
     count: usize,
 }
 
 impl XdpTxBulk {
     /// An empty bulk.
+    #[inline]
     pub(crate) const fn new() -> Self {
+        // INVARIANT: no frame yet.
         Self {
-            q: [ptr::null_mut(); TX_BULK],
+            q: [MaybeUninit::uninit(); TX_BULK],
             count: 0,
         }
     }
@@ -406,7 +413,9 @@ impl XdpTxBulk {
     pub(crate) fn push(&mut self, f: XdpFrame) {
         match self.q.get_mut(self.count) {
             Some(slot) => {
-                *slot = f.into_raw();
+                // INVARIANT: the slot at `count` is written before `count`
+                // covers it.
+                slot.write(f.into_raw());
                 self.count += 1;
             }
             None => f.free(),
@@ -429,8 +438,9 @@ impl XdpTxBulk {
     pub(crate) fn flush(&mut self, send: impl FnOnce(&mut FrameBatch<'_>)) -> (u32, u32) {
         let n = self.count;
         self.count = 0;
-        // SAFETY: q[..n] are owned frames (invariant), lent for the call.
-        let mut batch = unsafe { FrameBatch::from_raw(self.q.as_mut_ptr(), n) };
+        // SAFETY: q[..n] are initialised, owned frames (invariant; a
+        // `MaybeUninit<T>` has `T`'s layout), lent for the call.
+        let mut batch = unsafe { FrameBatch::from_raw(self.q.as_mut_ptr().cast(), n) };
         send(&mut batch);
         let sent = batch.sent();
         let mut freed = 0u32;
@@ -444,8 +454,12 @@ impl XdpTxBulk {
 }
 
 impl Drop for XdpTxBulk {
+    #[inline]
     fn drop(&mut self) {
-        self.flush(|_| ());
+        // Nearly every poll ends with an empty bulk: no call then.
+        if !self.is_empty() {
+            self.flush(|_| ());
+        }
     }
 }
 
