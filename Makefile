@@ -5,7 +5,7 @@
 #   make run      set up, build, boot the plain kernel, demo a pair with traffic
 #   make check    set up, build, run the full test suite (debug and plain
 #                 kernel guests side by side)
-#   make check-quick  host checks + rvnet's own tests on the plain kernel
+#   make check-quick  host checks + rvnet's own tests on the plain kernel, two guests
 #
 # Both set-up targets install what they need (qemu/setup) and rebuild only
 # what changed (kernels are cached in ~/.cache/rvnet by source + config +
