@@ -286,6 +286,74 @@ def net_tx_per_cpu():
     return []
 
 
+def clocksource():
+    """The clocksource the guest's timekeeping reads now (the watchdog
+    may switch it from the TSC to an emulated HPET during a boot, which
+    makes every clock read an exit to QEMU under TCG)."""
+    try:
+        with open("/sys/devices/system/clocksource/clocksource0/current_clocksource") as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def cpu_ticks():
+    """Per CPU, the /proc/stat ticks (USER_HZ) by kind: user (with
+    nice), system, idle (with iowait), irq, softirq."""
+    cpus = []
+    with open("/proc/stat") as f:
+        for line in f:
+            name, *vals = line.split()
+            if name.startswith("cpu") and name != "cpu":
+                v = [int(x) for x in vals]
+                cpus.append({"user": v[0] + v[1], "system": v[2], "idle": v[3] + v[4],
+                             "irq": v[5], "softirq": v[6]})
+    return cpus
+
+
+def cpu_ticks_delta(before, after, secs):
+    """`cpu_ticks` differences as percentages of `secs` per CPU."""
+    hz = os.sysconf("SC_CLK_TCK")
+    return [{k: round(100.0 * (a[k] - b[k]) / (hz * secs), 1) for k in a}
+            for b, a in zip(before, after)]
+
+
+def task_ticks():
+    """utime + stime ticks, comm and last CPU of every task (threads of
+    user processes included), by TID."""
+    out = {}
+    for stat in glob.glob("/proc/[0-9]*/task/[0-9]*/stat"):
+        try:
+            with open(stat) as f:
+                raw = f.read()
+            comm = raw[raw.index("(") + 1:raw.rindex(")")]
+            st = raw.rsplit(")", 1)[1].split()
+            out[int(stat.split("/")[4])] = (comm, int(st[11]) + int(st[12]), int(st[36]))
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def top_tasks(before, after, n=6):
+    """The `n` tasks that ran most between two `task_ticks`: comm, ticks,
+    last CPU."""
+    d = [(after[t][0], after[t][1] - before.get(t, (None, 0))[1], after[t][2]) for t in after]
+    return [list(x) for x in sorted(d, key=lambda x: -x[1])[:n] if x[1] > 0]
+
+
+def thread_sleeps(pids):
+    """Voluntary context switches (sleeps, /proc/PID/status) of `pids`."""
+    sleeps = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/status" % pid) as f:
+                m = re.search(r"^voluntary_ctxt_switches:\s*(\d+)", f.read(), re.M)
+            sleeps += int(m.group(1)) if m else 0
+        except OSError:
+            continue
+    return sleeps
+
+
 def qdisc_stats(ns, dev):
     j = json.loads(nsh(ns, ["tc", "-s", "-j", "qdisc", "show", "dev", dev]))
     root = [q for q in j if q.get("root")] or j
@@ -931,6 +999,7 @@ class Bench:
                 pinned.append(pid)
             yield last
         finally:
+            self.state[kind].pop("consumer_threads", None)
             for pid in pinned:
                 try:
                     os.sched_setaffinity(pid, range(ncpu))
@@ -1027,6 +1096,7 @@ class Bench:
                     os.sched_setaffinity(pid, {cpu})
                     pinned.append(pid)
                 self.slow_filters(kind, True)
+                self.state[kind]["consumer_threads"] = threads["b2"]
                 yield ["-A", "0", "-w", "4M"]
         finally:
             for pid in pinned:
@@ -1081,19 +1151,16 @@ class Bench:
             extra["ending"]["restore_s"] = round(time.time() - t, 2)
             return metrics, extra
 
-    def _slow(self, kind, root):
-        """Ping RTTs from b1 to b2 (ping on CPU 0) while pktgen floods b1's
-        root qdisc `root` (queue_xmit, 1400-byte frames to a foreign MAC, so
-        b2 drops each after its ingress; a producer that never waits, on
-        CPU 0): the consumer sets the rate. The bulk figure is what b2's
-        consumer took (b2's rx_packets per second); the queue evidence
-        is sampled during the ping (`QueueEvidence`)."""
+    @contextlib.contextmanager
+    def slow_flood(self, kind):
+        """pktgen floods b1's root qdisc from CPU 0 (queue_xmit, 1400-byte
+        frames to a foreign MAC, so b2 drops each after its ingress; a
+        producer that never waits) for the body, after 0.8 s to fill the
+        queues. Yields a dict that gets how long each step of the ending
+        took."""
         a = ns_a(kind)
-        secs = self.cfg["slow_s"]
-        self.set_root(kind, root)
-        pin = lambda: os.sched_setaffinity(0, {0})  # noqa: E731
-        s0 = self.snapshot(kind)
         err = []
+        tail = {}
         with netns(a):
             pg_ctrl("reset")
             pg_thread(0, "rem_device_all")
@@ -1105,24 +1172,11 @@ class Bench:
             # The thread inherits this netns (pgctrl acts on the writer's).
             starter = threading.Thread(target=lambda: self._try(err, pg_ctrl, "start"))
             starter.start()
-        ev = None
         try:
             time.sleep(0.8)  # let the flood fill the queues
-            q0 = qdisc_stats(a, "b1")
-            ev = QueueEvidence(self, kind, pin)
-            x0 = net_tx_per_cpu()
-            r0, t0 = link_stats(ns_b(kind), "b2")["rx_packets"], time.time()
-            out = ping_probe_run(self.cfg, a, secs, ev, pin)
-            r1, t1 = link_stats(ns_b(kind), "b2")["rx_packets"], time.time()
-            x1 = net_tx_per_cpu()
-            q = qdisc_stats(a, "b1")
+            yield tail
         finally:
-            # How long each step of the ending takes (the flood keeps
-            # running until pktgen's thread stops).
-            tail = {}
-            t = time.time()
-            evidence = ev.finish() if ev else {}
-            tail["evidence_s"] = round(time.time() - t, 2)
+            # The flood keeps running until pktgen's thread stops.
             with netns(a):
                 t = time.time()
                 pg_ctrl("stop")
@@ -1135,6 +1189,38 @@ class Bench:
                 tail["pktgen_reset_s"] = round(time.time() - t, 2)
         if err:
             raise err[0]
+
+    def _slow(self, kind, root):
+        """Ping RTTs from b1 to b2 (ping on CPU 0) while pktgen floods b1's
+        root qdisc `root` (queue_xmit, 1400-byte frames to a foreign MAC, so
+        b2 drops each after its ingress; a producer that never waits, on
+        CPU 0): the consumer sets the rate. The bulk figure is what b2's
+        consumer took (b2's rx_packets per second); the queue evidence
+        is sampled during the ping (`QueueEvidence`)."""
+        a = ns_a(kind)
+        secs = self.cfg["slow_s"]
+        self.set_root(kind, root)
+        pin = lambda: os.sched_setaffinity(0, {0})  # noqa: E731
+        s0 = self.snapshot(kind)
+        # What the other pair's last run left in its root qdisc: work its
+        # consumer may still be doing during this run.
+        others = {k: qdisc_stats(ns_a(k), "b1").get("backlog") for k in PAIRS if k != kind}
+        ev = None
+        with self.slow_flood(kind) as tail:
+            try:
+                q0 = qdisc_stats(a, "b1")
+                ev = QueueEvidence(self, kind, pin)
+                consumer = self.state[kind].get("consumer_threads", [])
+                x0, i0, k0, c0 = net_tx_per_cpu(), cpu_ticks(), task_ticks(), thread_sleeps(consumer)
+                r0, t0 = link_stats(ns_b(kind), "b2")["rx_packets"], time.time()
+                out = ping_probe_run(self.cfg, a, secs, ev, pin)
+                r1, t1 = link_stats(ns_b(kind), "b2")["rx_packets"], time.time()
+                x1, i1, k1, c1 = net_tx_per_cpu(), cpu_ticks(), task_ticks(), thread_sleeps(consumer)
+                q = qdisc_stats(a, "b1")
+            finally:
+                t = time.time()
+                evidence = ev.finish() if ev else {}
+                tail["evidence_s"] = round(time.time() - t, 2)
         time.sleep(0.2)
         extra = self.snap_extra(kind, s0, self.snapshot(kind))
         extra["ending"] = tail
@@ -1152,7 +1238,15 @@ class Bench:
                       # woken queue's qdisc run on the consumer's CPU is
                       # work taken from the consumer.
                       "net_tx_per_cpu_during_ping": [n1 - n0 for n0, n1 in zip(x0, x1)],
-                      "consumer_rx_packets_during_ping": r1 - r0})
+                      "consumer_rx_packets_during_ping": r1 - r0,
+                      "other_pairs_backlog_bytes_at_start": others,
+                      # Whether the consumer ever waited for packets (its
+                      # CPU idle, its NAPI thread asleep) and what else
+                      # took CPU time during the ping.
+                      "cpu_pct_during_ping": cpu_ticks_delta(i0, i1, t1 - t0),
+                      "top_tasks_during_ping": top_tasks(k0, k1),
+                      "consumer_thread_sleeps_during_ping": c1 - c0,
+                      "clocksource": clocksource()})
         return ({"p50_ms": pct(rtts, 50), "p99_ms": pct(rtts, 99),
                  "ping_loss_pct": 100.0 * (sent - got) / sent if sent else None,
                  "consumer_rx_pps": (r1 - r0) / (t1 - t0)}, extra)
@@ -1233,9 +1327,11 @@ class Bench:
 
     def alternate(self, workload, case_name, kinds, fn, case=None, after=None):
         """Warm-up rounds, then counted rounds; each round runs every device
-        once, in the same order (A B A B ...)."""
+        once, every second round in the reverse order (A B, B A, A B, ...),
+        so that no device always runs right after the other (whatever one
+        run leaves behind lands on both)."""
         for r in range(-self.cfg["warmup"], self.cfg["runs"]):
-            for kind in kinds:
+            for kind in (kinds if r % 2 == 0 else kinds[::-1]):
                 self.measure(workload, case_name, kind, r, fn, case)
         if after:
             for kind in kinds:
@@ -1269,6 +1365,9 @@ class Bench:
         try:
             for k in ALL:
                 self.setup(k)
+            if self.args.only == "slow":
+                self.profile_slow(outdir, snap)
+                return
             for label, size in (("64B", 60), ("1500B", 1514)):
                 for kind in ALL:
                     self.pktgen(kind, "start_xmit", size, 1)  # warm-up
@@ -1346,6 +1445,33 @@ class Bench:
             for k in ALL:
                 self.teardown(k)
 
+    def profile_slow(self, outdir, snap):
+        """`--profile --only slow`: the slow consumer (`slow_consumer`,
+        fq_codel root, the pktgen flood) on each pair, per packet the
+        consumer took. All CPUs are counted, so the flood's own work on
+        CPU 0 (enqueues and codel's drops) is in the totals; the
+        consumer's symbols (b2's poll, the stack, the tc filters, b1's
+        qdisc runs after a wake) are the ones to compare."""
+        secs = self.cfg["slow_s"]
+        for kind in PAIRS:
+            name = "%s-slow" % kind
+            with self.slow_consumer(kind):
+                self.set_root(kind, "fq_codel")
+                with self.slow_flood(kind):
+                    r0, t0 = link_stats(ns_b(kind), "b2")["rx_packets"], time.time()
+                    snap(name + "-0")
+                    time.sleep(secs)
+                    snap(name + "-1")
+                    r1, t1 = link_stats(ns_b(kind), "b2")["rx_packets"], time.time()
+            self.set_root(kind, None)
+            self.slow_filters(kind, False)
+            metrics = {"consumer_rx_pps": (r1 - r0) / (t1 - t0)}
+            with open(os.path.join(outdir, name + ".json"), "w") as f:
+                json.dump({"kind": kind, "size": "slow", "metrics": metrics,
+                           "workload": "slow consumer, fq_codel, pktgen flood",
+                           "extra": {"packets": r1 - r0}}, f, sort_keys=True)
+            self.say("profile slow %s: %s" % (kind, json.dumps(metrics)))
+
     def run(self):
         if self.args.profile:
             self.profile(self.args.profile)
@@ -1361,6 +1487,7 @@ class Bench:
                 self.setup(k)
             self.emit({"type": "meta", "kernel": os.uname().release, "guest_cpu_model": cpu,
                        "nproc": os.cpu_count(), "smoke": self.args.smoke, "config": self.cfg,
+                       "clocksource": clocksource(),
                        "queues": self.args.queues, "workloads": sel,
                        "device_defaults": self.defaults,
                        "pktgen": {"clone_skb": 0, "burst": 1, "thread": 0,
@@ -1434,7 +1561,7 @@ class Bench:
         finally:
             for k in ALL:
                 self.teardown(k)
-        self.emit({"type": "end", "elapsed_s": round(time.time() - self.t0, 1)})
+        self.emit({"type": "end", "elapsed_s": round(time.time() - self.t0, 1), "clocksource": clocksource()})
         self.say("done")
 
 

@@ -75,6 +75,13 @@ def packets(meta):
     return x["packets"] if "packets" in x else x["pktgen_pkts"]
 
 
+def pps(meta):
+    """The run's rate: pktgen's (or the UDP sender's) tx_pps, or what a
+    slow consumer took."""
+    m = meta["metrics"]
+    return m["tx_pps"] if "tx_pps" in m else m.get("consumer_rx_pps", 0.0)
+
+
 def workload(meta):
     return meta.get("workload", "pktgen start_xmit")
 
@@ -152,7 +159,7 @@ def main():
         lines.append("%-44s" % "(total)" + "".join(
             w % ("%.0f (%.0f)" % (t / max(p, 1), b / max(p, 1))) for _, p, _, t, b in cols))
         lines.append("%-44s" % "(pps, slowed by the counting)"
-                     + "".join(w % ("%.0f" % r[0]["metrics"]["tx_pps"]) for r in cols))
+                     + "".join(w % ("%.0f" % pps(r[0])) for r in cols))
         every = {}
         for _, p, syms, _, _ in cols:
             for s, (n, _) in syms.items():
