@@ -318,6 +318,29 @@ def cpu_ticks_delta(before, after, secs):
             for b, a in zip(before, after)]
 
 
+def irq_counts():
+    """Per CPU, the /proc/interrupts counts of the local timer (LOC),
+    rescheduling (RES), function-call (CAL) and TLB-shootdown (TLB) IPIs,
+    and of all device interrupts together (dev): under TCG each one is an
+    exit from translated code."""
+    out = None
+    with open("/proc/interrupts") as f:
+        ncpu = len(f.readline().split())
+        out = [{"LOC": 0, "RES": 0, "CAL": 0, "TLB": 0, "dev": 0} for _ in range(ncpu)]
+        for line in f:
+            name, *vals = line.split()
+            name = name.rstrip(":")
+            try:
+                counts = [int(v) for v in vals[:ncpu]]
+            except ValueError:
+                continue
+            key = name if name in ("LOC", "RES", "CAL", "TLB") else ("dev" if name.isdigit() else None)
+            if key:
+                for c, n in enumerate(counts):
+                    out[c][key] += n
+    return out
+
+
 def task_ticks():
     """utime + stime ticks, comm and last CPU of every task (threads of
     user processes included), by TID."""
@@ -1212,10 +1235,12 @@ class Bench:
                 ev = QueueEvidence(self, kind, pin)
                 consumer = self.state[kind].get("consumer_threads", [])
                 x0, i0, k0, c0 = net_tx_per_cpu(), cpu_ticks(), task_ticks(), thread_sleeps(consumer)
+                n0 = irq_counts()
                 r0, t0 = link_stats(ns_b(kind), "b2")["rx_packets"], time.time()
                 out = ping_probe_run(self.cfg, a, secs, ev, pin)
                 r1, t1 = link_stats(ns_b(kind), "b2")["rx_packets"], time.time()
                 x1, i1, k1, c1 = net_tx_per_cpu(), cpu_ticks(), task_ticks(), thread_sleeps(consumer)
+                n1 = irq_counts()
                 q = qdisc_stats(a, "b1")
             finally:
                 t = time.time()
@@ -1245,6 +1270,8 @@ class Bench:
                       # took CPU time during the ping.
                       "cpu_pct_during_ping": cpu_ticks_delta(i0, i1, t1 - t0),
                       "top_tasks_during_ping": top_tasks(k0, k1),
+                      "interrupts_per_cpu_during_ping": [{k: b[k] - a_[k] for k in b}
+                                                         for a_, b in zip(n0, n1)],
                       "consumer_thread_sleeps_during_ping": c1 - c0,
                       "clocksource": clocksource()})
         return ({"p50_ms": pct(rtts, 50), "p99_ms": pct(rtts, 99),
