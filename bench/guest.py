@@ -323,7 +323,6 @@ def irq_counts():
     rescheduling (RES), function-call (CAL) and TLB-shootdown (TLB) IPIs,
     and of all device interrupts together (dev): under TCG each one is an
     exit from translated code."""
-    out = None
     with open("/proc/interrupts") as f:
         ncpu = len(f.readline().split())
         out = [{"LOC": 0, "RES": 0, "CAL": 0, "TLB": 0, "dev": 0} for _ in range(ncpu)]
@@ -1022,7 +1021,6 @@ class Bench:
                 pinned.append(pid)
             yield last
         finally:
-            self.state[kind].pop("consumer_threads", None)
             for pid in pinned:
                 try:
                     os.sched_setaffinity(pid, range(ncpu))
@@ -1122,6 +1120,7 @@ class Bench:
                 self.state[kind]["consumer_threads"] = threads["b2"]
                 yield ["-A", "0", "-w", "4M"]
         finally:
+            self.state[kind].pop("consumer_threads", None)
             for pid in pinned:
                 try:
                     os.sched_setaffinity(pid, range(ncpu))
