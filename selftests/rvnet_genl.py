@@ -19,6 +19,7 @@ cli.py) with rvnet's spec.
       message, containing MSG if given
 """
 import ctypes
+import functools
 import ipaddress
 import json
 import os
@@ -28,6 +29,15 @@ import struct
 import subprocess
 import sys
 import time
+
+import yaml
+
+# The YNL library parses the spec with yaml.safe_load, PyYAML's pure-Python
+# parser; libyaml's (CSafeLoader, the same documents) where PyYAML has it.
+# Measured on the host: YnlFamily(rvnet.yaml) in 0.11 s against 0.20 s,
+# a cost every serve process (one per genl case) pays under TCG.
+if getattr(yaml, "CSafeLoader", None) is not None:
+    yaml.safe_load = functools.partial(yaml.load, Loader=yaml.CSafeLoader)
 
 KSFT_DIR = os.environ["KSFT_DIR"]
 sys.path.insert(0, os.path.join(KSFT_DIR, "../../net/ynl"))
