@@ -13,15 +13,47 @@ setup_mq() {
 	wait_lower_up $NS1 rv1
 }
 
-# udp_burst NS DST PORTS COUNT: COUNT datagrams to each of PORTS (many flows).
+# udp_burst NS DST PORTS COUNT [PROCS [SIZE [SECS]]]: COUNT datagrams of
+# SIZE bytes (64) to each of PORTS 20000.. (many flows), or with SECS, to
+# each of them in turn for SECS seconds; from PROCS senders at once (1),
+# each with its own socket. One python3 start, the other senders forked
+# from it: a python3 start costs 4-6 s on the debug kernel under TCG, and
+# the floods below took four starts each (the tx-usecs case twelve). Exits
+# non-zero if any sender failed.
 udp_burst() {
-	nsx "$1" python3 - "$2" "$3" "$4" <<'PY'
-import socket, sys
-dst, ports, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for i in range(count):
-    for p in range(ports):
-        s.sendto(b"x" * 64, (dst, 20000 + p))
+	nsx "$1" python3 - "$2" "$3" "$4" "${5:-1}" "${6:-64}" "${7:-0}" <<'PY'
+import os, socket, sys, time
+dst = sys.argv[1]
+ports, count, procs, size, secs = map(int, sys.argv[2:7])
+kids = []
+for _ in range(procs - 1):
+    pid = os.fork()
+    if pid == 0:
+        kids = None
+        break
+    kids.append(pid)
+rc = 0
+try:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    data = b"x" * size
+    if secs:
+        end = time.monotonic() + secs
+        while time.monotonic() < end:
+            for p in range(ports):
+                s.sendto(data, (dst, 20000 + p))
+    else:
+        for i in range(count):
+            for p in range(ports):
+                s.sendto(data, (dst, 20000 + p))
+except OSError as e:
+    print(f"udp_burst: {e}", file=sys.stderr)
+    rc = 1
+if kids is None:
+    os._exit(rc)
+for pid in kids:
+    if os.waitpid(pid, 0)[1] != 0:
+        rc = 1
+sys.exit(rc)
 PY
 }
 
@@ -175,7 +207,7 @@ t_backpressure_bql() {
 	# the qdisc's backlog is sampled while they run.
 	local j out peak=0 requeues=0 qdrops=0
 	local re='dropped ([0-9]+),.*backlog [0-9]+b ([0-9]+)p requeues ([0-9]+)'
-	for j in 1 2 3 4; do udp_burst $NS1 10.23.0.2 8 200 & done
+	udp_burst $NS1 10.23.0.2 8 200 4 &
 	while [ -n "$(jobs -r)" ]; do
 		out=$(tc -n $NS1 -s qdisc show dev rv1)
 		out=${out//$'\n'/ }
@@ -224,18 +256,8 @@ t_bql_bounded() {
 	setup_mq 1 rvnet quiet
 	tc -n $NS1 qdisc replace dev rv1 root fq_codel
 	nsx $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null
-	local j
-	for j in 1 2 3 4; do
-		nsenter --net=/run/netns/$NS1 python3 - 10.23.0.2 <<-'PY' &
-		import socket, sys, time
-		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-		end = time.time() + 4
-		while time.time() < end:
-		    for p in range(16):
-		        s.sendto(b"x" * 1400, (sys.argv[1], 20000 + p))
-		PY
-	done
-	wait
+	# Four senders of 1400-B datagrams to 16 ports for 4 s.
+	udp_burst $NS1 10.23.0.2 16 0 4 1400 4
 	local lim sent ring cap
 	lim=$(ip netns exec $NS1 cat /sys/class/net/rv1/queues/tx-0/byte_queue_limits/limit)
 	ethtool_stats $NS1 rv1
@@ -303,7 +325,7 @@ t_tx_usecs() {
 	# Room for every datagram in the qdisc (a full one refuses sends).
 	tc -n $NS1 qdisc replace dev rv1 root pfifo limit 100000
 	nsx $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null || fail "no ping"
-	local usecs p0 c0 p1 c1 j pace=0 round
+	local usecs p0 c0 p1 c1 pace=0 round
 	for round in off below above; do
 		case $round in
 		off) usecs=0 ;;
@@ -319,8 +341,7 @@ t_tx_usecs() {
 		nsx $NS1 ethtool -C rv1 tx-usecs $usecs || fail "-C tx-usecs $usecs failed"
 		ethtool_stats $NS2 rv2
 		p0=${ES[rx0_packets]} c0=${ES[rx0_bql_completions]}
-		for j in 1 2 3 4; do udp_burst $NS1 10.23.0.2 8 100 & done
-		wait
+		udp_burst $NS1 10.23.0.2 8 100 4
 		sleep 0.5
 		ethtool_stats $NS2 rv2
 		p1=${ES[rx0_packets]} c1=${ES[rx0_bql_completions]} pace=${ES[rx0_pace_ns]:-0}
