@@ -205,7 +205,7 @@ t_backpressure_bql() {
 	nsx $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null
 	# Several senders flood a 16-slot ring faster than one NAPI drains it;
 	# the qdisc's backlog is sampled while they run.
-	local j out peak=0 requeues=0 qdrops=0
+	local out peak=0 requeues=0 qdrops=0
 	local re='dropped ([0-9]+),.*backlog [0-9]+b ([0-9]+)p requeues ([0-9]+)'
 	udp_burst $NS1 10.23.0.2 8 200 4 &
 	while [ -n "$(jobs -r)" ]; do
