@@ -286,6 +286,20 @@ def net_tx_per_cpu():
     return []
 
 
+def mark(line):
+    """A line for bench/hostthreads.py on the host (RVNET_BENCH_MARKS, a
+    file in the directory the guest shares with the host): the host stamps
+    it with its own clock when it appears, so the host's per-thread CPU
+    times of QEMU can be matched to a window without trusting the guest's
+    clock under TCG."""
+    path = os.environ.get("RVNET_BENCH_MARKS")
+    if path:
+        with open(path, "a") as f:
+            f.write(line + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+
 def clocksource():
     """The clocksource the guest's timekeeping reads now (the watchdog
     may switch it from the TSC to an emulated HPET during a boot, which
@@ -1236,7 +1250,9 @@ class Bench:
                 x0, i0, k0, c0 = net_tx_per_cpu(), cpu_ticks(), task_ticks(), thread_sleeps(consumer)
                 n0 = irq_counts()
                 r0, t0 = link_stats(ns_b(kind), "b2")["rx_packets"], time.time()
+                mark("start slow %s %s" % (kind, root))
                 out = ping_probe_run(self.cfg, a, secs, ev, pin)
+                mark("end slow %s %s" % (kind, root))
                 r1, t1 = link_stats(ns_b(kind), "b2")["rx_packets"], time.time()
                 x1, i1, k1, c1 = net_tx_per_cpu(), cpu_ticks(), task_ticks(), thread_sleeps(consumer)
                 n1 = irq_counts()

@@ -19,6 +19,12 @@
  * which tells the guest the snapshot is complete. Two snapshots around a
  * workload, subtracted, are its profile (bench/tcgprof/report.py).
  *
+ * With percpu=1 the counts are kept per vCPU as well (a line then ends in
+ * one instruction count per vCPU, up to MAX_VCPUS): which CPU executed what.
+ * That takes a callback into the plugin at every block instead of the
+ * inline adds (the guest runs several times slower), so it is only for
+ * the per-CPU question (`bench/run --profile --percpu`).
+ *
  * The plugin API is QEMU's (include/qemu/qemu-plugin.h, API version 1 as in
  * QEMU 7.2); only the few calls used here are declared.
  */
@@ -37,12 +43,18 @@ enum qemu_plugin_op { QEMU_PLUGIN_INLINE_ADD_U64 = 0 };
 typedef void (*qemu_plugin_vcpu_tb_trans_cb_t)(qemu_plugin_id_t id,
 					       struct qemu_plugin_tb *tb);
 typedef void (*qemu_plugin_udata_cb_t)(qemu_plugin_id_t id, void *userdata);
+typedef void (*qemu_plugin_vcpu_udata_cb_t)(unsigned int vcpu_index, void *userdata);
+enum qemu_plugin_cb_flags { QEMU_PLUGIN_CB_NO_REGS = 0 };
 
 void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id,
 					   qemu_plugin_vcpu_tb_trans_cb_t cb);
 void qemu_plugin_register_vcpu_tb_exec_inline(struct qemu_plugin_tb *tb,
 					      enum qemu_plugin_op op,
 					      void *ptr, uint64_t imm);
+void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb,
+					  qemu_plugin_vcpu_udata_cb_t cb,
+					  enum qemu_plugin_cb_flags flags,
+					  void *userdata);
 void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id,
 				    qemu_plugin_udata_cb_t cb, void *userdata);
 size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
@@ -51,12 +63,17 @@ uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
 __attribute__((visibility("default"))) int qemu_plugin_version = 1;
 
 #define SLOTS (1u << 21)	/* blocks; a booted kernel translates ~10^5 */
+#define MAX_VCPUS 4
 
 struct block {
 	uint64_t vaddr;
 	uint64_t insns;		/* bumped by translated code, racy by design */
 	uint64_t execs;		/* times the block ran, likewise */
+	uint64_t n;		/* the block's instructions (percpu) */
+	uint64_t cpu_insns[MAX_VCPUS];	/* percpu: each vCPU's own slot */
 };
+
+static int percpu;
 
 static struct block *table;
 static unsigned int used;
@@ -87,6 +104,18 @@ static struct block *slot_for(uint64_t vaddr)
 	return NULL;
 }
 
+/* percpu: each vCPU thread adds to its own slot; the totals race as the
+ * inline adds do. */
+static void exec_cb(unsigned int vcpu, void *udata)
+{
+	struct block *b = udata;
+
+	b->insns += b->n;
+	b->execs++;
+	if (vcpu < MAX_VCPUS)
+		b->cpu_insns[vcpu] += b->n;
+}
+
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	uint64_t vaddr = qemu_plugin_tb_vaddr(tb);
@@ -101,6 +130,11 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	pthread_mutex_unlock(&lock);
 	if (!b)
 		return;
+	if (percpu) {
+		b->n = n;
+		qemu_plugin_register_vcpu_tb_exec_cb(tb, exec_cb, QEMU_PLUGIN_CB_NO_REGS, b);
+		return;
+	}
 	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
 						 &b->insns, n);
 	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
@@ -118,13 +152,19 @@ static int snapshot(const char *label)
 	if (!f)
 		return -errno;
 	pthread_mutex_lock(&lock);
-	fprintf(f, "# insnprof blocks=%u lost=%lu\n", used, lost);
-	for (unsigned int i = 0; i < SLOTS; i++)
-		if (table[i].insns)
-			fprintf(f, "%llx %llu %llu\n",
-				(unsigned long long)table[i].vaddr,
-				(unsigned long long)table[i].insns,
-				(unsigned long long)table[i].execs);
+	fprintf(f, "# insnprof blocks=%u lost=%lu percpu=%d\n", used, lost,
+		percpu ? MAX_VCPUS : 0);
+	for (unsigned int i = 0; i < SLOTS; i++) {
+		if (!table[i].insns)
+			continue;
+		fprintf(f, "%llx %llu %llu",
+			(unsigned long long)table[i].vaddr,
+			(unsigned long long)table[i].insns,
+			(unsigned long long)table[i].execs);
+		for (int c = 0; percpu && c < MAX_VCPUS; c++)
+			fprintf(f, " %llu", (unsigned long long)table[i].cpu_insns[c]);
+		fputc('\n', f);
+	}
 	pthread_mutex_unlock(&lock);
 	if (fclose(f))
 		return -errno;
@@ -174,6 +214,8 @@ int qemu_plugin_install(qemu_plugin_id_t id, const void *info,
 	for (int i = 0; i < argc; i++)
 		if (!strncmp(argv[i], "dir=", 4))
 			snprintf(dir, sizeof(dir), "%s", argv[i] + 4);
+		else if (!strcmp(argv[i], "percpu=1"))
+			percpu = 1;
 	if (!dir[0]) {
 		fprintf(stderr, "insnprof: needs dir=DIRECTORY\n");
 		return -1;

@@ -41,14 +41,42 @@ def load_syms(path):
 
 
 def load_prof(path):
-    counts = {}
+    """{block address: (instructions, executions)}; with insnprof's
+    percpu=1 also each vCPU's instructions, in load_prof.percpu[path]."""
+    counts, cpus = {}, {}
     with open(path) as f:
         for line in f:
             if line.startswith("#"):
                 continue
-            a, n, e = line.split()
+            a, n, e, *c = line.split()
             counts[int(a, 16)] = (int(n), int(e))
+            if c:
+                cpus[int(a, 16)] = [int(x) for x in c]
+    load_prof.percpu[path] = cpus
     return counts
+
+
+load_prof.percpu = {}
+
+
+def by_symbol_cpu(before, after, addrs, names):
+    """Per vCPU: {symbol: instructions} for each vCPU, from percpu profiles
+    (the dicts load_prof keeps in load_prof.percpu)."""
+    if not after:
+        return []
+    ncpu = len(next(iter(after.values())))
+    out = [dict() for _ in range(ncpu)]
+    for a, c in after.items():
+        c0 = before.get(a, [0] * ncpu)
+        i = bisect.bisect_right(addrs, a) - 1
+        name = names[i] if i >= 0 and a - addrs[i] < (1 << 20) else "[user or unknown]"
+        if a < (1 << 47):
+            name = "[user]"
+        for k in range(ncpu):
+            d = c[k] - c0[k]
+            if d > 0:
+                out[k][name] = out[k].get(name, 0) + d
+    return out
 
 
 def by_symbol(before, after, addrs, names):
@@ -86,6 +114,35 @@ def workload(meta):
     return meta.get("workload", "pktgen start_xmit")
 
 
+def percpu_compare(percpu_runs, top, outdir):
+    """Each vCPU's instructions per packet, the runs side by side, and the
+    symbols that ran most on each vCPU (insnprof percpu=1)."""
+    names = sorted(percpu_runs)
+    w = "%%%ds" % max(16, max(len(n) for n in names) + 2)
+    ncpu = max(len(c) for _, c in percpu_runs.values())
+    lines = []
+    for k in range(ncpu):
+        cols = [(p, c[k] if k < len(c) else {}) for p, c in (percpu_runs[n] for n in names)]
+        if not any(sum(c.values()) for _, c in cols):
+            continue
+        lines.append("# vCPU %d: guest instructions per packet" % k)
+        lines.append("%-44s" % "symbol" + "".join(w % n for n in names))
+        lines.append("%-44s" % "(total on this vCPU)" + "".join(
+            w % ("%.0f" % (sum(c.values()) / max(p, 1))) for p, c in cols))
+        every = {}
+        for p, c in cols:
+            for s, n in c.items():
+                every[s] = max(every.get(s, 0), n / max(p, 1))
+        for s, _ in sorted(every.items(), key=lambda kv: -kv[1])[:top]:
+            lines.append("%-44s" % s[-44:] + "".join(
+                w % ("%.1f" % (c.get(s, 0) / max(p, 1))) for p, c in cols))
+        lines.append("")
+    text = "\n".join(lines)
+    with open(os.path.join(outdir, "compare-percpu.txt"), "w") as f:
+        f.write(text)
+    return text
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("dir")
@@ -112,7 +169,7 @@ def main():
                 print("%-60s +0x%-6x %8.1f %8.2f" % (names[i][-60:], a - addrs[i], d / max(pkts, 1),
                                                      de / max(pkts, 1)))
         return
-    runs = {}
+    runs, percpu_runs = {}, {}
     for fn in sorted(os.listdir(args.dir)):
         if not fn.endswith(".json"):
             continue
@@ -124,11 +181,14 @@ def main():
         # symbols (the module's code moved).
         own = os.path.join(args.dir, name + ".kallsyms")
         a_n = load_syms(own) if os.path.exists(own) else (addrs, names)
-        syms = by_symbol(load_prof(os.path.join(args.dir, name + "-0.prof")),
-                         load_prof(os.path.join(args.dir, name + "-1.prof")), *a_n)
+        p0, p1 = (os.path.join(args.dir, name + "-%d.prof" % i) for i in (0, 1))
+        syms = by_symbol(load_prof(p0), load_prof(p1), *a_n)
+        cpu_syms = by_symbol_cpu(load_prof.percpu[p0], load_prof.percpu[p1], *a_n)
         total = sum(n for n, _ in syms.values())
         blocks = sum(e for _, e in syms.values())
         runs[name] = (meta, pkts, syms, total, blocks)
+        if cpu_syms:
+            percpu_runs[name] = (pkts, cpu_syms)
         with open(os.path.join(args.dir, name + ".txt"), "w") as f:
             f.write("# %s %s on %s: %d packets, %s\n"
                     % (workload(meta), meta["size"], meta["kind"], pkts, json.dumps(meta["metrics"])))
@@ -140,6 +200,8 @@ def main():
                     break
                 f.write("%12.1f %6.1f%% %12.2f  %s\n" % (n / max(pkts, 1), 100.0 * n / total,
                                                        e / max(pkts, 1), s))
+    if percpu_runs:
+        print(percpu_compare(percpu_runs, args.top, args.dir))
     sizes = sorted({r[0]["size"].split("+")[0] for r in runs.values()})
     tables = [(size, [k for k in ("dummy", "veth", "rvnet") if "%s-%s" % (k, size) in runs])
               for size in sizes]
