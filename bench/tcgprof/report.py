@@ -68,15 +68,20 @@ def by_symbol_cpu(before, after, addrs, names):
     out = [dict() for _ in range(ncpu)]
     for a, c in after.items():
         c0 = before.get(a, [0] * ncpu)
-        i = bisect.bisect_right(addrs, a) - 1
-        name = names[i] if i >= 0 and a - addrs[i] < (1 << 20) else "[user or unknown]"
-        if a < (1 << 47):
-            name = "[user]"
+        name = sym_name(a, addrs, names)
         for k in range(ncpu):
             d = c[k] - c0[k]
             if d > 0:
                 out[k][name] = out[k].get(name, 0) + d
     return out
+
+
+def sym_name(a, addrs, names):
+    """The symbol a block address belongs to."""
+    if a < (1 << 47):
+        return "[user]"
+    i = bisect.bisect_right(addrs, a) - 1
+    return names[i] if i >= 0 and a - addrs[i] < (1 << 20) else "[user or unknown]"
 
 
 def by_symbol(before, after, addrs, names):
@@ -86,10 +91,7 @@ def by_symbol(before, after, addrs, names):
         d, de = n - n0, e - e0
         if d <= 0:
             continue
-        i = bisect.bisect_right(addrs, a) - 1
-        name = names[i] if i >= 0 and a - addrs[i] < (1 << 20) else "[user or unknown]"
-        if a < (1 << 47):
-            name = "[user]"
+        name = sym_name(a, addrs, names)
         o = out.setdefault(name, [0, 0])
         o[0] += d
         o[1] += de
