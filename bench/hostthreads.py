@@ -18,6 +18,7 @@ the change of the counters of the monitor's `info jit` in the window
 (translations, TB flushes and invalidations, TLB flushes). Also written as
 JSON lines to FILE. The exit status is CMD's.
 """
+import argparse
 import json
 import os
 import re
@@ -64,16 +65,18 @@ def info_jit(sock):
         s = socket.socket(socket.AF_UNIX)
         s.settimeout(5)
         s.connect(sock)
-        buf = b""
-        while not buf.endswith(b"(qemu) "):
-            buf += s.recv(65536)
+        def until_prompt():
+            buf = b""
+            while not buf.endswith(b"(qemu) "):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                buf += chunk
+            return buf
+
+        until_prompt()  # the greeting
         s.sendall(b"info jit\n")
-        buf = b""
-        while not buf.endswith(b"(qemu) "):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            buf += chunk
+        buf = until_prompt()
         s.close()
     except OSError:
         return {}
@@ -86,17 +89,17 @@ def info_jit(sock):
 
 
 def main():
-    args = sys.argv[1:]
-    if "--" not in args or not args[0] or args[0] == "--":
-        sys.exit(__doc__)
-    marks = args[0]
-    outf = None
-    if "--out" in args[:args.index("--")]:
-        outf = open(args[args.index("--out") + 1], "w")
-    mon = None
-    if "--monitor" in args[:args.index("--")]:
-        mon = args[args.index("--monitor") + 1]
-    cmd = args[args.index("--") + 1:]
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("marks")
+    ap.add_argument("--out")
+    ap.add_argument("--monitor")
+    argv = sys.argv[1:]
+    if "--" not in argv or argv.index("--") == len(argv) - 1:
+        ap.error("no command after --")
+    args = ap.parse_args(argv[:argv.index("--")])
+    cmd = argv[argv.index("--") + 1:]
+    marks, mon = args.marks, args.monitor
+    outf = open(args.out, "w") if args.out else None
     open(marks, "w").close()
     proc = subprocess.Popen(cmd)
     seen = 0
