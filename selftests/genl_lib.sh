@@ -50,7 +50,36 @@ ynl_raw() {
 
 # Hex of an IPv4 address, as YNL takes binary attributes.
 h4() { local IFS=.; set -- $1; printf '%02x%02x%02x%02x' "$1" "$2" "$3" "$4"; }
-h6() { python3 -c 'import ipaddress,sys; print(ipaddress.ip_address(sys.argv[1]).packed.hex())' "$1"; }
+# Hex of an IPv6 address (hex groups, at most one "::"; no dotted quad):
+# in bash, as a python3 start costs seconds on the debug kernel.
+h6() {
+	local a=${1,,} g n i
+	local -a h=() t=() all=()
+	# read -a drops a trailing empty field: a lone ':' at either end is
+	# refused here.
+	if [[ $a == :[!:]* || $a == *[!:]: ]]; then
+		echo "h6: bad address $1" >&2
+		return 1
+	fi
+	if [[ $a == *::* ]]; then
+		[ -z "${a%%::*}" ] || IFS=: read -ra h <<<"${a%%::*}"
+		[ -z "${a#*::}" ] || IFS=: read -ra t <<<"${a#*::}"
+		n=$((8 - ${#h[@]} - ${#t[@]}))
+	else
+		IFS=: read -ra h <<<"$a"
+		n=0
+		[ ${#h[@]} = 8 ] || n=-1
+	fi
+	[ $n -ge 0 ] && { [ $n -gt 0 ] || [[ $a != *::* ]]; } || { echo "h6: bad address $1" >&2; return 1; }
+	all=("${h[@]}")
+	for ((i = 0; i < n; i++)); do all+=(0); done
+	all+=("${t[@]}")
+	for g in "${all[@]}"; do
+		[[ $g =~ ^[0-9a-f]{1,4}$ ]] || { echo "h6: bad address $1" >&2; return 1; }
+		printf '%04x' $((16#$g))
+	done
+	echo
+}
 ifindex() { ip netns exec "$1" cat "/sys/class/net/$2/ifindex"; }
 
 # jget JSON KEY: one field of a JSON object.

@@ -20,41 +20,79 @@ setup_mq() {
 # from it: a python3 start costs 4-6 s on the debug kernel under TCG, and
 # the floods below took four starts each (the tx-usecs case twelve). Exits
 # non-zero if any sender failed.
-udp_burst() {
-	nsx "$1" python3 - "$2" "$3" "$4" "${5:-1}" "${6:-64}" "${7:-0}" <<'PY'
+#
+# With --serve, the same sender stays up in NS and sends a burst each time
+# a line "PORTS COUNT PROCS SIZE SECS" reaches its standard input, then
+# answers "ok" (or the error): a case that floods several times pays one
+# start (bursts_start, burst_go, burst_wait below).
+UDP_BURST_PY='
 import os, socket, sys, time
-dst = sys.argv[1]
-ports, count, procs, size, secs = map(int, sys.argv[2:7])
-kids = []
-for _ in range(procs - 1):
-    pid = os.fork()
-    if pid == 0:
-        kids = None
-        break
-    kids.append(pid)
-rc = 0
-try:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    data = b"x" * size
-    if secs:
-        end = time.monotonic() + secs
-        while time.monotonic() < end:
-            for p in range(ports):
-                s.sendto(data, (dst, 20000 + p))
-    else:
-        for i in range(count):
-            for p in range(ports):
-                s.sendto(data, (dst, 20000 + p))
-except OSError as e:
-    print(f"udp_burst: {e}", file=sys.stderr)
-    rc = 1
-if kids is None:
-    os._exit(rc)
-for pid in kids:
-    if os.waitpid(pid, 0)[1] != 0:
-        rc = 1
-sys.exit(rc)
-PY
+
+def burst(dst, ports, count, procs, size, secs):
+    kids = []
+    for _ in range(procs - 1):
+        pid = os.fork()
+        if pid == 0:
+            kids = None
+            break
+        kids.append(pid)
+    err = None
+    try:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        data = b"x" * size
+        if secs:
+            end = time.monotonic() + secs
+            while time.monotonic() < end:
+                for p in range(ports):
+                    s.sendto(data, (dst, 20000 + p))
+        else:
+            for i in range(count):
+                for p in range(ports):
+                    s.sendto(data, (dst, 20000 + p))
+        s.close()
+    except OSError as e:
+        err = f"udp_burst: {e}"
+    if kids is None:
+        if err:
+            print(err, file=sys.stderr)
+        os._exit(1 if err else 0)
+    for pid in kids:
+        if os.waitpid(pid, 0)[1] != 0:
+            err = err or "udp_burst: a forked sender failed"
+    return err
+
+if sys.argv[1] == "--serve":
+    for line in sys.stdin:
+        err = burst(sys.argv[2], *map(int, line.split()))
+        print(err or "ok", flush=True)
+else:
+    err = burst(sys.argv[1], *map(int, sys.argv[2:7]))
+    if err:
+        print(err, file=sys.stderr)
+    sys.exit(1 if err else 0)
+'
+udp_burst() {
+	nsx "$1" python3 -c "$UDP_BURST_PY" "$2" "$3" "$4" "${5:-1}" "${6:-64}" "${7:-0}"
+}
+
+# bursts_start NS DST: the --serve sender of udp_burst, a coprocess of the
+# case (it ends with the case's shell). burst_go PORTS COUNT [PROCS [SIZE
+# [SECS]]] starts a burst, burst_wait waits for its end and fails on its
+# error; burst is both.
+bursts_start() {
+	coproc BURSTS { exec nsenter --net="/run/netns/$1" python3 -c "$UDP_BURST_PY" --serve "$2"; }
+}
+burst_go() {
+	echo "$1 $2 ${3:-1} ${4:-64} ${5:-0}" >&"${BURSTS[1]}"
+}
+burst_wait() {
+	local ans
+	IFS= read -r ans <&"${BURSTS[0]}" || fail "the burst sender ended"
+	[ "$ans" = ok ] || fail "$ans"
+}
+burst() {
+	burst_go "$@"
+	burst_wait
 }
 
 t_ethtool_info() {
@@ -131,13 +169,15 @@ t_channels() {
 	local kind=${1:-rvnet}
 	setup_mq 4 "$kind" quiet
 	local err step
+	# One sender for the case: a burst runs while each -L applies.
+	bursts_start $NS1 10.23.0.2
 	for step in "rv2 rx 2" "rv1 tx 2" "rv2 rx 1" "rv1 tx 3 rx 3" "rv2 rx 4"; do
-		udp_burst $NS1 10.23.0.2 16 40 &
+		burst_go 16 40
 		set -- $step
 		local ns=$NS1
 		[ "$1" = rv2 ] && ns=$NS2
 		nsx $ns ethtool -L "$@" || fail "-L $step failed while up"
-		wait
+		burst_wait
 		[ "$(queue_dirs $ns "$1" "$2")" = "$3" ] || fail "after -L $step: sysfs $2 queues != $3"
 	done
 	nsx $NS1 ethtool -l rv1 | grep -A4 'Current' | grep -q 'RX:[[:space:]]*3' || fail "rv1 rx not 3"
@@ -150,7 +190,7 @@ t_channels() {
 	ip -n $NS1 link set rv1 down
 	ip -n $NS1 link set rv1 up
 	wait_lower_up $NS1 rv1
-	udp_burst $NS1 10.23.0.2 16 20
+	burst 16 20
 	nsx $NS1 ping -c 2 -W 2 10.23.0.2 >/dev/null || fail "no traffic after -L"
 	local tx rx i
 	for i in 1 2 3 4 5 6 7 8 9 10; do
@@ -325,6 +365,7 @@ t_tx_usecs() {
 	# Room for every datagram in the qdisc (a full one refuses sends).
 	tc -n $NS1 qdisc replace dev rv1 root pfifo limit 100000
 	nsx $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null || fail "no ping"
+	bursts_start $NS1 10.23.0.2
 	local usecs p0 c0 p1 c1 pace=0 round
 	for round in off below above; do
 		case $round in
@@ -341,7 +382,7 @@ t_tx_usecs() {
 		nsx $NS1 ethtool -C rv1 tx-usecs $usecs || fail "-C tx-usecs $usecs failed"
 		ethtool_stats $NS2 rv2
 		p0=${ES[rx0_packets]} c0=${ES[rx0_bql_completions]}
-		udp_burst $NS1 10.23.0.2 8 100 4
+		burst 8 100 4
 		sleep 0.5
 		ethtool_stats $NS2 rv2
 		p1=${ES[rx0_packets]} c1=${ES[rx0_bql_completions]} pace=${ES[rx0_pace_ns]:-0}
