@@ -108,15 +108,29 @@ estats() {
 # no limit, or until $STOP exists), on CPU if given, never blocking (a
 # stuck queue must not hang the case). Prints how many were sent and the
 # errno of every failed sendto, counted.
+#
+# floods NS DST OUT "SECONDS PORTS SIZE [COUNT [CPU]]" [OUT "..."]...:
+# several such floods at once from one python3 start (the others forked
+# from it; a python3 start costs seconds on the debug kernel), each
+# writing its report to its OUT file. Exits non-zero if one failed.
 STOP=$TMPD/stop
 export STOP
-flood() {
+floods() {
 	nsx "$1" python3 - "${@:2}" <<-'PY'
 	import errno, os, socket, sys, time
-	dst, secs, ports, size = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-	count = int(sys.argv[5]) if len(sys.argv) > 5 and int(sys.argv[5]) else 1 << 62
-	if len(sys.argv) > 6:
-	    os.sched_setaffinity(0, {int(sys.argv[6])})
+	dst, specs = sys.argv[1], sys.argv[2:]
+	mine, kids = specs[:2], []
+	for i in range(2, len(specs), 2):
+	    pid = os.fork()
+	    if pid == 0:
+	        mine, kids = specs[i:i + 2], None
+	        break
+	    kids.append(pid)
+	out, a = mine[0], mine[1].split()
+	secs, ports, size = float(a[0]), int(a[1]), int(a[2])
+	count = int(a[3]) if len(a) > 3 and int(a[3]) else 1 << 62
+	if len(a) > 4:
+	    os.sched_setaffinity(0, {int(a[4])})
 	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 	s.setsockopt(socket.SOL_SOCKET, 32, 4 << 20)  # SO_SNDBUFFORCE
 	data = b"x" * size
@@ -132,8 +146,24 @@ flood() {
 	            errs[n] = errs.get(n, 0) + 1
 	            if e.errno == errno.EAGAIN:
 	                time.sleep(0.001)
-	print("sent %d, errors %s" % (sent, " ".join("%s x%d" % e for e in sorted(errs.items())) or "none"))
+	rep = "sent %d, errors %s\n" % (sent, " ".join("%s x%d" % e for e in sorted(errs.items())) or "none")
+	if out == "-":
+	    sys.stdout.write(rep)
+	    sys.stdout.flush()
+	else:
+	    with open(out, "w") as f:
+	        f.write(rep)
+	if kids is None:
+	    os._exit(0)
+	rc = 0
+	for pid in kids:
+	    if os.waitpid(pid, 0)[1] != 0:
+	        rc = 1
+	sys.exit(rc)
 	PY
+}
+flood() {
+	floods "$1" "$2" - "${*:3}"
 }
 
 # reconf NS DEV SECONDS PAUSE OP... [-- OP...]: cycles through the OPs
@@ -275,8 +305,7 @@ t_resize_under_flood() {
 	tc -n $NS1 qdisc replace dev rv1 root pfifo limit 100000
 	pings
 	floods_start
-	flood $NS1 10.23.0.2 6 32 64 >"$TMPD/flood1" &
-	flood $NS1 10.23.0.2 6 32 1000 >"$TMPD/flood2" &
+	floods $NS1 10.23.0.2 "$TMPD/flood1" "6 32 64" "$TMPD/flood2" "6 32 1000" &
 	reconf $NS2 rv2 4 0 ring=16 ring=4096 ring=64 ring=16 ring=1024 ring=32 ring=256 ring=16 \
 		-- ring=256 >"$TMPD/reconf" || fail "resize failed: $(<"$TMPD/reconf")"
 	say "$(<"$TMPD/reconf")"
@@ -300,8 +329,7 @@ t_shrink_completes_bql() {
 	rx_threaded starve
 	pings
 	floods_start
-	flood $NS1 10.23.0.2 6 32 64 0 0 >"$TMPD/flood1" &
-	flood $NS1 10.23.0.2 6 32 200 0 1 >"$TMPD/flood2" &
+	floods $NS1 10.23.0.2 "$TMPD/flood1" "6 32 64 0 0" "$TMPD/flood2" "6 32 200 0 1" &
 	# The ring refills between shrinks.
 	reconf $NS2 rv2 5 0.5 ring=4096 ring=16 -- ring=256 >"$TMPD/reconf" ||
 		fail "resize failed: $(<"$TMPD/reconf")"
@@ -331,8 +359,7 @@ t_channels_under_flood() {
 	floods_start
 	# One sender per CPU, NAPI threads on both: an old ring and a new one
 	# can complete the same tx queue at the same time.
-	flood $NS1 10.23.0.2 8 16 64 0 0 >"$TMPD/flood1" &
-	flood $NS1 10.23.0.2 8 24 300 0 1 >"$TMPD/flood2" &
+	floods $NS1 10.23.0.2 "$TMPD/flood1" "8 16 64 0 0" "$TMPD/flood2" "8 24 300 0 1" &
 	reconf $NS1 rv1 6 0.2 tx=2 tx=4 tx=3 tx=4 -- tx=4 >"$TMPD/reconf1" &
 	local r1=$!
 	reconf $NS2 rv2 6 0.02 rx=1 rx=3 rx=2 rx=4 rx=1 rx=4 rx=2 -- rx=4 >"$TMPD/reconf2" ||
@@ -362,8 +389,7 @@ t_noqueue_full_ring_drops() {
 	nsx $NS2 ethtool -G rv2 rx 16
 	pings
 	floods_start
-	flood $NS1 10.23.0.2 5 32 64 >"$TMPD/flood1" &
-	flood $NS1 10.23.0.2 5 32 64 >"$TMPD/flood2" &
+	floods $NS1 10.23.0.2 "$TMPD/flood1" "5 32 64" "$TMPD/flood2" "5 32 64" &
 	wait
 	floods_say
 	say "$(estats $NS1 rv1 tx0_packets tx0_drop_ring_full tx0_ring_full_stops tx0_busy_requeues)"
@@ -388,8 +414,7 @@ t_stop_completes_bql() {
 	floods_start
 	local tx0 tx end
 	tx0=$(link_stat $NS1 rv1 tx_packets)
-	flood $NS1 10.23.0.2 20 32 64 0 0 >"$TMPD/flood1" &
-	flood $NS1 10.23.0.2 20 32 64 0 1 >"$TMPD/flood2" &
+	floods $NS1 10.23.0.2 "$TMPD/flood1" "20 32 64 0 0" "$TMPD/flood2" "20 32 64 0 1" &
 	# Down once the flood is well under way (the ring fills: rv2's NAPI
 	# is starved), then the flood goes on a second against a stopped peer.
 	end=$((SECONDS + 15))
@@ -464,10 +489,8 @@ t_decision_seqs_in_order() {
 	pings
 	floods_start
 	rm -f "$TMPD"/dump*
-	flood $NS1 10.23.0.2 8 8 64 1500 0 >"$TMPD/flood1" &
-	flood $NS1 10.23.0.2 8 8 64 1500 1 >"$TMPD/flood2" &
-	flood $NS2 10.23.0.1 8 8 64 1500 0 >"$TMPD/flood3" &
-	flood $NS2 10.23.0.1 8 8 64 1500 1 >"$TMPD/flood4" &
+	floods $NS1 10.23.0.2 "$TMPD/flood1" "8 8 64 1500 0" "$TMPD/flood2" "8 8 64 1500 1" &
+	floods $NS2 10.23.0.1 "$TMPD/flood3" "8 8 64 1500 0" "$TMPD/flood4" "8 8 64 1500 1" &
 	local i=0
 	while [ -n "$(jobs -r)" ] && [ $i -lt 2 ]; do
 		i=$((i + 1))

@@ -279,24 +279,33 @@ t_redirect() {
 }
 
 # udp_flood NS DST N ROUNDS [SECS]: N senders in the background (one
-# python3 each: execs are dear under TCG), each sending ROUNDS rounds of
-# 64-byte datagrams to 8 ports, or rounds for SECS seconds. $PIN: a
-# command prefix for the senders (taskset).
+# python3 start, the other senders forked from it: a python3 start costs
+# seconds under TCG), each sending ROUNDS rounds of 64-byte datagrams to 8
+# ports, or rounds for SECS seconds. $flood_pids: the first sender, which
+# ends after the others. $PIN: a command prefix for the senders (taskset).
 udp_flood() {
-	flood_pids=()
-	for _ in $(seq "$3"); do
-		$PIN nsenter --net="/run/netns/$1" python3 - "$2" "$4" "${5:-0}" <<-'PY' &
-		import socket, sys, time
-		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-		rounds, secs = int(sys.argv[2]), float(sys.argv[3])
-		end, i = time.time() + secs, 0
-		while (i < rounds) if secs == 0 else (time.time() < end):
-		    for p in range(8):
-		        s.sendto(b"x" * 64, (sys.argv[1], 20000 + p))
-		    i += 1
-		PY
-		flood_pids+=($!)
-	done
+	$PIN nsenter --net="/run/netns/$1" python3 - "$2" "$3" "$4" "${5:-0}" <<-'PY' &
+	import os, socket, sys, time
+	kids = []
+	for _ in range(int(sys.argv[2]) - 1):
+	    pid = os.fork()
+	    if pid == 0:
+	        kids = None
+	        break
+	    kids.append(pid)
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	rounds, secs = int(sys.argv[3]), float(sys.argv[4])
+	end, i = time.time() + secs, 0
+	while (i < rounds) if secs == 0 else (time.time() < end):
+	    for p in range(8):
+	        s.sendto(b"x" * 64, (sys.argv[1], 20000 + p))
+	    i += 1
+	if kids is None:
+	    os._exit(0)
+	for pid in kids:
+	    os.waitpid(pid, 0)
+	PY
+	flood_pids=($!)
 }
 
 # sum_rx KEY: KEY (rx0_KEY + rx1_KEY ...) over every rx ring of the last
