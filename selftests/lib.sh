@@ -54,6 +54,37 @@ nsx() {
 	nsenter --net="/run/netns/$ns" "$@"
 }
 
+# udp_send GROUP...: UDP bursts and floods from udp_flood.py (its GROUPs:
+# to=ADDR, netns=NS, ports=N, size=N, rounds=N, count=N, secs=F,
+# stop=FILE, procs=N, cpu=N, sndbuf=N, nonblock, out=FILE), every sender
+# forked from one python3 start: a python3 start costs seconds on the debug
+# kernel under TCG, a fork milliseconds. Exits non-zero if a sender failed.
+UDP_FLOOD=${BASH_SOURCE[0]%/*}/udp_flood.py
+[[ $UDP_FLOOD = /* ]] || UDP_FLOOD=$PWD/$UDP_FLOOD
+udp_send() {
+	python3 "$UDP_FLOOD" "$@"
+}
+
+# bursts_start: udp_flood.py --serve as the coprocess BURSTS of a case (it
+# ends with the case's shell), for a case that sends several bursts: one
+# python3 start for all of them. burst_go GROUP... starts a burst,
+# burst_wait waits for its end and fails on its error; burst is both.
+bursts_start() {
+	coproc BURSTS { exec python3 "$UDP_FLOOD" --serve; }
+}
+burst_go() {
+	echo "$*" >&"${BURSTS[1]}"
+}
+burst_wait() {
+	local ans
+	IFS= read -r ans <&"${BURSTS[0]}" || fail "the burst sender ended"
+	[ "$ans" = ok ] || fail "$ans"
+}
+burst() {
+	burst_go "$@"
+	burst_wait
+}
+
 # fail MSG: print a reason and fail the current case.
 fail() {
 	echo "FAIL: $*"

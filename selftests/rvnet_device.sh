@@ -13,87 +13,8 @@ setup_mq() {
 	wait_lower_up $NS1 rv1
 }
 
-# udp_burst NS DST PORTS COUNT [PROCS [SIZE [SECS]]]: COUNT datagrams of
-# SIZE bytes (64) to each of PORTS 20000.. (many flows), or with SECS, to
-# each of them in turn for SECS seconds; from PROCS senders at once (1),
-# each with its own socket. One python3 start, the other senders forked
-# from it: a python3 start costs 4-6 s on the debug kernel under TCG, and
-# the floods below took four starts each (the tx-usecs case twelve). Exits
-# non-zero if any sender failed.
-#
-# With --serve, the same sender stays up in NS and sends a burst each time
-# a line "PORTS COUNT PROCS SIZE SECS" reaches its standard input, then
-# answers "ok" (or the error): a case that floods several times pays one
-# start (bursts_start, burst_go, burst_wait below).
-UDP_BURST_PY='
-import os, socket, sys, time
-
-def burst(dst, ports, count, procs, size, secs):
-    kids = []
-    for _ in range(procs - 1):
-        pid = os.fork()
-        if pid == 0:
-            kids = None
-            break
-        kids.append(pid)
-    err = None
-    try:
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        data = b"x" * size
-        if secs:
-            end = time.monotonic() + secs
-            while time.monotonic() < end:
-                for p in range(ports):
-                    s.sendto(data, (dst, 20000 + p))
-        else:
-            for i in range(count):
-                for p in range(ports):
-                    s.sendto(data, (dst, 20000 + p))
-        s.close()
-    except OSError as e:
-        err = f"udp_burst: {e}"
-    if kids is None:
-        if err:
-            print(err, file=sys.stderr)
-        os._exit(1 if err else 0)
-    for pid in kids:
-        if os.waitpid(pid, 0)[1] != 0:
-            err = err or "udp_burst: a forked sender failed"
-    return err
-
-if sys.argv[1] == "--serve":
-    for line in sys.stdin:
-        err = burst(sys.argv[2], *map(int, line.split()))
-        print(err or "ok", flush=True)
-else:
-    err = burst(sys.argv[1], *map(int, sys.argv[2:7]))
-    if err:
-        print(err, file=sys.stderr)
-    sys.exit(1 if err else 0)
-'
-udp_burst() {
-	nsx "$1" python3 -c "$UDP_BURST_PY" "$2" "$3" "$4" "${5:-1}" "${6:-64}" "${7:-0}"
-}
-
-# bursts_start NS DST: the --serve sender of udp_burst, a coprocess of the
-# case (it ends with the case's shell). burst_go PORTS COUNT [PROCS [SIZE
-# [SECS]]] starts a burst, burst_wait waits for its end and fails on its
-# error; burst is both.
-bursts_start() {
-	coproc BURSTS { exec nsenter --net="/run/netns/$1" python3 -c "$UDP_BURST_PY" --serve "$2"; }
-}
-burst_go() {
-	echo "$1 $2 ${3:-1} ${4:-64} ${5:-0}" >&"${BURSTS[1]}"
-}
-burst_wait() {
-	local ans
-	IFS= read -r ans <&"${BURSTS[0]}" || fail "the burst sender ended"
-	[ "$ans" = ok ] || fail "$ans"
-}
-burst() {
-	burst_go "$@"
-	burst_wait
-}
+# FROM1: udp_send's GROUP items of a sender in NS1 to rv2.
+FROM1=netns=$NS1,to=10.23.0.2
 
 t_ethtool_info() {
 	setup_mq 1
@@ -114,7 +35,7 @@ t_multiqueue_counters() {
 	# would be counted by one and not the other.
 	quiet_neigh || fail "permanent neighbour entries"
 	nsx $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null || fail "no ping"
-	udp_burst $NS1 10.23.0.2 32 50
+	udp_send $FROM1,ports=32,rounds=50
 	sleep 1
 	local i sum=0 used=0 tx rx
 	local -A s1 s2
@@ -170,9 +91,9 @@ t_channels() {
 	setup_mq 4 "$kind" quiet
 	local err step
 	# One sender for the case: a burst runs while each -L applies.
-	bursts_start $NS1 10.23.0.2
+	bursts_start
 	for step in "rv2 rx 2" "rv1 tx 2" "rv2 rx 1" "rv1 tx 3 rx 3" "rv2 rx 4"; do
-		burst_go 16 40
+		burst_go $FROM1,ports=16,rounds=40
 		set -- $step
 		local ns=$NS1
 		[ "$1" = rv2 ] && ns=$NS2
@@ -190,7 +111,7 @@ t_channels() {
 	ip -n $NS1 link set rv1 down
 	ip -n $NS1 link set rv1 up
 	wait_lower_up $NS1 rv1
-	burst 16 20
+	burst $FROM1,ports=16,rounds=20
 	nsx $NS1 ping -c 2 -W 2 10.23.0.2 >/dev/null || fail "no traffic after -L"
 	local tx rx i
 	for i in 1 2 3 4 5 6 7 8 9 10; do
@@ -247,7 +168,7 @@ t_backpressure_bql() {
 	# the qdisc's backlog is sampled while they run.
 	local out peak=0 requeues=0 qdrops=0
 	local re='dropped ([0-9]+),.*backlog [0-9]+b ([0-9]+)p requeues ([0-9]+)'
-	udp_burst $NS1 10.23.0.2 8 200 4 &
+	udp_send $FROM1,ports=8,rounds=200,procs=4 &
 	while [ -n "$(jobs -r)" ]; do
 		out=$(tc -n $NS1 -s qdisc show dev rv1)
 		out=${out//$'\n'/ }
@@ -297,7 +218,7 @@ t_bql_bounded() {
 	tc -n $NS1 qdisc replace dev rv1 root fq_codel
 	nsx $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null
 	# Four senders of 1400-B datagrams to 16 ports for 4 s.
-	udp_burst $NS1 10.23.0.2 16 0 4 1400 4
+	udp_send $FROM1,ports=16,secs=4,procs=4,size=1400
 	local lim sent ring cap
 	lim=$(ip netns exec $NS1 cat /sys/class/net/rv1/queues/tx-0/byte_queue_limits/limit)
 	ethtool_stats $NS1 rv1
@@ -365,7 +286,7 @@ t_tx_usecs() {
 	# Room for every datagram in the qdisc (a full one refuses sends).
 	tc -n $NS1 qdisc replace dev rv1 root pfifo limit 100000
 	nsx $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null || fail "no ping"
-	bursts_start $NS1 10.23.0.2
+	bursts_start
 	local usecs p0 c0 p1 c1 pace=0 round
 	for round in off below above; do
 		case $round in
@@ -382,7 +303,7 @@ t_tx_usecs() {
 		nsx $NS1 ethtool -C rv1 tx-usecs $usecs || fail "-C tx-usecs $usecs failed"
 		ethtool_stats $NS2 rv2
 		p0=${ES[rx0_packets]} c0=${ES[rx0_bql_completions]}
-		burst 8 100 4
+		burst $FROM1,ports=8,rounds=100,procs=4
 		sleep 0.5
 		ethtool_stats $NS2 rv2
 		p1=${ES[rx0_packets]} c1=${ES[rx0_bql_completions]} pace=${ES[rx0_pace_ns]:-0}
@@ -510,7 +431,7 @@ t_threaded() {
 t_qstats() {
 	setup_mq 2 rvnet quiet
 	nsx $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null
-	udp_burst $NS1 10.23.0.2 16 20
+	udp_send $FROM1,ports=16,rounds=20
 	sleep 0.5
 	local ifindex out sum tx try
 	ifindex=$(ip netns exec $NS1 cat /sys/class/net/rv1/ifindex)

@@ -103,68 +103,15 @@ estats() {
 	echo "${res# }"
 }
 
-# flood NS DST SECONDS PORTS SIZE [COUNT [CPU]]: UDP datagrams of SIZE
-# bytes to PORTS ports from 20000 for SECONDS (or until COUNT are sent, 0:
-# no limit, or until $STOP exists), on CPU if given, never blocking (a
-# stuck queue must not hang the case). Prints how many were sent and the
-# errno of every failed sendto, counted.
-#
-# floods NS DST OUT "SECONDS PORTS SIZE [COUNT [CPU]]" [OUT "..."]...:
-# several such floods at once from one python3 start (the others forked
-# from it; a python3 start costs seconds on the debug kernel), each
-# writing its report to its OUT file. Exits non-zero if one failed.
+# FLOOD1, FLOOD2: udp_send GROUP items (selftests/udp_flood.py) of a
+# flood from NS1 to rv2 and from NS2 to rv1 that never blocks (a stuck
+# queue must not hang the case: a failed send is counted by its errno), with
+# a 4 MB socket buffer, and that stops when $STOP exists. A case adds how
+# long, how many ports, the size, the count and the CPU, and out=FILE for
+# the report ("sent N, errors ...").
 STOP=$TMPD/stop
-export STOP
-floods() {
-	nsx "$1" python3 - "${@:2}" <<-'PY'
-	import errno, os, socket, sys, time
-	dst, specs = sys.argv[1], sys.argv[2:]
-	mine, kids = specs[:2], []
-	for i in range(2, len(specs), 2):
-	    pid = os.fork()
-	    if pid == 0:
-	        mine, kids = specs[i:i + 2], None
-	        break
-	    kids.append(pid)
-	out, a = mine[0], mine[1].split()
-	secs, ports, size = float(a[0]), int(a[1]), int(a[2])
-	count = int(a[3]) if len(a) > 3 and int(a[3]) else 1 << 62
-	if len(a) > 4:
-	    os.sched_setaffinity(0, {int(a[4])})
-	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-	s.setsockopt(socket.SOL_SOCKET, 32, 4 << 20)  # SO_SNDBUFFORCE
-	data = b"x" * size
-	sent, errs = 0, {}
-	end = time.monotonic() + secs
-	while sent < count and time.monotonic() < end and not os.path.exists(os.environ["STOP"]):
-	    for p in range(ports):
-	        try:
-	            s.sendto(data, socket.MSG_DONTWAIT, (dst, 20000 + p))
-	            sent += 1
-	        except OSError as e:
-	            n = errno.errorcode.get(e.errno, str(e.errno))
-	            errs[n] = errs.get(n, 0) + 1
-	            if e.errno == errno.EAGAIN:
-	                time.sleep(0.001)
-	rep = "sent %d, errors %s\n" % (sent, " ".join("%s x%d" % e for e in sorted(errs.items())) or "none")
-	if out == "-":
-	    sys.stdout.write(rep)
-	    sys.stdout.flush()
-	else:
-	    with open(out, "w") as f:
-	        f.write(rep)
-	if kids is None:
-	    os._exit(0)
-	rc = 0
-	for pid in kids:
-	    if os.waitpid(pid, 0)[1] != 0:
-	        rc = 1
-	sys.exit(rc)
-	PY
-}
-flood() {
-	floods "$1" "$2" - "${*:3}"
-}
+FLOOD1=netns=$NS1,to=10.23.0.2,nonblock,sndbuf=4194304,stop=$STOP
+FLOOD2=netns=$NS2,to=10.23.0.1,nonblock,sndbuf=4194304,stop=$STOP
 
 # reconf NS DEV SECONDS PAUSE OP... [-- OP...]: cycles through the OPs
 # (ring=N: ethtool -G DEV rx N; rx=K, tx=K: ethtool -L DEV rx K / tx K,
@@ -263,7 +210,7 @@ delivered() {
 	tx0=$(link_stat $NS1 rv1 tx_packets)
 	rx0=$(link_stat $NS2 rv2 rx_packets)
 	rm -f "$STOP"
-	flood $NS1 10.23.0.2 20 "$1" 64 "$n" >"$TMPD/burst"
+	udp_send "$FLOOD1,secs=20,ports=$1,count=$n,out=$TMPD/burst"
 	end=$((SECONDS + 6))
 	while :; do
 		tx=$(($(link_stat $NS1 rv1 tx_packets) - tx0))
@@ -305,7 +252,7 @@ t_resize_under_flood() {
 	tc -n $NS1 qdisc replace dev rv1 root pfifo limit 100000
 	pings
 	floods_start
-	floods $NS1 10.23.0.2 "$TMPD/flood1" "6 32 64" "$TMPD/flood2" "6 32 1000" &
+	udp_send "$FLOOD1,secs=6,ports=32,out=$TMPD/flood1" "$FLOOD1,secs=6,ports=32,size=1000,out=$TMPD/flood2" &
 	reconf $NS2 rv2 4 0 ring=16 ring=4096 ring=64 ring=16 ring=1024 ring=32 ring=256 ring=16 \
 		-- ring=256 >"$TMPD/reconf" || fail "resize failed: $(<"$TMPD/reconf")"
 	say "$(<"$TMPD/reconf")"
@@ -329,7 +276,7 @@ t_shrink_completes_bql() {
 	rx_threaded starve
 	pings
 	floods_start
-	floods $NS1 10.23.0.2 "$TMPD/flood1" "6 32 64 0 0" "$TMPD/flood2" "6 32 200 0 1" &
+	udp_send "$FLOOD1,secs=6,ports=32,cpu=0,out=$TMPD/flood1" "$FLOOD1,secs=6,ports=32,size=200,cpu=1,out=$TMPD/flood2" &
 	# The ring refills between shrinks.
 	reconf $NS2 rv2 5 0.5 ring=4096 ring=16 -- ring=256 >"$TMPD/reconf" ||
 		fail "resize failed: $(<"$TMPD/reconf")"
@@ -359,7 +306,7 @@ t_channels_under_flood() {
 	floods_start
 	# One sender per CPU, NAPI threads on both: an old ring and a new one
 	# can complete the same tx queue at the same time.
-	floods $NS1 10.23.0.2 "$TMPD/flood1" "8 16 64 0 0" "$TMPD/flood2" "8 24 300 0 1" &
+	udp_send "$FLOOD1,secs=8,ports=16,cpu=0,out=$TMPD/flood1" "$FLOOD1,secs=8,ports=24,size=300,cpu=1,out=$TMPD/flood2" &
 	reconf $NS1 rv1 6 0.2 tx=2 tx=4 tx=3 tx=4 -- tx=4 >"$TMPD/reconf1" &
 	local r1=$!
 	reconf $NS2 rv2 6 0.02 rx=1 rx=3 rx=2 rx=4 rx=1 rx=4 rx=2 -- rx=4 >"$TMPD/reconf2" ||
@@ -389,7 +336,7 @@ t_noqueue_full_ring_drops() {
 	nsx $NS2 ethtool -G rv2 rx 16
 	pings
 	floods_start
-	floods $NS1 10.23.0.2 "$TMPD/flood1" "5 32 64" "$TMPD/flood2" "5 32 64" &
+	udp_send "$FLOOD1,secs=5,ports=32,out=$TMPD/flood1" "$FLOOD1,secs=5,ports=32,out=$TMPD/flood2" &
 	wait
 	floods_say
 	say "$(estats $NS1 rv1 tx0_packets tx0_drop_ring_full tx0_ring_full_stops tx0_busy_requeues)"
@@ -414,7 +361,7 @@ t_stop_completes_bql() {
 	floods_start
 	local tx0 tx end
 	tx0=$(link_stat $NS1 rv1 tx_packets)
-	floods $NS1 10.23.0.2 "$TMPD/flood1" "20 32 64 0 0" "$TMPD/flood2" "20 32 64 0 1" &
+	udp_send "$FLOOD1,secs=20,ports=32,cpu=0,out=$TMPD/flood1" "$FLOOD1,secs=20,ports=32,cpu=1,out=$TMPD/flood2" &
 	# Down once the flood is well under way (the ring fills: rv2's NAPI
 	# is starved), then the flood goes on a second against a stopped peer.
 	end=$((SECONDS + 15))
@@ -489,8 +436,10 @@ t_decision_seqs_in_order() {
 	pings
 	floods_start
 	rm -f "$TMPD"/dump*
-	floods $NS1 10.23.0.2 "$TMPD/flood1" "8 8 64 1500 0" "$TMPD/flood2" "8 8 64 1500 1" &
-	floods $NS2 10.23.0.1 "$TMPD/flood3" "8 8 64 1500 0" "$TMPD/flood4" "8 8 64 1500 1" &
+	udp_send "$FLOOD1,secs=8,ports=8,count=1500,cpu=0,out=$TMPD/flood1" \
+		"$FLOOD1,secs=8,ports=8,count=1500,cpu=1,out=$TMPD/flood2" \
+		"$FLOOD2,secs=8,ports=8,count=1500,cpu=0,out=$TMPD/flood3" \
+		"$FLOOD2,secs=8,ports=8,count=1500,cpu=1,out=$TMPD/flood4" &
 	local i=0
 	while [ -n "$(jobs -r)" ] && [ $i -lt 2 ]; do
 		i=$((i + 1))
@@ -884,14 +833,13 @@ t_everything_under_flood() {
 	mpid=$!
 	pings
 	floods_start
-	flood $NS1 10.23.0.2 60 32 64 0 0 >"$TMPD/flood1" &
+	udp_send "$FLOOD1,secs=60,ports=32,cpu=0,out=$TMPD/flood1" \
+		"$FLOOD2,secs=60,ports=32,size=1400,cpu=1,out=$TMPD/flood2" &
 	f1=$!
-	flood $NS2 10.23.0.1 60 32 1400 0 1 >"$TMPD/flood2" &
-	f2=$!
 	churn run "${RVNET_CHURN_SECONDS:-22}" >"$TMPD/churn" || fail "churn: $(<"$TMPD/churn")"
 	while read -r n; do say "$n"; done <"$TMPD/churn"
 	touch "$STOP"
-	wait $f1 $f2
+	wait $f1
 	floods_say
 	churn check >"$TMPD/check" || fail "$(<"$TMPD/check")"
 	while read -r n; do say "$n"; done <"$TMPD/check"

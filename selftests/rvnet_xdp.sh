@@ -278,33 +278,14 @@ t_redirect() {
 	grew rx0_xdp_frames 0 30 "rvb1 frames, 10 through veth"
 }
 
-# udp_flood NS DST N ROUNDS [SECS]: N senders in the background (one
-# python3 start, the other senders forked from it: a python3 start costs
-# seconds under TCG), each sending ROUNDS rounds of 64-byte datagrams to 8
-# ports, or rounds for SECS seconds. $flood_pids: the first sender, which
-# ends after the others. $PIN: a command prefix for the senders (taskset).
+# udp_flood NS DST N LIMIT: N senders in the background (udp_send: one
+# python3 start, the others forked), each sending 64-byte datagrams to 8
+# ports until LIMIT (rounds=R: R rounds, secs=S: for S seconds).
+# $flood_pids: their parent, which ends after them, and ends them if killed
+# (python3 itself, as udp_send's body: a function in the background would
+# be a subshell that a kill leaves its python3 behind).
 udp_flood() {
-	$PIN nsenter --net="/run/netns/$1" python3 - "$2" "$3" "$4" "${5:-0}" <<-'PY' &
-	import os, socket, sys, time
-	kids = []
-	for _ in range(int(sys.argv[2]) - 1):
-	    pid = os.fork()
-	    if pid == 0:
-	        kids = None
-	        break
-	    kids.append(pid)
-	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-	rounds, secs = int(sys.argv[3]), float(sys.argv[4])
-	end, i = time.time() + secs, 0
-	while (i < rounds) if secs == 0 else (time.time() < end):
-	    for p in range(8):
-	        s.sendto(b"x" * 64, (sys.argv[1], 20000 + p))
-	    i += 1
-	if kids is None:
-	    os._exit(0)
-	for pid in kids:
-	    os.waitpid(pid, 0)
-	PY
+	python3 "$UDP_FLOOD" "netns=$1,to=$2,ports=8,procs=$3,$4" &
 	flood_pids=($!)
 }
 
@@ -464,7 +445,7 @@ t_xdp_backpressure() {
 	rx0=${S[rx0_packets]} b=${S[rx0_xdp_pass]}
 	drops=$(link_stat $NS1 rv1 tx_dropped)
 	qdisc_base
-	udp_flood $NS1 10.23.0.2 2 50
+	udp_flood $NS1 10.23.0.2 2 rounds=50
 	qdisc_held PASS
 	delivered PASS
 	echo "PASS: qdisc peak backlog ${peak}p, requeues $requeues, drops $qdrops;" \
@@ -495,7 +476,7 @@ t_xdp_backpressure() {
 	rx0=${S[rx0_packets]} xtx=${S[rx0_xdp_tx]} xerr=${S[rx0_xdp_tx_errors]}
 	local rv2tx=${S[tx0_packets]}
 	qdisc_base
-	udp_flood $NS1 10.23.0.2 2 50
+	udp_flood $NS1 10.23.0.2 2 rounds=50
 	qdisc_held TX
 	delivered TX
 	detach $NS2 rv2 || fail "detach"
@@ -557,7 +538,7 @@ t_xdp_resize_frames() {
 	# The flood runs until the steps are done (a 60 s cap): one of a fixed
 	# length ended before the shrink on a loaded host, and a shrink after
 	# rv1's last deferred poll finds the rings empty.
-	udp_flood $NS1 10.23.0.2 1 0 60
+	udp_flood $NS1 10.23.0.2 1 secs=60
 	# python3 takes seconds to start on the debug kernel: the steps begin
 	# once rv2 sends frames back.
 	local k
