@@ -59,8 +59,10 @@ nsx() {
 # stop=FILE, procs=N, cpu=N, sndbuf=N, nonblock, out=FILE), every sender
 # forked from one python3 start: a python3 start costs seconds on the debug
 # kernel under TCG, a fork milliseconds. Exits non-zero if a sender failed.
-UDP_FLOOD=${BASH_SOURCE[0]%/*}/udp_flood.py
+UDP_FLOOD=.
+[[ ${BASH_SOURCE[0]} != */* ]] || UDP_FLOOD=${BASH_SOURCE[0]%/*}
 [[ $UDP_FLOOD = /* ]] || UDP_FLOOD=$PWD/$UDP_FLOOD
+UDP_FLOOD+=/udp_flood.py
 udp_send() {
 	python3 "$UDP_FLOOD" "$@"
 }
