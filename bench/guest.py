@@ -1582,7 +1582,8 @@ class Bench:
                     # followed by b1's qdisc run on the consumer's CPU
                     # (net_tx_per_cpu_during_ping).
                     cases += [("sfq", ("sfq", None)),
-                              ("fq_codel, rvnet tx-frames 0", ("fq_codel", None, 0))]
+                              ("fq_codel, rvnet tx-frames 0", ("fq_codel", None, 0)),
+                              ("sfq, rvnet tx-frames 0", ("sfq", None, 0))]
                 for name, case in cases:
                     self.alternate("slow_consumer", name, PAIRS, self.m_slow, case,
                                    after=lambda k: self.set_root(k, None))

@@ -344,7 +344,9 @@ def plot(path, meta, metrics, tg):
         a = 1 / r if inv else r
         pl, ph = p.get("min", r), p.get("max", r)
         if inv:
-            pl, ph = 1 / ph, 1 / pl
+            # A round in which rvnet measured 0 (no ping lost) is an
+            # advantage without bound: drawn to the axis' end (100x).
+            pl, ph = (1 / ph if ph > 0 else 100.0), (1 / pl if pl > 0 else 100.0)
         with_case = m["workload"].startswith(("pktgen", "tcp_stream", "latency_under_load", "slow_consumer"))
         labels.append("%s [%s]" % (m["label"], m["case"]) if with_case else m["label"])
         adv.append(a)
