@@ -153,13 +153,12 @@ def burst(groups):
     os.close(wfd)
     with os.fdopen(rfd) as r:
         lines = r.read().splitlines()
-    first = None
-    for pid in sorted(KIDS):
-        _, status = os.waitpid(pid, 0)
-        if status and first is None:
-            first = "a sender ended with status %d" % status
+    # Reaped: no pid of this burst may be signalled once it was reused.
+    statuses = [os.waitpid(pid, 0)[1] for pid in KIDS]
+    KIDS.clear()
     sent = [0] * len(groups)
     errs = [{} for _ in groups]
+    failures = []
     for line in lines:
         gi, n, e, err = line.split(" ", 3)
         gi = int(gi)
@@ -168,8 +167,11 @@ def burst(groups):
             for kv in e.split(","):
                 k, v = kv.split("=")
                 errs[gi][k] = errs[gi].get(k, 0) + int(v)
-        if err and (first is None or first.startswith("a sender")):
-            first = err
+        if err:
+            failures.append(err)
+    # A sender that died without its line (killed, or Python itself
+    # failed) has only its status to say.
+    failures += ["a sender ended with status %d" % st for st in statuses if st]
     for gi, g in enumerate(groups):
         if "out" not in g:
             continue
@@ -181,7 +183,7 @@ def burst(groups):
         else:
             with open(g["out"], "w") as f:
                 f.write(rep)
-    return first
+    return failures[0] if failures else None
 
 
 def end(signum, frame):
