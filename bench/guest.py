@@ -1488,31 +1488,34 @@ class Bench:
                 self.teardown(k)
 
     def profile_slow(self, outdir, snap):
-        """`--profile --only slow`: the slow consumer (`slow_consumer`,
-        fq_codel root, the pktgen flood) on each pair, per packet the
-        consumer took. All CPUs are counted, so the flood's own work on
-        CPU 0 (enqueues and codel's drops) is in the totals; the
-        consumer's symbols (b2's poll, the stack, the tc filters, b1's
-        qdisc runs after a wake) are the ones to compare."""
+        """`--profile --only slow`: the slow consumer (`slow_consumer`, the
+        pktgen flood) on each pair with each root of --profile-roots
+        (fq_codel; sfq is named KIND-slow-sfq), per packet the consumer
+        took. All CPUs are counted, so the flood's own work on CPU 0
+        (enqueues and the qdisc's drops) is in the totals; the consumer's
+        symbols (b2's poll, the stack, the tc filters, b1's qdisc runs
+        after a wake) are the ones to compare."""
         secs = self.cfg["slow_s"]
-        for kind in PAIRS:
-            name = "%s-slow" % kind
-            with self.slow_consumer(kind):
-                self.set_root(kind, "fq_codel")
-                with self.slow_flood(kind):
-                    r0, t0 = link_stats(ns_b(kind), "b2")["rx_packets"], time.time()
-                    snap(name + "-0")
-                    time.sleep(secs)
-                    snap(name + "-1")
-                    r1, t1 = link_stats(ns_b(kind), "b2")["rx_packets"], time.time()
-            self.set_root(kind, None)
-            self.slow_filters(kind, False)
-            metrics = {"consumer_rx_pps": (r1 - r0) / (t1 - t0)}
-            with open(os.path.join(outdir, name + ".json"), "w") as f:
-                json.dump({"kind": kind, "size": "slow", "metrics": metrics,
-                           "workload": "slow consumer, fq_codel, pktgen flood",
-                           "extra": {"packets": r1 - r0}}, f, sort_keys=True)
-            self.say("profile slow %s: %s" % (kind, json.dumps(metrics)))
+        for root in self.args.profile_roots.split(","):
+            for kind in PAIRS:
+                size = "slow" if root == "fq_codel" else "slow-" + root
+                name = "%s-%s" % (kind, size)
+                with self.slow_consumer(kind):
+                    self.set_root(kind, root)
+                    with self.slow_flood(kind):
+                        r0, t0 = link_stats(ns_b(kind), "b2")["rx_packets"], time.time()
+                        snap(name + "-0")
+                        time.sleep(secs)
+                        snap(name + "-1")
+                        r1, t1 = link_stats(ns_b(kind), "b2")["rx_packets"], time.time()
+                self.set_root(kind, None)
+                self.slow_filters(kind, False)
+                metrics = {"consumer_rx_pps": (r1 - r0) / (t1 - t0)}
+                with open(os.path.join(outdir, name + ".json"), "w") as f:
+                    json.dump({"kind": kind, "size": size, "metrics": metrics,
+                               "workload": "slow consumer, %s, pktgen flood" % root,
+                               "extra": {"packets": r1 - r0}}, f, sort_keys=True)
+                self.say("profile %s %s: %s" % (size, kind, json.dumps(metrics)))
 
     def run(self):
         if self.args.profile:
@@ -1621,6 +1624,8 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every duration")
     ap.add_argument("--queues", type=int, default=1, help="tx/rx queues of veth and rvnet")
     ap.add_argument("--only", help="comma list of: " + ",".join(WORKLOADS))
+    ap.add_argument("--profile-roots", default="fq_codel", metavar="LIST",
+                    help="--profile --only slow: b1's root qdiscs to profile, a comma list (fq_codel,sfq)")
     ap.add_argument("--profile", metavar="DIR",
                     help="instead of measuring: instruction profiles of pktgen on each device into DIR (needs bench/tcgprof/insnprof.c loaded)")
     args = ap.parse_args()

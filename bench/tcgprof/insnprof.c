@@ -25,6 +25,18 @@
  * inline adds (the guest runs several times slower), so it is only for
  * the per-CPU question (`bench/run --profile --percpu`).
  *
+ * With time=1 (implies percpu=1) each vCPU's host time is kept per block as
+ * well: at every block's start the host's TSC is read, and the cycles since
+ * the vCPU's previous block start are charged to that previous block. So a
+ * block is charged what it cost the vCPU's host thread in wall time: its
+ * instructions, the softmmu TLB fills and helpers they called, the lookup of
+ * the next block, and any time the vCPU spent outside translated code right
+ * after it (an exit to the main loop, waiting for the iothread lock or for
+ * an exclusive section, halted in the guest's idle loop). Where instructions
+ * per packet are equal and the rate is not, this says which code took the
+ * time. A line then ends in one cycle count per vCPU after the instruction
+ * counts; the header gives the TSC's rate (tsc_hz=).
+ *
  * The plugin API is QEMU's (include/qemu/qemu-plugin.h, API version 1 as in
  * QEMU 7.2); only the few calls used here are declared.
  */
@@ -35,7 +47,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 typedef uint64_t qemu_plugin_id_t;
 struct qemu_plugin_tb;
@@ -71,9 +85,18 @@ struct block {
 	uint64_t execs;		/* times the block ran, likewise */
 	uint64_t n;		/* the block's instructions (percpu) */
 	uint64_t cpu_insns[MAX_VCPUS];	/* percpu: each vCPU's own slot */
+	uint64_t cpu_cycles[MAX_VCPUS];	/* time: host TSC cycles charged */
 };
 
-static int percpu;
+static int percpu, timing;
+static uint64_t tsc_hz;
+
+/* time: each vCPU thread's previous block and when it started, written only
+ * by that vCPU's thread (a cache line each). */
+static struct {
+	struct block *block;
+	uint64_t tsc;
+} __attribute__((aligned(64))) last[MAX_VCPUS];
 
 static struct block *table;
 static unsigned int used;
@@ -112,8 +135,17 @@ static void exec_cb(unsigned int vcpu, void *udata)
 
 	b->insns += b->n;
 	b->execs++;
-	if (vcpu < MAX_VCPUS)
+	if (vcpu < MAX_VCPUS) {
 		b->cpu_insns[vcpu] += b->n;
+		if (timing) {
+			uint64_t now = __rdtsc();
+
+			if (last[vcpu].block)
+				last[vcpu].block->cpu_cycles[vcpu] += now - last[vcpu].tsc;
+			last[vcpu].block = b;
+			last[vcpu].tsc = now;
+		}
+	}
 }
 
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
@@ -152,8 +184,8 @@ static int snapshot(const char *label)
 	if (!f)
 		return -errno;
 	pthread_mutex_lock(&lock);
-	fprintf(f, "# insnprof blocks=%u lost=%lu percpu=%d\n", used, lost,
-		percpu ? MAX_VCPUS : 0);
+	fprintf(f, "# insnprof blocks=%u lost=%lu percpu=%d time=%d tsc_hz=%llu\n", used,
+		lost, percpu ? MAX_VCPUS : 0, timing, (unsigned long long)tsc_hz);
 	for (unsigned int i = 0; i < SLOTS; i++) {
 		if (!table[i].insns)
 			continue;
@@ -163,6 +195,8 @@ static int snapshot(const char *label)
 			(unsigned long long)table[i].execs);
 		for (int c = 0; percpu && c < MAX_VCPUS; c++)
 			fprintf(f, " %llu", (unsigned long long)table[i].cpu_insns[c]);
+		for (int c = 0; timing && c < MAX_VCPUS; c++)
+			fprintf(f, " %llu", (unsigned long long)table[i].cpu_cycles[c]);
 		fputc('\n', f);
 	}
 	pthread_mutex_unlock(&lock);
@@ -216,6 +250,8 @@ int qemu_plugin_install(qemu_plugin_id_t id, const void *info,
 			snprintf(dir, sizeof(dir), "%s", argv[i] + 4);
 		else if (!strcmp(argv[i], "percpu=1"))
 			percpu = 1;
+		else if (!strcmp(argv[i], "time=1"))
+			percpu = timing = 1;
 	if (!dir[0]) {
 		fprintf(stderr, "insnprof: needs dir=DIRECTORY\n");
 		return -1;
@@ -223,6 +259,19 @@ int qemu_plugin_install(qemu_plugin_id_t id, const void *info,
 	table = calloc(SLOTS, sizeof(*table));
 	if (!table)
 		return -1;
+	if (timing) {
+		/* The TSC's rate against CLOCK_MONOTONIC over 100 ms. */
+		struct timespec a, b;
+		uint64_t t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		t0 = __rdtsc();
+		usleep(100 * 1000);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		t1 = __rdtsc();
+		tsc_hz = (uint64_t)((double)(t1 - t0) * 1e9 /
+				    ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)));
+	}
 	if (pthread_create(&t, NULL, watch, NULL))
 		return -1;
 	pthread_detach(t);

@@ -42,21 +42,30 @@ def load_syms(path):
 
 def load_prof(path):
     """{block address: (instructions, executions)}; with insnprof's
-    percpu=1 also each vCPU's instructions, in load_prof.percpu[path]."""
-    counts, cpus = {}, {}
+    percpu=1 also each vCPU's instructions, in load_prof.percpu[path],
+    and with time=1 each vCPU's host nanoseconds, in load_prof.ns[path]."""
+    counts, cpus, ns = {}, {}, {}
+    ncpu, hz = 0, 0
     with open(path) as f:
         for line in f:
             if line.startswith("#"):
+                kv = dict(w.split("=", 1) for w in line.split() if "=" in w)
+                ncpu = int(kv.get("percpu", 0))
+                hz = int(kv.get("tsc_hz", 0)) if kv.get("time") == "1" else 0
                 continue
             a, n, e, *c = line.split()
             counts[int(a, 16)] = (int(n), int(e))
             if c:
-                cpus[int(a, 16)] = [int(x) for x in c]
+                cpus[int(a, 16)] = [int(x) for x in c[:ncpu or len(c)]]
+            if hz and len(c) >= 2 * ncpu:
+                ns[int(a, 16)] = [int(x) * 1e9 / hz for x in c[ncpu:2 * ncpu]]
     load_prof.percpu[path] = cpus
+    load_prof.ns[path] = ns
     return counts
 
 
 load_prof.percpu = {}
+load_prof.ns = {}
 
 
 def by_symbol_cpu(before, after, addrs, names):
@@ -116,9 +125,11 @@ def workload(meta):
     return meta.get("workload", "pktgen start_xmit")
 
 
-def percpu_compare(percpu_runs, top, outdir):
+def percpu_compare(percpu_runs, top, outdir, what="guest instructions per packet",
+                   fname="compare-percpu.txt", fmt="%.1f"):
     """Each vCPU's instructions per packet, the runs side by side, and the
-    symbols that ran most on each vCPU (insnprof percpu=1)."""
+    symbols that ran most on each vCPU (insnprof percpu=1); or, with the
+    time profile (time=1), each vCPU's host nanoseconds per packet."""
     names = sorted(percpu_runs)
     w = "%%%ds" % max(16, max(len(n) for n in names) + 2)
     ncpu = max(len(c) for _, c in percpu_runs.values())
@@ -127,7 +138,7 @@ def percpu_compare(percpu_runs, top, outdir):
         cols = [(p, c[k] if k < len(c) else {}) for p, c in (percpu_runs[n] for n in names)]
         if not any(sum(c.values()) for _, c in cols):
             continue
-        lines.append("# vCPU %d: guest instructions per packet" % k)
+        lines.append("# vCPU %d: %s" % (k, what))
         lines.append("%-44s" % "symbol" + "".join(w % n for n in names))
         lines.append("%-44s" % "(total on this vCPU)" + "".join(
             w % ("%.0f" % (sum(c.values()) / max(p, 1))) for p, c in cols))
@@ -137,10 +148,10 @@ def percpu_compare(percpu_runs, top, outdir):
                 every[s] = max(every.get(s, 0), n / max(p, 1))
         for s, _ in sorted(every.items(), key=lambda kv: -kv[1])[:top]:
             lines.append("%-44s" % s[-44:] + "".join(
-                w % ("%.1f" % (c.get(s, 0) / max(p, 1))) for p, c in cols))
+                w % (fmt % (c.get(s, 0) / max(p, 1))) for p, c in cols))
         lines.append("")
     text = "\n".join(lines)
-    with open(os.path.join(outdir, "compare-percpu.txt"), "w") as f:
+    with open(os.path.join(outdir, fname), "w") as f:
         f.write(text)
     return text
 
@@ -171,7 +182,7 @@ def main():
                 print("%-60s +0x%-6x %8.1f %8.2f" % (names[i][-60:], a - addrs[i], d / max(pkts, 1),
                                                      de / max(pkts, 1)))
         return
-    runs, percpu_runs = {}, {}
+    runs, percpu_runs, time_runs = {}, {}, {}
     for fn in sorted(os.listdir(args.dir)):
         if not fn.endswith(".json"):
             continue
@@ -191,6 +202,9 @@ def main():
         runs[name] = (meta, pkts, syms, total, blocks)
         if cpu_syms:
             percpu_runs[name] = (pkts, cpu_syms)
+        ns_syms = by_symbol_cpu(load_prof.ns[p0], load_prof.ns[p1], *a_n)
+        if ns_syms:
+            time_runs[name] = (pkts, ns_syms)
         with open(os.path.join(args.dir, name + ".txt"), "w") as f:
             f.write("# %s %s on %s: %d packets, %s\n"
                     % (workload(meta), meta["size"], meta["kind"], pkts, json.dumps(meta["metrics"])))
@@ -204,6 +218,10 @@ def main():
                                                        e / max(pkts, 1), s))
     if percpu_runs:
         print(percpu_compare(percpu_runs, args.top, args.dir))
+    if time_runs:
+        print(percpu_compare(time_runs, args.top, args.dir,
+                             "host nanoseconds per packet (the vCPU thread's wall time, "
+                             "charged to the block it was in)", "compare-time.txt", "%.0f"))
     sizes = sorted({r[0]["size"].split("+")[0] for r in runs.values()})
     tables = [(size, [k for k in ("dummy", "veth", "rvnet") if "%s-%s" % (k, size) in runs])
               for size in sizes]
