@@ -523,6 +523,7 @@ class Bench:
             if k.endswith("_s"):  # iperf3 -t and ping -w take whole seconds
                 self.cfg[k] = max(1, int(round(self.cfg[k] * args.scale)))
         self.out = open(args.out, "a", buffering=1)
+        self.keep_filters = False
         self.rr_servers = {}
         self.defaults = {}
         self.state = {}
@@ -1145,8 +1146,14 @@ class Bench:
 
     def slow_filters(self, kind, on):
         """`slow_filters` matchall filters on b2's ingress (clsact), each
-        with `action continue` so that every packet runs all of them; made
-        once per device and workload, removed by `on` False."""
+        with `action continue` so that every packet runs all of them;
+        removed by `on` False. m_slow makes them afresh for every run:
+        made once per device, one set of objects served every run of that
+        device in a boot, so wherever they had landed in memory weighed on
+        one device only (boots 14-23 in bench/NOTES.md: identical veth
+        pairs 0.91x-1.09x apart, rvnet's sfq rate below veth's in every
+        round of a boot and above it in others); made per run, it lands on
+        the rounds' pairing instead."""
         st = self.state[kind]
         if on and not st.get("filters"):
             n = self.cfg["slow_filters"]
@@ -1185,7 +1192,28 @@ class Bench:
                 metrics, extra = self._slow(kind, root)
                 t = time.time()
             extra["ending"]["restore_s"] = round(time.time() - t, 2)
+            # Fresh filters for every run (see slow_filters), unless a
+            # placement run keeps them on purpose.
+            if not self.keep_filters:
+                self.slow_filters(kind, False)
             return metrics, extra
+
+    def m_placement(self, kind):
+        """`--only place`: does the consumer's rate follow its filter set?
+        Three sets of `slow_filters` per pair (sfq root), each measured
+        twice before it is removed: a spread between sets well above the
+        spread within a set says that where the filters landed in memory
+        sets the consumer's speed."""
+        self.keep_filters = True
+        try:
+            for fs in range(3):
+                for rep in range(2):
+                    self.measure("slow_placement", "sfq, filter set %d" % fs, kind, rep,
+                                 self.m_slow, ("sfq", None))
+                self.slow_filters(kind, False)
+        finally:
+            self.keep_filters = False
+            self.set_root(kind, None)
 
     @contextlib.contextmanager
     def slow_flood(self, kind):
@@ -1592,6 +1620,9 @@ class Bench:
                                    after=lambda k: self.set_root(k, None))
                 for k in PAIRS:
                     self.slow_filters(k, False)
+            if "place" in sel:
+                for k in PAIRS:
+                    self.m_placement(k)
             if "obs" in sel:
                 self.observation_cost()
                 self.hooks_cost()
@@ -1623,7 +1654,8 @@ def main():
     ap.add_argument("--warmup", type=int, help="warm-up rounds (default 1, smoke 0)")
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every duration")
     ap.add_argument("--queues", type=int, default=1, help="tx/rx queues of veth and rvnet")
-    ap.add_argument("--only", help="comma list of: " + ",".join(WORKLOADS))
+    ap.add_argument("--only", help="comma list of: " + ",".join(WORKLOADS)
+                    + " (and place: the slow consumer's rate against its filter sets, not in the default)")
     ap.add_argument("--profile-roots", default="fq_codel", metavar="LIST",
                     help="--profile --only slow: b1's root qdiscs to profile, a comma list (fq_codel,sfq)")
     ap.add_argument("--profile", metavar="DIR",
