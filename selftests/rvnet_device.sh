@@ -419,6 +419,53 @@ t_jumbo() {
 	return 0
 }
 
+# A threaded consumer kept busy by its own qdisc restarts (tx-frames 0:
+# BQL stops the sender every two packets, and the NET_TX run after each
+# poll refills the ring) drains its ring within budget and is scheduled
+# again before it waits: 6.12's NAPI thread loop never yields on that path
+# (cond_resched() only follows a poll that used its budget), and on a
+# PREEMPT_NONE kernel RCU grace periods then wait for the ring to run dry
+# (`ip netns exec` took 15 s and a process exit 30 s in the bench). rvnet's
+# poll returns its budget once a millisecond of such a stretch
+# (rx0_napi_yields); a softirq consumer never does.
+t_napi_yields() {
+	setup_mq 1 rvnet quiet
+	local last=$(($(nproc) - 1)) t threads y0 y1 p0 p1 t0 t1 w0 w1
+	[ "$last" -ge 1 ] || skip "needs 2 CPUs (sender and consumer apart)"
+	nsx $NS1 ethtool -C rv1 tx-frames 0 || fail "-C tx-frames 0 failed"
+	tc -n $NS1 qdisc replace dev rv1 root pfifo limit 100000
+	nsx $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null || fail "no ping"
+	# Softirq polls first: never a forced yield.
+	y0=$(estat $NS2 rv2 rx0_napi_yields)
+	udp_send $FROM1,ports=4,rounds=40,procs=2,cpu=0
+	y1=$(estat $NS2 rv2 rx0_napi_yields)
+	[ "$y1" = "$y0" ] || fail "softirq polls yielded $((y1 - y0)) times"
+	ip netns exec $NS2 sh -c 'echo 1 > /sys/class/net/rv2/threaded' || fail "threaded NAPI refused"
+	threads=$(pgrep '^napi/rv2-') || fail "no NAPI thread for rv2"
+	for t in $threads; do taskset -p -c "$last" "$t" >/dev/null || fail "taskset $t"; done
+	ethtool_stats $NS2 rv2
+	y0=${ES[rx0_napi_yields]} p0=${ES[rx0_polls]}
+	w0=$(date +%s%N)
+	udp_send $FROM1,ports=4,secs=3,procs=2,cpu=0,nonblock &
+	sleep 1
+	# A mount namespace made and torn down: waits for RCU grace periods.
+	t0=$(date +%s%N)
+	ip netns exec $NS2 true || fail "ip netns exec failed"
+	t1=$(date +%s%N)
+	wait
+	ethtool_stats $NS2 rv2
+	w1=$(date +%s%N)
+	y1=${ES[rx0_napi_yields]} p1=${ES[rx0_polls]}
+	echo "threaded: $((p1 - p0)) polls, $((y1 - y0)) forced yields;" \
+		"ip netns exec during the flood took $(((t1 - t0) / 1000000)) ms"
+	[ $((y1 - y0)) -gt 0 ] || fail "a busy threaded consumer never yielded"
+	# At most one a millisecond of the flood, and fewer than polls.
+	[ $((y1 - y0)) -le $(((w1 - w0) / 1000000)) ] ||
+		fail "$((y1 - y0)) forced yields in $(((w1 - w0) / 1000000)) ms"
+	[ $((y1 - y0)) -lt $((p1 - p0)) ] || fail "every poll yielded"
+	nsx $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null || fail "no ping after the flood"
+}
+
 t_threaded() {
 	setup_mq 2
 	ip netns exec $NS2 sh -c 'echo 1 > /sys/class/net/rv2/threaded' || fail "cannot enable threaded NAPI"
@@ -479,6 +526,7 @@ cases=(
 	"device_jumbo_9000_and_peer_mtu_enforced t_jumbo rvnet"
 	"veth_jumbo_9000_and_peer_mtu_enforced t_jumbo veth"
 	"device_threaded_napi t_threaded"
+	"device_threaded_napi_yields_when_rescheduled_busy t_napi_yields"
 	"device_qstats_netdev_genl_ynl t_qstats"
 )
 kinds=" ${RVNET_DEVICE_KINDS:-rvnet} "

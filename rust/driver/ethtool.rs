@@ -196,6 +196,7 @@ impl Ethtool for Rvnet {
                 format_args!("rx{i}_pace_ns"),
                 u64::from(q.data.owed.pace_ns()),
             );
+            s.put(format_args!("rx{i}_napi_yields"), q.data.napi_yields.get());
         }
         s.put(format_args!("implicit_skb_drops"), skb::implicit_drops());
     }

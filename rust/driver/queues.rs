@@ -172,6 +172,15 @@ pub(crate) struct RxData {
     pub(crate) polls: Counter,
     /// Polls that used their whole budget (more work was pending).
     pub(crate) budget_exhausted: Counter,
+    /// Threaded polls that drained the ring and still returned their
+    /// budget, so that the NAPI thread passes the core's yield point
+    /// (see `rx::YIELD_NS`).
+    pub(crate) napi_yields: Counter,
+    /// Threaded polls only, written by the poll alone (one at a time):
+    /// `clock_ns()` when the NAPI thread last passed the core's yield
+    /// point or started a busy stretch, and when its last poll ended.
+    pub(crate) busy_since_ns: AtomicU64,
+    pub(crate) last_end_ns: AtomicU64,
     /// BQL completions owed to the sender, kept between polls.
     pub(crate) owed: OwedCell,
     /// Completions reported to the sender's BQL (`dql_completed` calls).

@@ -364,9 +364,18 @@ impl RxPoll for RxData {
                 wake_senders(s, dev, &q.data, index);
             }
         }
-        if done < budget {
+        // A threaded poll that drained the ring may still return its
+        // budget, for the NAPI thread to yield (see YIELD_NS).
+        let mut ret = done;
+        if start_ns != 0 {
+            if yield_due(&q.data, start_ns, done < budget) {
+                q.data.napi_yields.add(1);
+                ret = budget;
+            }
+        }
+        if ret < budget {
             ctx.complete_done(done);
-        } else {
+        } else if done == budget {
             q.data.budget_exhausted.add(1);
         }
         // The pace is taken here, after napi_complete_done: its GRO flush
@@ -378,8 +387,52 @@ impl RxPoll for RxData {
                 .owed
                 .add_pace(clock_ns().saturating_sub(start_ns), done);
         }
-        done
+        ret
     }
+}
+
+/// How long a ring's NAPI thread may poll without passing the core's
+/// yield point. 6.12's `napi_threaded_poll_loop()` reaches `cond_resched()`
+/// (and its RCU quiescent-state report) only when a poll returns its
+/// budget; a poll that drains the ring ends the loop, and
+/// `napi_thread_wait()` calls `schedule()` only if nothing scheduled the
+/// NAPI again meanwhile. A consumer that is woken again before it waits,
+/// which is what a consumer does that restarts its sender's queue (the
+/// NET_TX run right after its poll refills its own ring), then never
+/// yields on a `PREEMPT_NONE` kernel: RCU grace periods, and everything
+/// that waits for one (`synchronize_net()`, a mount namespace's exit, `ip
+/// netns exec`), wait until its ring happens to run dry. Seen in the
+/// bench with `tx-frames 0` (a sampler's start took 15 s and its exit
+/// 30 s; bench/NOTES.md); the same loop is OpenWrt's
+/// `napi_threaded_poll_loop()` fix (2026). So a threaded poll that drained
+/// the ring returns its budget, without completing, once a busy stretch
+/// of its thread has lasted this long: the core then flushes GRO, passes
+/// `cond_resched()` and polls again (an empty ring then completes).
+const YIELD_NS: u64 = 1_000_000;
+
+/// A poll that starts this long after the previous one ended follows a
+/// wait of the thread: a new busy stretch. Half a tick at HZ=1000 would
+/// do on the plain kernel; the debug kernel's NET_TX run between two polls
+/// of a rescheduled thread is longer, and a stretch taken for new after
+/// a short wait only costs one early yield.
+const IDLE_GAP_NS: u64 = 2_000_000;
+
+/// Whether this threaded poll (started at `start_ns`, `drained` if it used
+/// less than its budget) must return its budget so that the NAPI thread
+/// yields; keeps the ring's busy-stretch clock. A poll that used its
+/// budget yields in the core anyway.
+#[inline]
+fn yield_due(rx: &RxData, start_ns: u64, drained: bool) -> bool {
+    let now = clock_ns();
+    let last_end = rx.last_end_ns.swap(now, Ordering::Relaxed);
+    let mut since = rx.busy_since_ns.load(Ordering::Relaxed);
+    if since == 0 || start_ns.saturating_sub(last_end) > IDLE_GAP_NS {
+        since = start_ns;
+    }
+    let due = !drained || now.saturating_sub(since) >= YIELD_NS;
+    rx.busy_since_ns
+        .store(if due { now } else { since }, Ordering::Relaxed);
+    due && drained
 }
 
 /// Wakes the sender's tx queues that feed rx ring `index` of `dev` if they
