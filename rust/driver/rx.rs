@@ -411,10 +411,10 @@ impl RxPoll for RxData {
 const YIELD_NS: u64 = 1_000_000;
 
 /// A poll that starts this long after the previous one ended follows a
-/// wait of the thread: a new busy stretch. Half a tick at HZ=1000 would
-/// do on the plain kernel; the debug kernel's NET_TX run between two polls
-/// of a rescheduled thread is longer, and a stretch taken for new after
-/// a short wait only costs one early yield.
+/// wait of the thread: a new busy stretch. On the plain kernel 250 us
+/// would do, but the debug kernel's NET_TX run between two polls of a
+/// rescheduled thread is longer; a short wait counted as part of the
+/// stretch costs at most one early yield.
 const IDLE_GAP_NS: u64 = 2_000_000;
 
 /// Whether this threaded poll (started at `start_ns`, `drained` if it used
