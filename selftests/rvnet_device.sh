@@ -459,10 +459,10 @@ t_napi_yields() {
 	echo "threaded: $((p1 - p0)) polls, $((y1 - y0)) forced yields;" \
 		"ip netns exec during the flood took $(((t1 - t0) / 1000000)) ms"
 	[ $((y1 - y0)) -gt 0 ] || fail "a busy threaded consumer never yielded"
-	# At most one a millisecond of the flood, and fewer than polls.
+	# At most one a millisecond of the flood. (Not fewer than polls: on
+	# a slow host every poll of the flood may last a millisecond.)
 	[ $((y1 - y0)) -le $(((w1 - w0) / 1000000)) ] ||
 		fail "$((y1 - y0)) forced yields in $(((w1 - w0) / 1000000)) ms"
-	[ $((y1 - y0)) -lt $((p1 - p0)) ] || fail "every poll yielded"
 	nsx $NS1 ping -c 1 -W 2 10.23.0.2 >/dev/null || fail "no ping after the flood"
 }
 
