@@ -367,11 +367,9 @@ impl RxPoll for RxData {
         // A threaded poll that drained the ring may still return its
         // budget, for the NAPI thread to yield (see YIELD_NS).
         let mut ret = done;
-        if start_ns != 0 {
-            if yield_due(&q.data, start_ns, done < budget) {
-                q.data.napi_yields.add(1);
-                ret = budget;
-            }
+        if start_ns != 0 && yield_due(&q.data, start_ns, done < budget) {
+            q.data.napi_yields.add(1);
+            ret = budget;
         }
         if ret < budget {
             ctx.complete_done(done);
