@@ -367,7 +367,7 @@ impl RxPoll for RxData {
         // A threaded poll that drained the ring may still return its
         // budget, for the NAPI thread to yield (see YIELD_NS).
         let mut ret = done;
-        if start_ns != 0 && yield_due(&q.data, start_ns, done < budget) {
+        if start_ns != 0 && yield_due(&q.data, start_ns, done < budget, ctx.gro_holds()) {
             q.data.napi_yields.add(1);
             ret = budget;
         }
@@ -408,6 +408,16 @@ impl RxPoll for RxData {
 /// `cond_resched()` and polls again (an empty ring then completes).
 const YIELD_NS: u64 = 1_000_000;
 
+/// The same bound while GRO holds packets for merging. The core's yield
+/// path flushes all of them (`napi_gro_flush()` at HZ below 1000), where
+/// `napi_complete_done` with `gro_flush_timeout` keeps them for the next
+/// segment, so a yield in the middle of a TCP train splits it (`gro.sh`
+/// "large" with threaded NAPI failed in the rounds with a second yield).
+/// A yield waits for a poll that ends with nothing held, up to this long
+/// (a jiffy at HZ=250): a flow that always leaves something held still
+/// lets the thread yield.
+const YIELD_HELD_NS: u64 = 4 * YIELD_NS;
+
 /// A poll that starts this long after the previous one ended follows a
 /// wait of the thread: a new busy stretch. On the plain kernel 250 us
 /// would do, but the debug kernel's NET_TX run between two polls of a
@@ -416,18 +426,20 @@ const YIELD_NS: u64 = 1_000_000;
 const IDLE_GAP_NS: u64 = 2_000_000;
 
 /// Whether this threaded poll (started at `start_ns`, `drained` if it used
-/// less than its budget) must return its budget so that the NAPI thread
-/// yields; keeps the ring's busy-stretch clock. A poll that used its
-/// budget yields in the core anyway.
+/// less than its budget, `held` if GRO holds packets at its end) must
+/// return its budget so that the NAPI thread yields; keeps the ring's
+/// busy-stretch clock. A poll that used its budget yields in the core
+/// anyway.
 #[inline]
-fn yield_due(rx: &RxData, start_ns: u64, drained: bool) -> bool {
+fn yield_due(rx: &RxData, start_ns: u64, drained: bool, held: bool) -> bool {
     let now = clock_ns();
     let last_end = rx.last_end_ns.swap(now, Ordering::Relaxed);
     let mut since = rx.busy_since_ns.load(Ordering::Relaxed);
     if since == 0 || start_ns.saturating_sub(last_end) > IDLE_GAP_NS {
         since = start_ns;
     }
-    let due = !drained || now.saturating_sub(since) >= YIELD_NS;
+    let bound = if held { YIELD_HELD_NS } else { YIELD_NS };
+    let due = !drained || now.saturating_sub(since) >= bound;
     rx.busy_since_ns
         .store(if due { now } else { since }, Ordering::Relaxed);
     due && drained

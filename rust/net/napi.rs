@@ -815,6 +815,19 @@ impl<'a, P: RxPoll> PollCtx<'a, P> {
         unsafe { b::napi_gro_receive(self.q.napi.get(), skb.into_raw()) };
     }
 
+    /// Whether GRO holds packets of this NAPI for merging (any bit of
+    /// `gro_bitmask`: a hash bucket with packets that a flush would hand
+    /// to the stack). The packets on the normal list do not count.
+    #[inline]
+    pub(crate) fn gro_holds(&self) -> bool {
+        // SAFETY: the napi lives as long as its queue (invariant of `q`);
+        // `gro_bitmask` is written only by GRO and its flushes in this
+        // napi's own poll context, which is where a PollCtx exists (the
+        // poll owns the napi: NAPI_STATE_SCHED), so this plain read races
+        // with no writer.
+        unsafe { (*self.q.napi.get()).gro_bitmask != 0 }
+    }
+
     /// Hands a packet to the stack without GRO (`netif_receive_skb`): when
     /// GRO is off, `napi_gro_receive` would only queue it on the NAPI's
     /// list for a list receive at completion, which costs more than a

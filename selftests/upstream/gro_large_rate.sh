@@ -58,7 +58,12 @@ for r in $(seq "$ROUNDS"); do
 			n=
 			[ $rc = 0 ] || tail -4 "$rx" | sed "s/^/# $k: /"
 		fi
-		echo "# round $r $k: $([ $rc = 0 ] && echo pass || echo fail), pieces ${n:-?}"
+		# rvnet's forced yields of the server's NAPI thread (threaded
+		# polls only): each flushes what GRO holds, as a full poll does.
+		y=
+		[ "$KIND" = rvnet ] && y=", yields $(ip netns exec "$server_ns" ethtool -S server |
+			awk '/rx[0-9]+_napi_yields:/ { s += $2 } END { print s + 0 }')"
+		echo "# round $r $k: $([ $rc = 0 ] && echo pass || echo fail), pieces ${n:-?}$y"
 		[ $rc = 0 ] && pass[$k]=$((${pass[$k]:-0} + 1))
 		pieces[$k]="${pieces[$k]:-} ${n:-?}"
 		cleanup_ns
