@@ -197,6 +197,10 @@ impl Ethtool for Rvnet {
                 u64::from(q.data.owed.pace_ns()),
             );
             s.put(format_args!("rx{i}_napi_yields"), q.data.napi_yields.get());
+            s.put(
+                format_args!("rx{i}_gro_list_flushes"),
+                q.data.gro_list_flushes.get(),
+            );
         }
         s.put(format_args!("implicit_skb_drops"), skb::implicit_drops());
     }

@@ -176,6 +176,9 @@ pub(crate) struct RxData {
     /// budget, so that the NAPI thread passes the core's yield point
     /// (see `rx::YIELD_NS`).
     pub(crate) napi_yields: Counter,
+    /// Early hand-overs of GRO's normal list by the polls of a consumer
+    /// slower than the sender's `tx-usecs` per packet (see `rx::poll`).
+    pub(crate) gro_list_flushes: Counter,
     /// Threaded polls only, written by the poll alone (one at a time):
     /// `clock_ns()` when the NAPI thread last passed the core's yield
     /// point or started a busy stretch, and when its last poll ended.

@@ -94,6 +94,8 @@ pub(super) struct Completion<'a> {
     start_ns: u64,
     /// Packets added since this value was made (one poll).
     taken: u32,
+    /// See `slow()`.
+    slow: bool,
     /// Completions reported (`dql_completed` calls).
     pub(super) reported: u64,
 }
@@ -107,12 +109,12 @@ impl<'a> Completion<'a> {
         owed: Owed,
         pace_ns: Option<u32>,
     ) -> Self {
-        let (bound_ns, start_ns) = if let Some(pace) = pace_ns {
+        let (bound_ns, start_ns, slow) = if let Some(pace) = pace_ns {
             let bound = sender.data().tx_coalesce_ns.load(Ordering::Relaxed);
-            let bound = if u64::from(pace) < bound { bound } else { 0 };
-            (bound, clock_ns())
+            let slow = bound != 0 && u64::from(pace) >= bound;
+            (if slow { 0 } else { bound }, clock_ns(), slow)
         } else {
-            (0, 0)
+            (0, 0, false)
         };
         Self {
             sender,
@@ -121,6 +123,7 @@ impl<'a> Completion<'a> {
             bound_ns,
             start_ns,
             taken: 0,
+            slow,
             reported: 0,
         }
     }
@@ -164,6 +167,13 @@ impl<'a> Completion<'a> {
             // The next batch starts now.
             self.owed.since_ns = now;
         }
+    }
+
+    /// Whether the consumer is slower than the sender's `tx-usecs` per
+    /// packet (threaded, coalescing on, pace at or above it).
+    #[inline]
+    pub(super) fn slow(&self) -> bool {
+        self.slow
     }
 
     /// `clock_ns()` at the start of the poll if it measures its pace
@@ -262,6 +272,7 @@ impl RxPoll for RxData {
         let pace = dev.napi_threaded().then(|| q.data.owed.pace_ns());
         let mut c = sender.map(|s| Completion::new(s, bh, q.data.owed.get(), pace));
         let gro = dev.gro_enabled();
+        let slow = c.as_ref().is_some_and(|c| c.slow());
         let prog = dev.data().xdp.get(&guard);
         let mut xdp = prog.as_ref().map(|_| ctx.xdp_begin());
         let mut bulk = XdpTxBulk::new();
@@ -337,6 +348,16 @@ impl RxPoll for RxData {
             };
             if gro {
                 ctx.gro_receive(skb);
+                // A consumer slower than tx-usecs a packet is completed per
+                // packet as the poll takes it, so BQL's limit bounds the
+                // packets in the ring; GRO's list of up to gro_normal_batch
+                // packets taken but not yet received would be a queue
+                // behind it that BQL does not see. Such a consumer hands
+                // each packet GRO does not hold to the stack at once: a
+                // list receive saves far less than its per-packet work.
+                if slow && ctx.gro_normal_flush() {
+                    q.data.gro_list_flushes.add(1);
+                }
             } else {
                 ctx.receive(skb);
             }

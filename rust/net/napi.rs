@@ -828,6 +828,31 @@ impl<'a, P: RxPoll> PollCtx<'a, P> {
         unsafe { (*self.q.napi.get()).gro_bitmask != 0 }
     }
 
+    /// Hands GRO's normal list (the packets GRO did not hold, kept for a
+    /// list receive of `gro_normal_batch`) to the stack now, as the core's
+    /// `gro_normal_list()` does at a batch's end or a poll's completion.
+    /// Returns whether the list held packets.
+    #[inline]
+    pub(crate) fn gro_normal_flush(&mut self) -> bool {
+        let n = self.q.napi.get();
+        // SAFETY: the napi lives as long as its queue; its rx_list and
+        // rx_count are touched only by GRO in this napi's poll context,
+        // which is where a PollCtx exists (the poll owns the napi). This is
+        // `gro_normal_list()` (include/net/gro.h) with the exported
+        // `netif_receive_skb_list`, which takes every skb of the list.
+        unsafe {
+            if (*n).rx_count == 0 {
+                return false;
+            }
+            let l = core::ptr::addr_of_mut!((*n).rx_list);
+            b::netif_receive_skb_list(l);
+            (*l).next = l;
+            (*l).prev = l;
+            (*n).rx_count = 0;
+        }
+        true
+    }
+
     /// Hands a packet to the stack without GRO (`netif_receive_skb`): when
     /// GRO is off, `napi_gro_receive` would only queue it on the NAPI's
     /// list for a list receive at completion, which costs more than a
