@@ -820,11 +820,9 @@ impl<'a, P: RxPoll> PollCtx<'a, P> {
     /// to the stack). The packets on the normal list do not count.
     #[inline]
     pub(crate) fn gro_holds(&self) -> bool {
-        // SAFETY: the napi lives as long as its queue (invariant of `q`);
         // `gro_bitmask` is written only by GRO and its flushes in this
-        // napi's own poll context, which is where a PollCtx exists (the
-        // poll owns the napi: NAPI_STATE_SCHED), so this plain read races
-        // with no writer.
+        // napi's own poll context, where a PollCtx exists (NAPI_STATE_SCHED).
+        // SAFETY: the napi outlives its queue's polls; no writer races.
         unsafe { (*self.q.napi.get()).gro_bitmask != 0 }
     }
 
@@ -835,11 +833,10 @@ impl<'a, P: RxPoll> PollCtx<'a, P> {
     #[inline]
     pub(crate) fn gro_normal_flush(&mut self) -> bool {
         let n = self.q.napi.get();
-        // SAFETY: the napi lives as long as its queue; its rx_list and
-        // rx_count are touched only by GRO in this napi's poll context,
-        // which is where a PollCtx exists (the poll owns the napi). This is
         // `gro_normal_list()` (include/net/gro.h) with the exported
-        // `netif_receive_skb_list`, which takes every skb of the list.
+        // `netif_receive_skb_list`, which takes every skb of the list; a
+        // PollCtx exists only in this napi's poll, with BH off.
+        // SAFETY: the napi outlives its polls; only this poll touches rx_list.
         unsafe {
             if (*n).rx_count == 0 {
                 return false;
